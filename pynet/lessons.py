@@ -1,0 +1,127 @@
+"""What every tutorial shares: a report that prints the book's number beside ours and checks them.
+
+A tutorial is a file ``tutorials/NN_name.py`` with a module docstring (its first line is the
+one-line description ``pynet list`` shows), a ``TITLE``, and a function ``run(report, quick)``::
+
+    from pynet.lessons import Report, main
+
+    TITLE = "The perceptron and logic gates"
+
+    def run(report: Report, quick: bool) -> None:
+        report.compare("NAND(1, 1)", book=0, ours=nand(1, 1), agree=nand(1, 1) == 0)
+
+    if __name__ == "__main__":
+        main(run, TITLE)
+
+``report.compare`` prints a line and, when ``agree`` is False, records a failure; at the end of the
+lesson a failed comparison raises :class:`LessonFailed`, so ``pynet tour`` and the tests notice.
+The first comparison marked ``headline=True`` (or else the last one) goes into the tour's table.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass, field
+
+
+class LessonFailed(AssertionError):
+    """A lesson's value disagreed with the book (or with its own check)."""
+
+
+@dataclass
+class Row:
+    quantity: str
+    book: str
+    ours: str
+    agree: bool | None
+    note: str = ""
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+@dataclass
+class Report:
+    """Collects and prints comparisons for one lesson."""
+
+    title: str
+    out: object = None
+    rows: list = field(default_factory=list)
+    headline_row: Row | None = None
+
+    def __post_init__(self):
+        if self.out is None:
+            self.out = sys.stdout
+
+    def say(self, text: str = "") -> None:
+        """Print a line of narration."""
+        print(text, file=self.out)
+
+    def section(self, text: str) -> None:
+        self.say()
+        self.say(f"--- {text}")
+
+    def compare(self, quantity: str, *, book, ours, agree: bool | None = None, note: str = "",
+                headline: bool = False) -> Row:
+        """Print ``quantity: book … | ours …`` and record whether they agree.
+
+        ``agree=None`` means the values are shown for information (e.g. the book used 60k
+        images and we use 10k); ``False`` fails the lesson at the end.
+        """
+        row = Row(quantity, _fmt(book), _fmt(ours), agree, note)
+        self.rows.append(row)
+        mark = {True: "ok", False: "DIFFERS", None: "info"}[agree]
+        line = f"  {quantity:<44} book {row.book:>10} | ours {row.ours:>10}  [{mark}]"
+        if note:
+            line += f"  ({note})"
+        self.say(line)
+        if headline and self.headline_row is None:
+            self.headline_row = row
+        return row
+
+    def check(self, condition: bool, message: str) -> None:
+        """Record a check that is not a book comparison (e.g. two backends agree)."""
+        self.rows.append(Row(message, "", "ok" if condition else "FAILED", bool(condition)))
+        self.say(f"  check: {message}: {'ok' if condition else 'FAILED'}")
+
+    @property
+    def failures(self) -> list:
+        return [r for r in self.rows if r.agree is False]
+
+    @property
+    def headline(self) -> Row | None:
+        return self.headline_row or (self.rows[-1] if self.rows else None)
+
+
+def run_lesson(run, title: str, *, quick: bool, out=None) -> tuple[Report, float]:
+    """Run one lesson's ``run`` function; return its report and the seconds it took.
+
+    Raises :class:`LessonFailed` if any comparison disagreed.
+    """
+    report = Report(title, out=out)
+    report.say(f"=== {title}")
+    start = time.perf_counter()
+    run(report, quick)
+    seconds = time.perf_counter() - start
+    if report.failures:
+        names = ", ".join(r.quantity for r in report.failures)
+        raise LessonFailed(f"{title}: {len(report.failures)} comparison(s) disagreed: {names}")
+    return report, seconds
+
+
+def main(run, title: str, argv=None) -> int:
+    """Entry point for ``python tutorials/NN_name.py [--quick]``."""
+    parser = argparse.ArgumentParser(description=title)
+    parser.add_argument("--quick", action="store_true", help="smaller data / fewer epochs")
+    args = parser.parse_args(argv)
+    try:
+        _, seconds = run_lesson(run, title, quick=args.quick)
+    except LessonFailed as exc:
+        print(f"FAILED: {exc}", file=sys.stderr)
+        return 1
+    print(f"--- done in {seconds:.1f} s")
+    return 0

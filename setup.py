@@ -1,0 +1,97 @@
+"""Build script: compiles every ``csrc/*.pyx`` into ``pynet.kernels._c_<name>``.
+
+Environment switches
+--------------------
+PYNET_NO_EXTENSION=1   install without compiling (the NumPy reference backend is used).
+PYNET_DEBUG_BUILD=1    compile with boundscheck/wraparound/initializedcheck on, -O0 -g.
+PYNET_BUILD_ONLY=a,b   compile only csrc/a.pyx and csrc/b.pyx (development convenience).
+"""
+import glob
+import os
+import sys
+
+from setuptools import setup
+from setuptools.command.build_ext import build_ext
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+HOW_TO_SKIP = (
+    "pynet could not compile its Cython kernels.\n"
+    "  * To install the pure-Python/NumPy version instead, run:\n"
+    "        PYNET_NO_EXTENSION=1 pip install .\n"
+    "    and use it with PYNET_BACKEND=python (or the default, auto).\n"
+    "  * To fix the build: install a C compiler and the Python headers\n"
+    "    (Debian/Ubuntu: apt-get install build-essential python3-dev).\n"
+)
+
+
+def _flag(name):
+    return os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no")
+
+
+class BuildExtExplained(build_ext):
+    """build_ext that turns a compiler failure into instructions."""
+
+    def run(self):
+        try:
+            super().run()
+        except Exception as exc:  # noqa: BLE001 - re-raised with advice
+            sys.stderr.write("\n" + HOW_TO_SKIP + "\n")
+            raise SystemExit(f"error: building the extension failed: {exc}") from exc
+
+    def build_extension(self, ext):
+        try:
+            super().build_extension(ext)
+        except Exception as exc:  # noqa: BLE001
+            sys.stderr.write("\n" + HOW_TO_SKIP + "\n")
+            raise SystemExit(f"error: compiling {ext.name} failed: {exc}") from exc
+
+
+def extensions():
+    if _flag("PYNET_NO_EXTENSION"):
+        return []
+    import numpy
+    from Cython.Build import cythonize
+    from setuptools import Extension
+
+    debug = _flag("PYNET_DEBUG_BUILD")
+    only = {s.strip() for s in os.environ.get("PYNET_BUILD_ONLY", "").split(",") if s.strip()}
+    sources = sorted(glob.glob(os.path.join("csrc", "*.pyx")))
+    exts = []
+    for src in sources:
+        name = os.path.splitext(os.path.basename(src))[0]
+        if only and name not in only:
+            continue
+        exts.append(
+            Extension(
+                f"pynet.kernels._c_{name}",
+                [src],
+                include_dirs=[numpy.get_include(), "csrc"],
+                define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+                extra_compile_args=["-O0", "-g"] if debug else ["-O3"],
+            )
+        )
+    directives = {
+        "language_level": 3,
+        "boundscheck": debug,
+        "wraparound": debug,
+        "initializedcheck": debug,
+        "cdivision": True,
+        "embedsignature": True,
+    }
+    return cythonize(exts, compiler_directives=directives, include_path=["csrc"],
+                     quiet=True, force=debug)
+
+
+setup(
+    packages=[
+        "pynet", "pynet.kernels", "pynet.kernels.reference", "pynet.kernels.loops",
+        "pynet.kernels._checks", "pynet.datasets", "pynet.classic", "pynet.backprop",
+        "pynet.layers", "pynet.tutorials",
+    ],
+    # The lessons live at the top level (tutorials/) for readers, and are installed as
+    # pynet.tutorials so that `pynet tour` works from any directory.
+    package_dir={"pynet.tutorials": "tutorials"},
+    package_data={"pynet.datasets": ["data/*"], "pynet.tutorials": ["*.py"]},
+    ext_modules=extensions(),
+    cmdclass={"build_ext": BuildExtExplained},
+)
