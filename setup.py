@@ -10,7 +10,7 @@ import glob
 import os
 import sys
 
-from setuptools import setup
+from setuptools import find_packages, setup
 from setuptools.command.build_ext import build_ext
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -83,11 +83,7 @@ def extensions():
 
 
 setup(
-    packages=[
-        "pynet", "pynet.kernels", "pynet.kernels.reference", "pynet.kernels.loops",
-        "pynet.kernels._checks", "pynet.datasets", "pynet.classic", "pynet.backprop",
-        "pynet.layers", "pynet.tutorials",
-    ],
+    packages=find_packages(include=["pynet", "pynet.*"]) + ["pynet.tutorials"],
     # The lessons live at the top level (tutorials/) for readers, and are installed as
     # pynet.tutorials so that `pynet tour` works from any directory.
     package_dir={"pynet.tutorials": "tutorials"},

@@ -1,0 +1,2 @@
+"""Compiled kernels of the 'nielsen' domain; twins of pynet/kernels/reference/nielsen.py."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""Reference (NumPy) kernels of the 'conv' domain; twins of csrc/conv.pyx."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""Reference (NumPy) kernels of the 'dense' domain; twins of csrc/dense.pyx."""
+__all__ = []

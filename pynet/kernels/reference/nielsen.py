@@ -1,0 +1,2 @@
+"""Reference (NumPy) kernels of the 'nielsen' domain; twins of csrc/nielsen.pyx."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""Reference (NumPy) kernels of the 'pooling' domain; twins of csrc/pooling.pyx."""
+__all__ = []
