@@ -40,6 +40,13 @@ def backend_name(request):
 
 
 @pytest.fixture
+def kernels_of():
+    """``kernels_of("cython", ["conv"])`` -> namespace of that backend's kernels (skips, or fails
+    under CI, when the compiled module is not built)."""
+    return backend_for
+
+
+@pytest.fixture
 def rng():
     """A fixed-seed generator: the same numbers in every run."""
     return np.random.default_rng(20261123)

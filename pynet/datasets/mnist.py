@@ -86,3 +86,80 @@ def load(path=None):
     """Load MNIST: ``(x_train, y_train), (x_test, y_test)`` as uint8 arrays."""
     train, test, _ = locate(path)
     return _load_pair(train), _load_pair(test)
+
+
+# -- the books' encodings --------------------------------------------------------------------
+
+def rashid_inputs(images) -> np.ndarray:
+    """Rashid's scaling: pixels 0..255 -> 0.01..1.00 as float64 rows ``(N, 784)``.
+
+    ``x / 255 * 0.99 + 0.01`` keeps every input away from 0, where a sigmoid net's weight
+    update would vanish.
+    """
+    x = np.asarray(images)
+    return (x.reshape(x.shape[0], -1).astype(np.float64) / 255.0) * 0.99 + 0.01
+
+
+def rashid_targets(labels, n_classes: int = 10) -> np.ndarray:
+    """Rashid's targets: 0.01 everywhere and 0.99 at the label, float64 ``(N, n_classes)``.
+
+    A sigmoid never reaches 0 or 1, so asking for them would drive the weights without bound.
+    """
+    y = _check_labels(labels, n_classes)
+    t = np.full((y.shape[0], n_classes), 0.01)
+    t[np.arange(y.shape[0]), y] = 0.99
+    return t
+
+
+def to_categorical(labels, num_classes: int | None = None, dtype="float32") -> np.ndarray:
+    """One-hot encode integer labels (Keras's ``to_categorical``): ``(N,)`` -> ``(N, num_classes)``."""
+    y = np.asarray(labels)
+    if num_classes is None:
+        if y.size == 0:
+            raise ValueError("to_categorical(): num_classes is needed for empty labels")
+        num_classes = int(y.max()) + 1
+    y = _check_labels(y, num_classes)
+    out = np.zeros((y.shape[0], num_classes), dtype=dtype)
+    out[np.arange(y.shape[0]), y] = 1
+    return out
+
+
+def keras_images(images, dtype="float32", channels: bool = True) -> np.ndarray:
+    """Keras/Chollet encoding: float32 in [0, 1], shape ``(N, 28, 28, 1)`` (or ``(N, 784)``
+    when ``channels`` is False)."""
+    x = np.asarray(images).astype(dtype) / 255.0
+    return x.reshape(x.shape[0], 28, 28, 1) if channels else x.reshape(x.shape[0], -1)
+
+
+def nielsen_inputs(images) -> np.ndarray:
+    """Nielsen's encoding: float64 in [0, 1] as ``(N, 784, 1)`` column vectors."""
+    x = np.asarray(images)
+    return (x.reshape(x.shape[0], -1, 1).astype(np.float64) / 255.0)
+
+
+def nielsen_pairs(images, labels, *, one_hot: bool):
+    """A *list* (not a zip iterator) of ``(x, y)`` pairs as in Nielsen's loader: ``x`` is a
+    (784, 1) column; ``y`` is a (10, 1) one-hot column when ``one_hot`` (training data) or the
+    int label (evaluation data). The convention is explicit: no flag with two meanings."""
+    xs = nielsen_inputs(images)
+    y = _check_labels(labels, 10)
+    if one_hot:
+        ys = to_categorical(y, 10, dtype=np.float64)[:, :, None]
+        return [(xs[i], ys[i]) for i in range(xs.shape[0])]
+    return [(xs[i], int(y[i])) for i in range(xs.shape[0])]
+
+
+def _check_labels(labels, n_classes: int) -> np.ndarray:
+    y = np.asarray(labels)
+    if y.ndim != 1:
+        raise ValueError(f"labels must be 1-D integers, got shape {y.shape}")
+    if y.size and (y.dtype.kind not in "iu"):
+        if y.dtype.kind == "f" and np.all(np.mod(y, 1) == 0):
+            y = y.astype(np.int64)
+        else:
+            raise TypeError(f"labels must be integers, got dtype {y.dtype}")
+    if y.size and (y.min() < 0 or y.max() >= n_classes):
+        raise ValueError(
+            f"labels must lie in 0..{n_classes - 1}, got min {int(y.min())} max {int(y.max())}"
+        )
+    return y.astype(np.int64)
