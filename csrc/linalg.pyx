@@ -15,6 +15,8 @@ from pynet.kernels._checks.linalg import (
 )
 
 __all__ = ["matmul", "matvec", "outer_update", "sigmoid", "logit"]
+# matmul_naive and matmul_tiled are importable from this module but are not kernels: the
+# library never calls them, and the python backend has no twin.
 
 
 cdef void _matmul(const floating[:, ::1] a, const floating[:, ::1] b, bint ta, bint tb,
@@ -138,9 +140,23 @@ cdef void _naive(const floating[:, ::1] a, const floating[:, ::1] b, floating[:,
         _naive_loop(a, b, c)
 
 
+def _plain_operands(a, b):
+    """Checked C-ordered ``a`` (m, k), ``b`` (k, n) and a new ``out`` for the hand-written loops.
+
+    prepare_matmul may hand back a Fortran-ordered operand as its transpose with the flag set;
+    these loops know no flags, so such an operand is copied into C order here.
+    """
+    a, b, ta, tb, out, m, n, k = prepare_matmul(a, b, False, False, None)
+    if ta:
+        a = np.ascontiguousarray(a.T)
+    if tb:
+        b = np.ascontiguousarray(b.T)
+    return a, b, out
+
+
 def matmul_naive(a, b):
     """C = a @ b with the textbook i-j-p triple loop in C (strided reads of ``b``)."""
-    a, b, _, _, out, m, n, k = prepare_matmul(a, b, False, False, None)
+    a, b, out = _plain_operands(a, b)
     if a.dtype == np.float64:
         _naive[double](a, b, out)
     else:
@@ -185,7 +201,7 @@ cdef void _tiled(const floating[:, ::1] a, const floating[:, ::1] b, floating[:,
 
 def matmul_tiled(a, b):
     """C = a @ b with a cache-blocked loop (64×64 tiles) in C; no BLAS."""
-    a, b, _, _, out, m, n, k = prepare_matmul(a, b, False, False, None)
+    a, b, out = _plain_operands(a, b)
     if a.dtype == np.float64:
         _tiled[double](a, b, out)
     else:

@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-__all__ = ["vector_dot", "matvec", "matmul", "relu", "add", "sigmoid"]
+__all__ = ["vector_dot", "matvec", "matmul", "outer_update", "relu", "add", "sigmoid", "logit"]
 
 
 def vector_dot(x, y):
@@ -48,6 +48,17 @@ def matmul(a, b, *, trans_a=False, trans_b=False, out=None):
     return c
 
 
+def outer_update(w, alpha, x, y):
+    """In place w[i, j] += alpha·x[i]·y[j], entry by entry (the delta rule's Δw = α·e⊗x)."""
+    rows, cols = w.shape
+    if len(x) != rows or len(y) != cols:
+        raise ValueError(f"outer_update(): w is {w.shape}, x has {len(x)} entries and y {len(y)}")
+    for i in range(rows):
+        for j in range(cols):
+            w[i, j] += alpha * float(x[i]) * float(y[j])
+    return w
+
+
 def relu(x):
     """max(x, 0) elementwise, for a 2-D array."""
     x = np.array(x, dtype=float, copy=True)
@@ -85,3 +96,15 @@ def sigmoid(x):
         return 1.0 / (1.0 + math.exp(-x))
     e = math.exp(x)
     return e / (1.0 + e)
+
+
+def logit(p):
+    """ln(p / (1 − p)) for a scalar p in [0, 1], the inverse of :func:`sigmoid`;
+    p = 0 and p = 1 give −inf and +inf."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"logit(): p must lie in [0, 1], got {p!r}")
+    if p == 0.0:
+        return -math.inf
+    if p == 1.0:
+        return math.inf
+    return math.log(p / (1.0 - p))
