@@ -90,6 +90,8 @@ def prepare_outer_update(w, alpha, x, y):
             f"outer_update(): w is {w.shape}, so x needs {w.shape[0]} entries and y {w.shape[1]};"
             f" got x {x_arr.shape[0]} and y {y_arr.shape[0]}"
         )
+    if isinstance(alpha, (str, bytes)):  # float("0.1") would accept it; a string is a mistake
+        raise TypeError(f"outer_update(): argument 'alpha' must be a real number, got {alpha!r}")
     alpha = require_scalar("alpha", alpha, where="outer_update()")
     return w, alpha, x_arr, y_arr
 
