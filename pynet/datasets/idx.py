@@ -1,93 +1,208 @@
 """The IDX file format of MNIST and Fashion-MNIST: read and write, raw or gzip-compressed.
 
-Layout (big-endian): two zero bytes, a type code (0x08 = uint8, 0x09 int8, 0x0B int16, 0x0C int32,
-0x0D float32, 0x0E float64), the number of dimensions d, then d uint32 sizes, then the data in
-C order. MNIST's magic numbers are 2049 (labels: type 0x08, d = 1) and 2051 (images: d = 3).
+Layout (all integers big-endian)::
+
+    bytes 0-1   two zero bytes
+    byte  2     type code: 0x08 uint8, 0x09 int8, 0x0B int16, 0x0C int32, 0x0D float32, 0x0E float64
+    byte  3     number of dimensions d
+    4 .. 4+4d   d sizes, uint32 each
+    then        prod(sizes) values of the type, C order (last index fastest), big-endian
+
+Read as one big-endian uint32, the first four bytes are the "magic number": MNIST's labels are
+2049 (0x00000801: uint8, d = 1) and its images 2051 (0x00000803: uint8, d = 3).
+
+Every read checks the magic number, the dimensions and the exact file length, so a truncated
+download, a corrupted gzip stream or a file of another kind raises :class:`IDXError` naming the
+file and what is wrong, instead of returning a silently shorter array.
 """
 from __future__ import annotations
 
 import gzip
 import io
+import math
 import os
 import struct
+import zlib
 
 import numpy as np
 
 from ..persistence import atomic_write
 
+__all__ = ["IDXError", "TYPE_CODES", "read_idx", "parse_idx", "write_idx", "idx_bytes", "read_header"]
+
+#: IDX type code -> big-endian NumPy dtype of the stored values.
 TYPE_CODES = {
     0x08: np.dtype(">u1"), 0x09: np.dtype(">i1"), 0x0B: np.dtype(">i2"),
     0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8"),
 }
-CODE_FOR_DTYPE = {np.dtype(d).newbyteorder("=").str: c for c, d in TYPE_CODES.items()}
+# native-order dtype string ("|u1", "<i2", ...) -> type code, for the writer
+CODE_FOR_DTYPE = {d.newbyteorder("=").str: c for c, d in TYPE_CODES.items()}
+_GZIP_MAGIC = b"\x1f\x8b"
+_MAX_DIM = 2**32 - 1
 
 
 class IDXError(ValueError):
-    """The file is not a valid IDX file (bad magic number, truncated, wrong length)."""
+    """The data is not a valid IDX file: bad magic number, truncated, wrong length, bad gzip."""
 
 
 def _read_bytes(path) -> bytes:
+    """The file's content, gunzipped when it starts with the gzip magic bytes (whatever its name)."""
     path = os.fspath(path)
-    with open(path, "rb") as fh:
-        head = fh.read(2)
-        fh.seek(0)
-        raw = fh.read()
-    if head == b"\x1f\x8b":  # gzip magic
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no such IDX file: {path!r}") from None
+    if raw[:2] == _GZIP_MAGIC:
         try:
             return gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
-            raise IDXError(f"{path!r}: gzip stream is corrupted or truncated ({exc})") from None
+        # EOFError: stream cut short; BadGzipFile (an OSError): bad header or CRC;
+        # zlib.error: the deflate data itself is damaged.
+        except (OSError, EOFError, zlib.error) as exc:
+            raise IDXError(
+                f"{path!r}: the gzip stream is corrupted or truncated ({exc}); "
+                "delete the file and download it again"
+            ) from None
     return raw
 
 
-def parse_idx(data: bytes, *, source: str = "<bytes>", expect_ndim: int | None = None) -> np.ndarray:
-    """Parse IDX bytes (already decompressed) into a native-endian array."""
+def read_header(data: bytes, *, source: str = "<bytes>"):
+    """Parse and check an IDX header.
+
+    Parameters
+    ----------
+    data : bytes
+        At least the header of an (uncompressed) IDX file.
+    source : str
+        Name used in error messages.
+
+    Returns
+    -------
+    dtype : numpy.dtype
+        Big-endian dtype of the values.
+    dims : tuple of int
+        The sizes, e.g. ``(10000, 28, 28)``.
+    header_len : int
+        Bytes taken by the header (``4 + 4 * len(dims)``).
+    """
     if len(data) < 4:
-        raise IDXError(f"{source}: {len(data)} bytes is too short for an IDX header")
+        raise IDXError(f"{source}: {len(data)} bytes is too short for an IDX header (needs 4+)")
     zero, code, ndim = struct.unpack(">HBB", data[:4])
     if zero != 0 or code not in TYPE_CODES:
         magic = struct.unpack(">I", data[:4])[0]
         raise IDXError(
-            f"{source}: bad magic number {magic} (0x{magic:08x}); expected 2049 (labels) or "
-            "2051 (images) — is this an IDX file?"
+            f"{source}: bad magic number {magic} (0x{magic:08x}); an IDX file starts with two zero "
+            "bytes and a type code (MNIST: 2049 for labels, 2051 for images) — is this an IDX file?"
         )
     if ndim == 0:
-        raise IDXError(f"{source}: header says 0 dimensions")
-    if expect_ndim is not None and ndim != expect_ndim:
-        raise IDXError(f"{source}: expected {expect_ndim} dimensions, header says {ndim}")
+        raise IDXError(f"{source}: the header says 0 dimensions; an IDX file needs at least 1")
     header_len = 4 + 4 * ndim
     if len(data) < header_len:
-        raise IDXError(f"{source}: truncated header ({len(data)} bytes)")
+        raise IDXError(
+            f"{source}: truncated header: {ndim} dimensions need {header_len} header bytes, "
+            f"the file has {len(data)}"
+        )
     dims = struct.unpack(">" + "I" * ndim, data[4:header_len])
-    dtype = TYPE_CODES[code]
-    expected = int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
+    return TYPE_CODES[code], dims, header_len
+
+
+def parse_idx(data: bytes, *, source: str = "<bytes>", expect_ndim: int | None = None) -> np.ndarray:
+    """Parse uncompressed IDX bytes into a native-endian array of shape ``dims``.
+
+    Parameters
+    ----------
+    data : bytes
+        The whole (already decompressed) file.
+    source : str
+        Name used in error messages.
+    expect_ndim : int, optional
+        Raise unless the header has this many dimensions (MNIST images 3, labels 1).
+
+    Raises
+    ------
+    IDXError
+        Bad magic number, wrong number of dimensions, or a data length that differs from what
+        the header promises (truncated file or trailing bytes).
+    """
+    dtype, dims, header_len = read_header(data, source=source)
+    if expect_ndim is not None and len(dims) != expect_ndim:
+        raise IDXError(
+            f"{source}: expected {expect_ndim} dimension(s), the header says {len(dims)} {dims} "
+            f"— images have 3 (count, rows, cols), labels 1"
+        )
+    # math.prod on Python ints cannot overflow, unlike a product in int64
+    expected = math.prod(dims) * dtype.itemsize
     actual = len(data) - header_len
     if actual != expected:
+        what = "truncated" if actual < expected else "trailing bytes after the data"
         raise IDXError(
-            f"{source}: header promises dims {dims} = {expected} data bytes, file has {actual}"
-            + (" (truncated)" if actual < expected else " (trailing bytes)")
+            f"{source}: the header promises dims {dims} = {expected} data bytes, the file has "
+            f"{actual} ({what})"
         )
     arr = np.frombuffer(data, dtype=dtype, offset=header_len).reshape(dims)
     return arr.astype(dtype.newbyteorder("="), copy=True)
 
 
 def read_idx(path, *, expect_ndim: int | None = None) -> np.ndarray:
-    """Read an IDX file (``.gz`` or raw, detected from its first bytes)."""
+    """Read an IDX file, gzip-compressed or raw (told apart by the first bytes, not the name).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    expect_ndim : int, optional
+        See :func:`parse_idx`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Native byte order, shape as in the header; MNIST images are uint8 ``(N, 28, 28)``.
+
+    Raises
+    ------
+    FileNotFoundError
+        No such file.
+    IDXError
+        The file is not valid IDX or its gzip stream is damaged.
+    """
     return parse_idx(_read_bytes(path), source=repr(os.fspath(path)), expect_ndim=expect_ndim)
 
 
-def write_idx(path, array, *, compress: bool | None = None) -> None:
-    """Write ``array`` as IDX (gzip-compressed when ``compress`` or the name ends in ``.gz``)."""
+def idx_bytes(array) -> bytes:
+    """The uncompressed IDX encoding of ``array`` (header + big-endian values).
+
+    Parameters
+    ----------
+    array : array_like
+        1 to 255 dimensions, each below 2**32; dtype uint8, int8, int16, int32, float32 or
+        float64 (any byte order).
+    """
     arr = np.asarray(array)
     key = arr.dtype.newbyteorder("=").str
     if key not in CODE_FOR_DTYPE:
-        raise TypeError(f"write_idx(): dtype {arr.dtype} has no IDX type code")
-    if arr.ndim == 0 or arr.ndim > 255:
+        allowed = ", ".join(str(d.newbyteorder("=")) for d in TYPE_CODES.values())
+        raise TypeError(f"write_idx(): array has dtype {arr.dtype}, IDX can store only {allowed}")
+    if not 1 <= arr.ndim <= 255:
         raise ValueError(f"write_idx(): array must have 1..255 dimensions, got {arr.ndim}")
+    if max(arr.shape) > _MAX_DIM:
+        raise ValueError(f"write_idx(): every dimension must be < 2**32, got shape {arr.shape}")
     code = CODE_FOR_DTYPE[key]
     header = struct.pack(">HBB", 0, code, arr.ndim) + struct.pack(">" + "I" * arr.ndim, *arr.shape)
-    body = np.ascontiguousarray(arr, dtype=TYPE_CODES[code]).tobytes()
-    data = header + body
+    return header + np.ascontiguousarray(arr, dtype=TYPE_CODES[code]).tobytes()
+
+
+def write_idx(path, array, *, compress: bool | None = None) -> None:
+    """Write ``array`` as an IDX file, atomically (a crash never leaves half a file).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    array : array_like
+        See :func:`idx_bytes`.
+    compress : bool, optional
+        gzip the file; by default, when ``path`` ends in ``.gz``. The gzip header carries no
+        time stamp, so the same array always gives the same bytes (and SHA-256).
+    """
+    data = idx_bytes(array)
     if compress is None:
         compress = os.fspath(path).endswith(".gz")
     if compress:

@@ -1,0 +1,153 @@
+"""Fashion-MNIST: Zalando's article images (H. Xiao, K. Rasul, R. Vollgraf, 2017; MIT licence).
+
+A drop-in twin of MNIST: 60,000 training and 10,000 test images, 28x28 greyscale uint8, ten
+classes (:data:`CLASS_NAMES`), the same IDX files under the same names. It is harder than MNIST
+(a good MLP reaches ~89% where it reaches ~98%), which makes it the full-size workload of the
+lessons and the bench.
+
+No copy ships with pynet (it is 30 MB). :func:`load` looks, in order, in
+
+1. ``path=`` given explicitly (a folder holding the four IDX files, ``.gz`` or decompressed);
+2. ``$PYNET_DATA/fashion-mnist``, then ``$PYNET_DATA`` itself;
+3. the user cache ``$XDG_CACHE_HOME/pynet/fashion-mnist`` (default ``~/.cache/pynet/...``),
+   where :func:`download` puts it;
+4. ``/usr/share/datasets/fashion-mnist`` (Debian/Ubuntu: ``apt install dataset-fashion-mnist``).
+
+When none holds the set, the error lists every place searched and how to get the data.
+Because MNIST uses the same file names, both loaders check the labels and refuse the other set.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from . import _locate
+from ._download import RemoteFile, fetch_all
+from ._locate import cache_dir
+from .idx import read_idx
+
+__all__ = ["load", "download", "where", "search_status", "CLASS_NAMES", "MIRRORS",
+           "REMOTE_FILES", "SYSTEM_DIR"]
+
+#: Label -> name, as in the dataset's README.
+CLASS_NAMES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+               "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+
+#: Where the Debian package ``dataset-fashion-mnist`` installs the files.
+SYSTEM_DIR = Path("/usr/share/datasets/fashion-mnist")
+
+TRAIN_FILES = [("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz")]
+TEST_FILES = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+
+#: Zalando's own bucket first, then the copy in the project's GitHub repository.
+MIRRORS = (
+    "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+    "https://github.com/zalandoresearch/fashion-mnist/raw/master/data/fashion/",
+)
+
+#: SHA-256 of the files as Zalando publishes them. (Debian's package re-compresses them: the
+#: same images, different .gz bytes; those are found by :func:`load`, never downloaded.)
+REMOTE_FILES = (
+    RemoteFile("train-images-idx3-ubyte.gz",
+               "08dc20ab1689590a0bcd66e874647b6ee8464e2d501b5a3f1f78831db19a3fdc"),
+    RemoteFile("train-labels-idx1-ubyte.gz",
+               "b0197879cbda89f3dc7b894f9fd52b858e68ea4182b6947c9d8c2b67e5f18dcc"),
+    RemoteFile("t10k-images-idx3-ubyte.gz",
+               "78dcbbfb5a27efaf1b6c1d616caca68560be8766c5bffcb2791df9273a534229"),
+    RemoteFile("t10k-labels-idx1-ubyte.gz",
+               "42bd18137a62d5998cdeae52bf3a0676ac6b706f5cf8439b47bb5b151ae3dccf"),
+)
+
+HOW_TO_GET = (
+    "How to get Fashion-MNIST (30 MB):\n"
+    "  * python -c 'from pynet.datasets import fashion_mnist; fashion_mnist.download()'\n"
+    "    (into the user cache, verified by SHA-256), or\n"
+    "  * Debian/Ubuntu: sudo apt install dataset-fashion-mnist, or\n"
+    "  * download the four .gz files from https://github.com/zalandoresearch/fashion-mnist\n"
+    "    into a folder and set PYNET_DATA to it (or pass path=)."
+)
+
+
+def places(path=None):
+    """The places searched, in order."""
+    if path is not None:
+        return [_locate.Place(Path(path), "path= argument", explicit=True)]
+    out = []
+    env = os.environ.get("PYNET_DATA")
+    if env:
+        out += [_locate.Place(Path(env) / "fashion-mnist", "$PYNET_DATA/fashion-mnist"),
+                _locate.Place(Path(env), "$PYNET_DATA")]
+    out.append(_locate.Place(cache_dir() / "fashion-mnist",
+                             "user cache; fashion_mnist.download() puts it here"))
+    out.append(_locate.Place(SYSTEM_DIR, "Debian package dataset-fashion-mnist"))
+    return out
+
+
+def search_status(path=None):
+    """``(found, statuses)``: the first complete place (or None) and what each place holds."""
+    return _locate.search(places(path), TRAIN_FILES, TEST_FILES, dataset="fashion_mnist")
+
+
+def locate(path=None):
+    """Return ``(train_pair, test_pair, source_dir)``, or raise FileNotFoundError saying where
+    it looked and how to get the data."""
+    found, statuses = search_status(path)
+    if found is None:
+        searched = "\n".join("  " + s.describe() for s in statuses)
+        raise FileNotFoundError(
+            "fashion_mnist.load(): Fashion-MNIST not found. Searched, in order:\n"
+            f"{searched}\n{HOW_TO_GET}"
+        )
+    return found.train, found.test, found.place.directory
+
+
+def where(path=None) -> Path:
+    """The folder :func:`load` would read."""
+    return locate(path)[2]
+
+
+def load(path=None):
+    """Load Fashion-MNIST as uint8 arrays, Keras-style.
+
+    Parameters
+    ----------
+    path : str or os.PathLike, optional
+        A folder with the four IDX files; without it, the search order of the module docstring.
+
+    Returns
+    -------
+    (x_train, y_train), (x_test, y_test)
+        ``x_*`` uint8 ``(N, 28, 28)`` (60,000 and 10,000), 0 = background; ``y_*`` uint8 ``(N,)``
+        in 0..9, names in :data:`CLASS_NAMES`.
+
+    Raises
+    ------
+    FileNotFoundError
+        Nothing found (the message lists the places searched and how to get the data).
+    pynet.datasets.idx.IDXError
+        A file is truncated or corrupted.
+    ValueError
+        Images and labels counts differ, or the files are MNIST's.
+    """
+    train, test, _ = locate(path)
+    (x_train, y_train), (x_test, y_test) = (_locate.load_pair(train, read_idx),
+                                            _locate.load_pair(test, read_idx))
+    _locate.check_not_other("fashion_mnist", "Fashion-MNIST", "MNIST", y_train, y_test,
+                            _locate.MNIST_SIGNATURE)
+    return (x_train, y_train), (x_test, y_test)
+
+
+def download(dest=None, *, base_urls=None, force: bool = False, checksums=None,
+             timeout: float = 60.0, quiet: bool = False) -> Path:
+    """Fetch Fashion-MNIST into the user cache, verified by SHA-256.
+
+    Same behaviour and parameters as :func:`pynet.datasets.mnist.download`; the default ``dest``
+    is ``cache_dir() / "fashion-mnist"`` and the default mirrors :data:`MIRRORS`.
+    """
+    dest = Path(dest) if dest is not None else cache_dir() / "fashion-mnist"
+    fetch_all(REMOTE_FILES, MIRRORS if base_urls is None else base_urls, dest, checksums=checksums, force=force, timeout=timeout,
+              label="fashion-mnist", quiet=quiet)
+    for pair in ((REMOTE_FILES[0].name, REMOTE_FILES[1].name),
+                 (REMOTE_FILES[2].name, REMOTE_FILES[3].name)):
+        _locate.load_pair((dest / pair[0], dest / pair[1]), read_idx)
+    return dest
