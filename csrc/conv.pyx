@@ -1,2 +1,265 @@
-"""Compiled kernels of the 'conv' domain; twins of pynet/kernels/reference/conv.py."""
-__all__ = []
+"""Compiled twins of pynet/kernels/reference/conv.py (same names, signatures and checks).
+
+The method is the reference's — im2col, one BLAS GEMM, col2im — with one change for speed: the
+batch is processed a few images at a time, so the im2col matrix of one chunk (about 1 MB) stays
+in cache between being written and being read by the GEMM, instead of one matrix for the whole
+batch that would be written to and read back from main memory. The bias is written into the
+output first and the GEMM adds onto it (``beta = 1``), so there is no separate pass for it.
+Everything is channels last (NHWC); the kernel is ``(kh, kw, in_channels, filters)``.
+"""
+from cython cimport floating
+from libc.string cimport memcpy, memset
+import numpy as np
+
+from blas cimport gemm_rm
+
+from pynet.kernels._checks.conv import (
+    prepare_col2im, prepare_conv2d_backward, prepare_conv2d_forward, prepare_im2col,
+)
+
+__all__ = ["conv2d_forward", "conv2d_backward", "im2col", "col2im"]
+
+# Target size of one chunk's im2col matrix, in elements (1 MiB of float32).
+cdef Py_ssize_t CHUNK_ELEMENTS = 1 << 18
+
+
+cdef struct Geometry:
+    Py_ssize_t h, w, c, kh, kw, oh, ow, sh, sw, dh, dw, pt, pl
+
+
+cdef Geometry _geometry(tuple shape, Py_ssize_t kh, Py_ssize_t kw, tuple geometry):
+    cdef Geometry g
+    strides, dilation, oh, ow, pt, pl = geometry
+    g.h, g.w, g.c = shape[1], shape[2], shape[3]
+    g.kh, g.kw = kh, kw
+    g.oh, g.ow = oh, ow
+    g.sh, g.sw = strides
+    g.dh, g.dw = dilation
+    g.pt, g.pl = pt, pl
+    return g
+
+
+cdef inline bint _is_plain(Geometry g) noexcept nogil:
+    # A 1x1 window with stride 1 and no padding: x itself is the im2col matrix.
+    return g.kh == 1 and g.kw == 1 and g.sh == 1 and g.sw == 1 and g.pt == 0 and g.pl == 0
+
+
+cdef void _im2col_chunk(const floating *x, floating *cols, Py_ssize_t n0, Py_ssize_t n1,
+                        Geometry g) noexcept nogil:
+    """Rows (n, i, j) for n in [n0, n1), columns (p, q, c); padding pixels are zeros."""
+    cdef Py_ssize_t n, i, j, p, q, r, s
+    cdef Py_ssize_t k = g.kh * g.kw * g.c
+    cdef size_t run = g.c * sizeof(floating)
+    cdef floating *dst = cols
+    for n in range(n0, n1):
+        for i in range(g.oh):
+            for j in range(g.ow):
+                for p in range(g.kh):
+                    r = i * g.sh - g.pt + p * g.dh
+                    for q in range(g.kw):
+                        s = j * g.sw - g.pl + q * g.dw
+                        if 0 <= r < g.h and 0 <= s < g.w:
+                            memcpy(dst, x + ((n * g.h + r) * g.w + s) * g.c, run)
+                        else:
+                            memset(dst, 0, run)
+                        dst += g.c
+
+
+cdef void _col2im_chunk(const floating *cols, floating *dx, Py_ssize_t n0, Py_ssize_t n1,
+                        Geometry g) noexcept nogil:
+    """Add every row of ``cols`` back onto its window of ``dx`` (which the caller zeroed)."""
+    cdef Py_ssize_t n, i, j, p, q, r, s, ch
+    cdef const floating *src = cols
+    cdef floating *dst
+    for n in range(n0, n1):
+        for i in range(g.oh):
+            for j in range(g.ow):
+                for p in range(g.kh):
+                    r = i * g.sh - g.pt + p * g.dh
+                    for q in range(g.kw):
+                        s = j * g.sw - g.pl + q * g.dw
+                        if 0 <= r < g.h and 0 <= s < g.w:
+                            dst = dx + ((n * g.h + r) * g.w + s) * g.c
+                            for ch in range(g.c):
+                                dst[ch] += src[ch]
+                        src += g.c
+
+
+cdef Py_ssize_t _chunk_samples(Geometry g):
+    cdef Py_ssize_t per_sample = g.oh * g.ow * g.kh * g.kw * g.c
+    if per_sample <= 0:
+        return 1
+    return max(1, CHUNK_ELEMENTS // per_sample)
+
+
+cdef void _forward(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] kernel,
+                   const floating[::1] bias, bint has_bias, floating[:, :, :, ::1] out,
+                   floating[::1] cols, Geometry g, Py_ssize_t chunk):
+    cdef Py_ssize_t n = x.shape[0], f = kernel.shape[3]
+    cdef Py_ssize_t k = g.kh * g.kw * g.c, rows_per_sample = g.oh * g.ow
+    cdef Py_ssize_t n0, n1, r, rows
+    cdef const floating *xp = &x[0, 0, 0, 0]
+    cdef const floating *kp = &kernel[0, 0, 0, 0]
+    cdef floating *op = &out[0, 0, 0, 0]
+    cdef floating *cp = &cols[0]
+    cdef const floating *bp = &bias[0] if has_bias else NULL
+    cdef floating beta = 1 if has_bias else 0
+    cdef bint plain = _is_plain(g)
+    with nogil:
+        if has_bias:
+            for r in range(n * rows_per_sample):
+                memcpy(op + r * f, bp, f * sizeof(floating))
+        if plain:
+            gemm_rm(False, False, <int>(n * rows_per_sample), <int>f, <int>k, 1, xp, kp, beta, op)
+        else:
+            n0 = 0
+            while n0 < n:
+                n1 = min(n0 + chunk, n)
+                rows = (n1 - n0) * rows_per_sample
+                _im2col_chunk(xp, cp, n0, n1, g)
+                gemm_rm(False, False, <int>rows, <int>f, <int>k, 1, cp, kp, beta,
+                        op + n0 * rows_per_sample * f)
+                n0 = n1
+
+
+def conv2d_forward(x, kernel, bias=None, *, strides=1, padding="valid", dilation=1, out=None):
+    """2-D cross-correlation, NHWC; same contract as
+    :func:`pynet.kernels.reference.conv.conv2d_forward`."""
+    x, kernel, bias, out, geometry = prepare_conv2d_forward(
+        x, kernel, bias, strides, padding, dilation, out)
+    if out.size == 0:
+        return out
+    if x.shape[3] == 0:
+        out[...] = 0 if bias is None else bias
+        return out
+    cdef Geometry g = _geometry(x.shape, kernel.shape[0], kernel.shape[1], geometry)
+    chunk = min(_chunk_samples(g), x.shape[0])
+    cols = np.empty(1 if _is_plain(g) else chunk * g.oh * g.ow * g.kh * g.kw * g.c, dtype=x.dtype)
+    has_bias = bias is not None
+    if not has_bias:
+        bias = np.zeros(1, dtype=x.dtype)
+    if x.dtype == np.float64:
+        _forward[double](x, kernel, bias, has_bias, out, cols, g, chunk)
+    else:
+        _forward[float](x, kernel, bias, has_bias, out, cols, g, chunk)
+    return out
+
+
+cdef void _backward(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] kernel,
+                    const floating[:, :, :, ::1] dy, floating[:, :, :, ::1] dx, bint need_dx,
+                    floating[:, :, :, ::1] dk, floating[::1] db, bint need_db,
+                    floating[::1] cols, floating[::1] dcols, Geometry g, Py_ssize_t chunk):
+    cdef Py_ssize_t n = x.shape[0], f = kernel.shape[3]
+    cdef Py_ssize_t k = g.kh * g.kw * g.c, rows_per_sample = g.oh * g.ow
+    cdef Py_ssize_t n0, n1, r, j, rows
+    cdef const floating *xp = &x[0, 0, 0, 0]
+    cdef const floating *kp = &kernel[0, 0, 0, 0]
+    cdef const floating *gp = &dy[0, 0, 0, 0]
+    cdef const floating *grow
+    cdef floating *dxp = &dx[0, 0, 0, 0] if need_dx else NULL
+    cdef floating *dkp = &dk[0, 0, 0, 0]
+    cdef floating *dbp = &db[0]
+    cdef floating *cp = &cols[0]
+    cdef floating *dcp = &dcols[0] if need_dx else NULL
+    cdef bint plain = _is_plain(g)
+    with nogil:
+        if need_db:
+            memset(dbp, 0, f * sizeof(floating))
+            for r in range(n * rows_per_sample):
+                grow = gp + r * f
+                for j in range(f):
+                    dbp[j] += grow[j]
+        if plain:
+            # x is its own im2col matrix and dx = dY @ Kᵀ needs no col2im.
+            gemm_rm(True, False, <int>k, <int>f, <int>(n * rows_per_sample), 1, xp, gp, 0, dkp)
+            if need_dx:
+                gemm_rm(False, True, <int>(n * rows_per_sample), <int>k, <int>f, 1, gp, kp, 0, dxp)
+        else:
+            memset(dkp, 0, k * f * sizeof(floating))
+            n0 = 0
+            while n0 < n:
+                n1 = min(n0 + chunk, n)
+                rows = (n1 - n0) * rows_per_sample
+                _im2col_chunk(xp, cp, n0, n1, g)
+                # dK += colsᵀ @ dY  (the chunks' contributions add up in place)
+                gemm_rm(True, False, <int>k, <int>f, <int>rows, 1, cp, gp + n0 * rows_per_sample * f,
+                        1, dkp)
+                if need_dx:
+                    # dcols = dY @ Kᵀ, then scatter-add onto the windows
+                    gemm_rm(False, True, <int>rows, <int>k, <int>f, 1, gp + n0 * rows_per_sample * f,
+                            kp, 0, dcp)
+                    _col2im_chunk(dcp, dxp, n0, n1, g)
+                n0 = n1
+
+
+def conv2d_backward(x, kernel, grad_output, *, strides=1, padding="valid", dilation=1,
+                    need_input_grad=True, need_bias_grad=True):
+    """Gradients of :func:`conv2d_forward`: ``(grad_input or None, grad_kernel, grad_bias or
+    None)``; same contract as :func:`pynet.kernels.reference.conv.conv2d_backward`."""
+    x, kernel, grad_output, geometry = prepare_conv2d_backward(
+        x, kernel, grad_output, strides, padding, dilation)
+    need_dx, need_db = bool(need_input_grad), bool(need_bias_grad)
+    dtype = x.dtype
+    f = kernel.shape[3]
+    dk = np.zeros(kernel.shape, dtype=dtype)
+    db = np.zeros(max(f, 1), dtype=dtype)
+    dx = np.zeros(x.shape, dtype=dtype) if need_dx else np.zeros((1, 1, 1, 1), dtype=dtype)
+    if x.size == 0 or grad_output.size == 0 or kernel.size == 0:
+        return (dx if need_dx else None), dk, (db[:f] if need_db else None)
+    cdef Geometry g = _geometry(x.shape, kernel.shape[0], kernel.shape[1], geometry)
+    chunk = min(_chunk_samples(g), x.shape[0])
+    size = 1 if _is_plain(g) else chunk * g.oh * g.ow * g.kh * g.kw * g.c
+    cols = np.empty(size, dtype=dtype)
+    dcols = np.empty(size if need_dx else 1, dtype=dtype)
+    if dtype == np.float64:
+        _backward[double](x, kernel, grad_output, dx, need_dx, dk, db, need_db, cols, dcols, g, chunk)
+    else:
+        _backward[float](x, kernel, grad_output, dx, need_dx, dk, db, need_db, cols, dcols, g, chunk)
+    return (dx if need_dx else None), dk, (db if need_db else None)
+
+
+cdef void _im2col_all(const floating[:, :, :, ::1] x, floating[:, ::1] cols, Geometry g):
+    cdef const floating *xp = &x[0, 0, 0, 0]
+    cdef floating *cp = &cols[0, 0]
+    cdef Py_ssize_t n = x.shape[0]
+    with nogil:
+        _im2col_chunk(xp, cp, 0, n, g)
+
+
+def im2col(x, kernel_size, *, strides=1, padding="valid", dilation=1):
+    """Every window of ``x`` as one row, ``(N·OH·OW, KH·KW·C)``; same contract as
+    :func:`pynet.kernels.reference.conv.im2col`."""
+    x, (kh, kw), geometry = prepare_im2col(x, kernel_size, strides, padding, dilation)
+    cdef Geometry g = _geometry(x.shape, kh, kw, geometry)
+    cols = np.empty((x.shape[0] * g.oh * g.ow, kh * kw * g.c), dtype=x.dtype)
+    if cols.size == 0:
+        return cols
+    if x.dtype == np.float64:
+        _im2col_all[double](x, cols, g)
+    else:
+        _im2col_all[float](x, cols, g)
+    return cols
+
+
+cdef void _col2im_all(const floating[:, ::1] cols, floating[:, :, :, ::1] dx, Geometry g):
+    cdef const floating *cp = &cols[0, 0]
+    cdef floating *dp = &dx[0, 0, 0, 0]
+    cdef Py_ssize_t n = dx.shape[0]
+    with nogil:
+        _col2im_chunk(cp, dp, 0, n, g)
+
+
+def col2im(cols, input_shape, kernel_size, *, strides=1, padding="valid", dilation=1):
+    """Add every row back onto its window (the adjoint of :func:`im2col`); same contract as
+    :func:`pynet.kernels.reference.conv.col2im`."""
+    cols, input_shape, (kh, kw), geometry = prepare_col2im(
+        cols, input_shape, kernel_size, strides, padding, dilation)
+    cdef Geometry g = _geometry(input_shape, kh, kw, geometry)
+    dx = np.zeros(input_shape, dtype=cols.dtype)
+    if cols.size == 0 or dx.size == 0:
+        return dx
+    if cols.dtype == np.float64:
+        _col2im_all[double](cols, dx, g)
+    else:
+        _col2im_all[float](cols, dx, g)
+    return dx

@@ -1,0 +1,190 @@
+"""Convolution kernels: compiled == reference == the textbook loops, on awkward shapes.
+
+Every case below is a worked example of the shape rules (Keras's): 'valid' keeps only windows
+that fit, ⌊(n − k_eff)/s⌋ + 1 of them; 'same' keeps ⌈n/s⌉ and pads with zeros, the odd pixel of
+padding going after the image.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pynet.kernels.loops import conv as loops
+
+# (batch, height, width, channels, kh, kw, filters, strides, padding, dilation)
+CASES = [
+    (2, 7, 6, 3, 3, 3, 4, 1, "valid", 1),
+    (1, 7, 6, 3, 3, 3, 4, 1, "same", 1),            # batch 1
+    (2, 9, 7, 2, 3, 2, 3, 2, "valid", 1),           # non-square kernel, stride 2, odd sizes
+    (2, 9, 7, 2, 2, 3, 3, 2, "same", 1),            # even kernel: asymmetric 'same' padding
+    (3, 10, 11, 1, 5, 5, 2, 3, "same", 1),          # stride 3
+    (2, 8, 8, 3, 1, 1, 5, 1, "valid", 1),           # 1x1 kernel (the plain GEMM path)
+    (2, 8, 9, 3, 1, 1, 5, 2, "same", 1),            # 1x1 kernel with stride
+    (2, 11, 10, 2, 3, 3, 2, 1, "valid", 2),         # dilation 2
+    (2, 11, 10, 2, 3, 2, 2, (2, 1), "same", (2, 3)),  # per-axis strides and dilation
+    (1, 5, 5, 4, 5, 5, 3, 1, "valid", 1),           # kernel as large as the image: 1x1 output
+    (2, 3, 4, 2, 3, 3, 2, 3, "same", 1),            # stride larger than the image's width half
+]
+
+
+def _data(rng, case, dtype):
+    n, h, w, c, kh, kw, f, s, pad, d = case
+    x = rng.normal(size=(n, h, w, c)).astype(dtype)
+    k = rng.normal(size=(kh, kw, c, f)).astype(dtype)
+    b = rng.normal(size=f).astype(dtype)
+    return x, k, b, dict(strides=s, padding=pad, dilation=d)
+
+
+def _tol(dtype):
+    return dict(rtol=2e-4, atol=2e-4) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("case", CASES, ids=[str(c) for c in CASES])
+def test_forward_matches_loops(kernels_of, backend_name, rng, case, dtype):
+    kern = kernels_of(backend_name, ["conv"])
+    x, k, b, geo = _data(rng, case, dtype)
+    y = kern.conv2d_forward(x, k, b, **geo)
+    assert y.dtype == dtype and y.flags.c_contiguous
+    np.testing.assert_allclose(y, loops.conv2d(x, k, b, **geo), **_tol(dtype))
+    # without bias: exactly the biased result minus the bias
+    y0 = kern.conv2d_forward(x, k, None, **geo)
+    np.testing.assert_allclose(y0 + b, y, **_tol(dtype))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("case", CASES, ids=[str(c) for c in CASES])
+def test_backward_matches_loops(kernels_of, backend_name, rng, case, dtype):
+    kern = kernels_of(backend_name, ["conv"])
+    x, k, b, geo = _data(rng, case, dtype)
+    y = kern.conv2d_forward(x, k, b, **geo)
+    g = rng.normal(size=y.shape).astype(dtype)
+    gi, gk, gb = kern.conv2d_backward(x, k, g, **geo)
+    assert gi.dtype == gk.dtype == gb.dtype == dtype
+    np.testing.assert_allclose(gk, loops.conv2d_grad_kernel(x, g, k.shape, **geo), **_tol(dtype))
+    np.testing.assert_allclose(gi, loops.conv2d_grad_input(g, k, x.shape, **geo), **_tol(dtype))
+    np.testing.assert_allclose(gb, g.sum(axis=(0, 1, 2)), **_tol(dtype))
+    gi2, gk2, gb2 = kern.conv2d_backward(x, k, g, need_input_grad=False, need_bias_grad=False,
+                                         **geo)
+    assert gi2 is None and gb2 is None
+    np.testing.assert_array_equal(gk2, gk)
+
+
+def test_backends_agree_on_a_convnet_sized_batch(kernels_of, rng):
+    """The middle layer of Chollet's MNIST convnet: 13x13x32 -> 11x11x64, batch 37 (so the
+    compiled kernel's chunks do not divide the batch evenly)."""
+    ref = kernels_of("python", ["conv"])
+    cy = kernels_of("cython", ["conv"])
+    x = rng.normal(size=(37, 13, 13, 32)).astype(np.float32)
+    k = (0.1 * rng.normal(size=(3, 3, 32, 64))).astype(np.float32)
+    b = rng.normal(size=64).astype(np.float32)
+    np.testing.assert_allclose(cy.conv2d_forward(x, k, b), ref.conv2d_forward(x, k, b),
+                               rtol=1e-4, atol=1e-4)
+    g = rng.normal(size=(37, 11, 11, 64)).astype(np.float32)
+    for a, r in zip(cy.conv2d_backward(x, k, g), ref.conv2d_backward(x, k, g)):
+        np.testing.assert_allclose(a, r, rtol=1e-4, atol=2e-3)
+
+
+def test_non_contiguous_inputs(kernels_of, backend_name, rng):
+    kern = kernels_of(backend_name, ["conv"])
+    big = rng.normal(size=(4, 9, 10, 6))
+    x = big[::2, :, ::-1, ::2]                      # strided, reversed, every other channel
+    k = np.asfortranarray(rng.normal(size=(3, 2, 3, 4)))
+    assert not x.flags.c_contiguous
+    want = loops.conv2d(np.ascontiguousarray(x), np.ascontiguousarray(k), strides=2, padding="same")
+    np.testing.assert_allclose(kern.conv2d_forward(x, k, strides=2, padding="same"), want,
+                               rtol=1e-10, atol=1e-10)
+    g = rng.normal(size=want.shape)[:, ::-1]        # a reversed gradient view
+    gi, gk, _ = kern.conv2d_backward(x, k, g, strides=2, padding="same")
+    np.testing.assert_allclose(gk, loops.conv2d_grad_kernel(np.ascontiguousarray(x), g, k.shape,
+                                                            strides=2, padding="same"),
+                               rtol=1e-10, atol=1e-10)
+
+
+def test_out_argument(kernels_of, backend_name, rng):
+    kern = kernels_of(backend_name, ["conv"])
+    x = rng.normal(size=(2, 6, 6, 2))
+    k = rng.normal(size=(3, 3, 2, 3))
+    out = np.full((2, 4, 4, 3), np.nan)
+    res = kern.conv2d_forward(x, k, out=out)
+    assert res is out
+    np.testing.assert_allclose(out, loops.conv2d(x, k), rtol=1e-10, atol=1e-10)
+    with pytest.raises(ValueError, match=r"must have shape \(2, 4, 4, 3\)"):
+        kern.conv2d_forward(x, k, out=np.empty((2, 6, 6, 3)))
+
+
+@pytest.mark.parametrize("case", CASES[:6], ids=[str(c) for c in CASES[:6]])
+def test_im2col_col2im(kernels_of, backend_name, rng, case):
+    """im2col @ kernel is the convolution; col2im is im2col's adjoint:
+    <im2col(x), C> == <x, col2im(C)> for any x and C."""
+    kern = kernels_of(backend_name, ["conv"])
+    x, k, _, geo = _data(rng, case, np.float64)
+    cols = kern.im2col(x, k.shape[:2], **geo)
+    y = (cols @ k.reshape(-1, k.shape[3])).reshape(loops.conv2d(x, k, **geo).shape)
+    np.testing.assert_allclose(y, loops.conv2d(x, k, **geo), rtol=1e-10, atol=1e-10)
+    c = rng.normal(size=cols.shape)
+    back = kern.col2im(c, x.shape, k.shape[:2], **geo)
+    assert back.shape == x.shape
+    np.testing.assert_allclose(np.vdot(cols, c), np.vdot(x, back), rtol=1e-10)
+
+
+def test_compiled_and_reference_im2col_identical(kernels_of, rng):
+    ref = kernels_of("python", ["conv"])
+    cy = kernels_of("cython", ["conv"])
+    x = rng.normal(size=(3, 8, 7, 2))
+    for geo in [dict(strides=2, padding="same", dilation=1), dict(strides=1, padding="valid",
+                                                                   dilation=2)]:
+        a, b = cy.im2col(x, (3, 2), **geo), ref.im2col(x, (3, 2), **geo)
+        np.testing.assert_array_equal(a, b)   # a copy of the same numbers: bit-identical
+
+
+def test_cross_correlation_not_flipped(kernels_of, backend_name):
+    """A kernel with one 1 at its top-left tap picks the pixel at the window's top-left:
+    a mathematician's convolution (which flips the kernel) would pick the bottom-right."""
+    kern = kernels_of(backend_name, ["conv"])
+    x = np.arange(16, dtype=np.float64).reshape(1, 4, 4, 1)
+    k = np.zeros((3, 3, 1, 1))
+    k[0, 0, 0, 0] = 1.0
+    y = kern.conv2d_forward(x, k)
+    np.testing.assert_array_equal(y[0, :, :, 0], [[0, 1], [4, 5]])
+
+
+# -- bad input: clear messages, identical in both backends ------------------------------------
+
+BAD = [
+    (lambda x, k: dict(x=x[:, :2, :2], kernel=k), ValueError,
+     r"window spans 3 pixels along height but the input has only 2 with padding='valid'"),
+    (lambda x, k: dict(x=x, kernel=k[:, :, :1]), ValueError,
+     r"kernel expects 1 input channels .* but x has 2"),
+    (lambda x, k: dict(x=x, kernel=k, strides=0), ValueError, r"strides must be >= 1, got 0"),
+    (lambda x, k: dict(x=x, kernel=k, strides=1.5), TypeError,
+     r"strides must be an int or a pair of ints, got 1.5"),
+    (lambda x, k: dict(x=x, kernel=k, strides=(1, 2, 3)), ValueError, r"strides must be"),
+    (lambda x, k: dict(x=x[..., 0], kernel=k), ValueError,
+     r"'x' must be 4-D \(batch, height, width, channels\), got float64 array of shape "
+     r"\(2, 6, 6\) — .* x\[\.\.\., None\] to get \(2, 6, 6, 1\)"),
+    (lambda x, k: dict(x=x, kernel=k, padding="full"), ValueError,
+     r"padding must be 'valid' or 'same', got 'full'"),
+    (lambda x, k: dict(x=x.astype(np.float32), kernel=k), TypeError,
+     r"must share one float dtype, got x=float32, kernel=float64"),
+    (lambda x, k: dict(x=(x * 255).astype(np.uint8), kernel=k), TypeError, r"float32 or float64"),
+    (lambda x, k: dict(x=x, kernel=k, bias=np.zeros(5)), ValueError,
+     r"bias must have shape \(4,\)"),
+]
+
+
+@pytest.mark.parametrize("make,exc,pattern", BAD)
+def test_bad_input(kernels_of, backend_name, make, exc, pattern):
+    kern = kernels_of(backend_name, ["conv"])
+    x = np.ones((2, 6, 6, 2))
+    k = np.ones((3, 3, 2, 4))
+    with pytest.raises(exc, match=pattern):
+        kern.conv2d_forward(**make(x, k))
+
+
+def test_backward_checks_grad_shape(kernels_of, backend_name):
+    kern = kernels_of(backend_name, ["conv"])
+    x, k = np.ones((2, 6, 6, 2)), np.ones((3, 3, 2, 4))
+    with pytest.raises(ValueError, match=r"grad_output must have the forward output's shape "
+                                         r"\(2, 4, 4, 4\), got \(2, 6, 6, 4\)"):
+        kern.conv2d_backward(x, k, np.ones((2, 6, 6, 4)))
