@@ -1,0 +1,711 @@
+"""Nielsen's feedforward network (the course project's ``network.py``), written fresh.
+
+A fully connected sigmoid network trained by mini-batch stochastic gradient descent with
+backpropagation, a choice of cost (quadratic, cross-entropy, softmax + log-likelihood), L2 weight
+decay, two weight initialisations, per-epoch monitoring and JSON save/load::
+
+    from pynet.backprop.feedforward_network import Network, CrossEntropyCost
+    from pynet.datasets import mnist
+
+    (x_train, y_train), (x_test, y_test) = mnist.load()
+    training_data = mnist.nielsen_pairs(x_train, y_train, one_hot=True)
+    test_data = mnist.nielsen_pairs(x_test, y_test, one_hot=False)
+
+    net = Network([784, 30, 10], cost=CrossEntropyCost, seed=1)
+    history = net.SGD(training_data, 30, 10, 0.5, lmbda=5.0, evaluation_data=test_data,
+                      monitor_evaluation_accuracy=True)
+
+Conventions (the text's, stated once)
+-------------------------------------
+* ``weights[l]`` has shape ``(sizes[l+1], sizes[l])`` and ``biases[l]`` ``(sizes[l+1], 1)``:
+  ``w_jk`` connects unit k of one layer to unit j of the next, so z = w a + b.
+* An example is a pair ``(x, y)``: ``x`` a ``(n_in, 1)`` column (``(n_in,)`` is accepted); ``y``
+  **either** an ``int`` class label **or** a ``(n_out, 1)`` target column (one-hot for a
+  classifier). The type says which — there is no ``convert`` flag. Costs use the target column
+  (an int label is one-hot encoded); accuracy compares ``argmax`` of the output with the label
+  (the argmax of a target column).
+* In the matrix path a mini-batch is a matrix whose **columns are examples**: ``X`` is
+  ``(n_in, m)``, every activation and δ is ``(n_l, m)`` (text §4.1).
+
+Two backprop paths, one result
+------------------------------
+``method="loop"`` is chapter 3: :meth:`Network.update_mini_batch` calls :meth:`Network.backprop`
+for one example at a time and adds up the gradients. ``method="matrix"`` (the default) is §4.1:
+the whole mini-batch at once through the ``nielsen_*`` kernels of :mod:`pynet.kernels`, which are
+compiled (BLAS ``?gemm``, the GIL released for a whole epoch) or their NumPy twins. With the same
+seed both paths visit the same mini-batches and end with the same weights to rounding (≤ 1e-10).
+
+Fixed here, compared with the original code (see ``docs/nielsen.md``): ``total_cost`` includes
+λ/2n·Σw²; accuracy is computed once per epoch per data set; data are never shuffled in place and
+may be any sequence (or a ``zip``); ``load`` looks the cost up in a fixed registry instead of
+evaluating a name from the file; every random draw comes from the network's own generator.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import kernels as _active_kernels
+from ..gradient_check import DEFAULT_EPS, DEFAULT_TOLERANCE, check_gradients
+from ..persistence import PersistenceError, load_json, save_json
+from .costs import (
+    COSTS, CrossEntropyCost, LogLikelihoodCost, QuadraticCost, get_cost, sigmoid, sigmoid_prime,
+)
+
+__all__ = ["Network", "Net", "History", "QuadraticCost", "CrossEntropyCost", "LogLikelihoodCost",
+           "default_weight_initializer", "large_weight_initializer", "gradient_check", "load",
+           "sigmoid", "sigmoid_prime", "FILE_FORMAT"]
+
+#: The ``"format"`` entry of a saved network file.
+FILE_FORMAT = "pynet.backprop.feedforward_network.Network/1"
+METHODS = ("matrix", "loop")
+
+
+# -- initialisation ----------------------------------------------------------------------------
+
+def default_weight_initializer(sizes, rng):
+    """Weights ~ N(0, 1/√n_in), biases ~ N(0, 1) (text §6.2).
+
+    With n_in inputs, z = Σ w x + b has standard deviation ≈ 1.22 for the text's half-on input
+    of 1000 pixels, instead of √501 ≈ 22.4 with N(0, 1) weights: the hidden units start out of
+    saturation. Returns ``(weights, biases)``.
+    """
+    biases = [rng.standard_normal((n_out, 1)) for n_out in sizes[1:]]
+    weights = [rng.standard_normal((n_out, n_in)) / np.sqrt(n_in)
+               for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+    return weights, biases
+
+
+def large_weight_initializer(sizes, rng):
+    """Weights and biases ~ N(0, 1): the text's first scheme (§3), kept for comparison."""
+    biases = [rng.standard_normal((n_out, 1)) for n_out in sizes[1:]]
+    weights = [rng.standard_normal((n_out, n_in)) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+    return weights, biases
+
+
+INITIALIZERS = {"default": default_weight_initializer, "large": large_weight_initializer}
+
+
+# -- argument checks ---------------------------------------------------------------------------
+
+def _check_sizes(sizes):
+    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
+        raise TypeError(f"Network(): 'sizes' must be a list of layer sizes like [784, 30, 10], "
+                        f"got {sizes!r}")
+    out = []
+    for i, s in enumerate(sizes):
+        if isinstance(s, bool) or not isinstance(s, numbers.Integral):
+            raise TypeError(f"Network(): sizes[{i}] must be an integer, got {s!r}")
+        if s < 1:
+            raise ValueError(f"Network(): every layer needs at least one unit; sizes[{i}] is {s}")
+        out.append(int(s))
+    if len(out) < 2:
+        raise ValueError(f"Network(): 'sizes' needs at least two layers (input and output), got "
+                         f"{list(sizes)!r}")
+    return out
+
+
+def _positive_int(name, value, where, *, allow_zero=False):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{where}: {name!r} must be an integer, got {value!r}")
+    if value < (0 if allow_zero else 1):
+        raise ValueError(f"{where}: {name!r} must be {'>= 0' if allow_zero else '>= 1'}, "
+                         f"got {value}")
+    return int(value)
+
+
+def _real(name, value, where, *, positive=False):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{where}: {name!r} must be a real number, got {value!r}")
+    v = float(value)
+    if not math.isfinite(v) or v < 0 or (positive and v == 0):
+        want = "> 0" if positive else ">= 0"
+        raise ValueError(f"{where}: {name!r} must be finite and {want}, got {value!r}")
+    return v
+
+
+@dataclass
+class _Data:
+    """A data set as arrays: inputs as rows ``x`` (N, n_in), target rows ``t`` (N, n_out) and
+    integer labels ``labels`` (N,) (the argmax of a target column)."""
+
+    x: np.ndarray
+    t: np.ndarray
+    labels: np.ndarray
+
+    def __len__(self):
+        return self.x.shape[0]
+
+
+def _is_label(y):
+    return isinstance(y, numbers.Integral) and not isinstance(y, bool) or (
+        isinstance(y, np.ndarray) and y.ndim == 0 and y.dtype.kind in "iu")
+
+
+def _prepare(data, sizes, where, name, *, allow_empty=False) -> _Data:
+    """Validate a sequence of ``(x, y)`` pairs and stack it into arrays (once)."""
+    n_in, n_out = sizes[0], sizes[-1]
+    if isinstance(data, _Data):
+        return data
+    if data is None:
+        raise TypeError(f"{where}: {name!r} is None; pass a list of (x, y) pairs")
+    pairs = list(data)  # a zip object or generator is materialised once, never consumed twice
+    if not pairs and not allow_empty:
+        raise ValueError(f"{where}: {name!r} is empty")
+    xs = np.empty((len(pairs), n_in))
+    ts = np.zeros((len(pairs), n_out))
+    labels = np.empty(len(pairs), dtype=np.int64)
+    kind = None
+    for i, pair in enumerate(pairs):
+        try:
+            x, y = pair
+        except (TypeError, ValueError):
+            raise TypeError(f"{where}: {name}[{i}] must be an (x, y) pair, got "
+                            f"{type(pair).__name__}") from None
+        x = np.asarray(x)
+        if x.dtype.kind not in "fiu":
+            raise TypeError(f"{where}: {name}[{i}][0] (the input x) must hold numbers, got dtype "
+                            f"{x.dtype}")
+        if x.shape not in ((n_in, 1), (n_in,)):
+            raise ValueError(f"{where}: {name}[{i}][0] (the input x) must be a ({n_in}, 1) column,"
+                             f" got shape {x.shape} — is an image truncated or not flattened?")
+        xs[i] = x.reshape(n_in)
+        this = "label" if _is_label(y) else "target"
+        if kind is None:
+            kind = this
+        elif this != kind:
+            raise TypeError(f"{where}: {name}[{i}][1] is {'an int label' if this == 'label' else 'a target column'}"
+                            f" but earlier examples use {'int labels' if kind == 'label' else 'target columns'};"
+                            " use one convention per data set")
+        if this == "label":
+            lab = int(y)
+            if not 0 <= lab < n_out:
+                raise ValueError(f"{where}: {name}[{i}][1] is label {lab}, but the network has "
+                                 f"{n_out} outputs, so labels must lie in 0..{n_out - 1}")
+            ts[i, lab] = 1.0
+            labels[i] = lab
+        else:
+            y = np.asarray(y)
+            if y.dtype.kind not in "fiub" or y.shape not in ((n_out, 1), (n_out,)):
+                raise ValueError(f"{where}: {name}[{i}][1] must be an int label or a ({n_out}, 1) "
+                                 f"target column, got {type(y).__name__} of shape {np.shape(y)}")
+            ts[i] = y.reshape(n_out)
+    for arr, what in ((xs, "inputs x"), (ts, "targets y")):
+        if not np.isfinite(arr).all():
+            bad = int(np.argwhere(~np.isfinite(arr))[0][0])
+            raise ValueError(f"{where}: {name}[{bad}] has NaN or Inf in its {what}")
+    if kind == "target":
+        labels = np.argmax(ts, axis=1) if len(pairs) else labels
+    return _Data(xs, ts, labels)
+
+
+def _columns(x, n_in, where):
+    """``x`` as a float64 matrix ``(n_in, m)``; also returns how to give the output back."""
+    a = np.asarray(x, dtype=np.float64) if np.asarray(x).dtype.kind in "fiu" else None
+    if a is None:
+        raise TypeError(f"{where}: x must hold numbers, got dtype {np.asarray(x).dtype}")
+    if a.ndim == 1 and a.shape[0] == n_in:
+        return a.reshape(n_in, 1), "vector"
+    if a.ndim == 2 and a.shape[0] == n_in:
+        return a, "columns"
+    raise ValueError(f"{where}: expected {n_in} inputs as a ({n_in}, 1) column or an ({n_in}, m) "
+                     f"matrix with one column per example, got shape {a.shape}")
+
+
+# -- history -----------------------------------------------------------------------------------
+
+@dataclass
+class History:
+    """What :meth:`Network.SGD` monitored, one entry per epoch (empty lists if not monitored).
+
+    Unpacks like the original's return value::
+
+        evaluation_cost, evaluation_accuracy, training_cost, training_accuracy = history
+
+    Accuracies are fractions in [0, 1]; costs include the L2 term.
+    """
+
+    evaluation_cost: list = field(default_factory=list)
+    evaluation_accuracy: list = field(default_factory=list)
+    training_cost: list = field(default_factory=list)
+    training_accuracy: list = field(default_factory=list)
+    epochs: int = 0
+
+    def __iter__(self):
+        return iter((self.evaluation_cost, self.evaluation_accuracy, self.training_cost,
+                     self.training_accuracy))
+
+    def to_keras(self) -> dict:
+        """Keras-style ``{"loss", "accuracy", "val_loss", "val_accuracy"}`` (monitored ones only)."""
+        pairs = {"loss": self.training_cost, "accuracy": self.training_accuracy,
+                 "val_loss": self.evaluation_cost, "val_accuracy": self.evaluation_accuracy}
+        return {k: list(v) for k, v in pairs.items() if v}
+
+    def epoch_line(self, j: int) -> str:
+        """The text's per-epoch line: ``Epoch j: Cost_train[..]..Acc_train[..]..Cost_val[..]..``."""
+        parts = []
+        for label, values in (("Cost_train", self.training_cost),
+                              ("Acc_train", self.training_accuracy),
+                              ("Cost_val", self.evaluation_cost),
+                              ("Acc_val", self.evaluation_accuracy)):
+            if values:
+                parts.append(f"{label}[{values[j]:.6f}]")
+        return f"Epoch {j}: " + "..".join(parts) if parts else f"Epoch {j} complete"
+
+    def lines(self, start: int = -10, end: int | None = None) -> list:
+        """Per-epoch lines for epochs ``[start:end]`` (the original's ``get_metrics``)."""
+        return [self.epoch_line(j) for j in range(self.epochs)[start:end]]
+
+
+# -- the network -------------------------------------------------------------------------------
+
+class Network:
+    """A fully connected feedforward network trained by mini-batch SGD with backpropagation.
+
+    Parameters
+    ----------
+    sizes : list of int
+        Units per layer, input first: ``[784, 30, 10]``. At least two layers, each >= 1.
+    cost : cost class, instance or name, default :class:`CrossEntropyCost`
+        ``QuadraticCost``, ``CrossEntropyCost`` (sigmoid outputs) or ``LogLikelihoodCost``
+        (softmax outputs).
+    seed : int, numpy.random.Generator or None
+        Seeds the network's own generator, used for the initial weights and for shuffling in
+        :meth:`SGD`. The same seed gives the same run (on either backend).
+    initializer : {"default", "large"}
+        :func:`default_weight_initializer` (N(0, 1/√n_in)) or :func:`large_weight_initializer`.
+    method : {"matrix", "loop"}
+        Backprop path used by :meth:`SGD` and :meth:`update_mini_batch` (see the module docs).
+    backend : {None, "python", "cython"}
+        Kernels for the matrix path: ``None`` uses the active :mod:`pynet.kernels` backend.
+
+    Attributes
+    ----------
+    sizes, num_layers, weights, biases, cost, rng, method
+    """
+
+    def __init__(self, sizes, cost=CrossEntropyCost, *, seed=None, initializer="default",
+                 method="matrix", backend=None):
+        self.sizes = _check_sizes(sizes)
+        self.num_layers = len(self.sizes)
+        self.cost = get_cost(cost)
+        self.method = self._check_method(method, "Network()")
+        if backend is None:
+            self.kernels = _active_kernels
+        elif backend in ("python", "cython"):
+            self.kernels = _active_kernels.load_backend(backend, ["nielsen"])
+        else:
+            raise ValueError(f"Network(): 'backend' must be None, 'python' or 'cython', got "
+                             f"{backend!r}")
+        self.rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        if initializer not in INITIALIZERS:
+            raise ValueError(f"Network(): 'initializer' must be one of {sorted(INITIALIZERS)}, "
+                             f"got {initializer!r}")
+        self.weights, self.biases = INITIALIZERS[initializer](self.sizes, self.rng)
+
+    @staticmethod
+    def _check_method(method, where):
+        if method not in METHODS:
+            raise ValueError(f"{where}: 'method' must be one of {METHODS}, got {method!r}")
+        return method
+
+    def __repr__(self):
+        backend = getattr(self.kernels, "BACKEND", getattr(self.kernels, "name", "?"))
+        return (f"Network({self.sizes}, cost={self.cost.name}, method={self.method!r}, "
+                f"backend={backend!r})")
+
+    # -- initialisers, the original's method names ----------------------------------------------
+    def default_weight_initializer(self):
+        """Re-initialise: weights ~ N(0, 1/√n_in), biases ~ N(0, 1), from ``self.rng``."""
+        self.weights, self.biases = default_weight_initializer(self.sizes, self.rng)
+
+    def large_weight_initializer(self):
+        """Re-initialise: weights and biases ~ N(0, 1), from ``self.rng``."""
+        self.weights, self.biases = large_weight_initializer(self.sizes, self.rng)
+
+    @property
+    def num_parameters(self) -> int:
+        """Weights plus biases (23 860 for [784, 30, 10], as the text counts)."""
+        return sum(w.size + b.size for w, b in zip(self.weights, self.biases))
+
+    # -- forward -------------------------------------------------------------------------------
+    def _forward(self, a):
+        """``(zs, activations)`` for a column matrix ``a`` (no checks)."""
+        activations, zs = [a], []
+        last = len(self.weights) - 1
+        for l, (w, b) in enumerate(zip(self.weights, self.biases)):
+            z = w @ activations[-1] + b
+            zs.append(z)
+            activations.append(self.cost.activation(z) if l == last else sigmoid(z))
+        return zs, activations
+
+    def feedforward(self, a):
+        """The network's output for input ``a``.
+
+        Parameters
+        ----------
+        a : array_like, shape (n_in, 1), (n_in,) or (n_in, m)
+            One example as a column (or 1-D), or m examples as columns.
+
+        Returns
+        -------
+        ndarray, shape (n_out, 1), (n_out,) or (n_out, m), matching the input.
+        """
+        x, shape = _columns(a, self.sizes[0], "feedforward()")
+        out = self._forward(x)[1][-1]
+        return out.reshape(-1) if shape == "vector" else out
+
+    def predict(self, a):
+        """``argmax`` of the output: an int for a 1-D input, else an int array with one entry
+        per column."""
+        x, shape = _columns(a, self.sizes[0], "predict()")
+        labels = np.argmax(self._forward(x)[1][-1], axis=0)
+        return int(labels[0]) if shape == "vector" else labels
+
+    # -- training ------------------------------------------------------------------------------
+    def SGD(self, training_data, epochs, mini_batch_size, eta, lmbda=0.0, evaluation_data=None,
+            monitor_evaluation_cost=False, monitor_evaluation_accuracy=False,
+            monitor_training_cost=False, monitor_training_accuracy=False, *, verbose=True,
+            method=None, validation_data=None, monitor_validation_cost=None,
+            monitor_validation_accuracy=None, print_fn=print) -> History:
+        """Train by mini-batch stochastic gradient descent.
+
+        Each epoch shuffles the visiting order with ``self.rng`` (the data themselves are not
+        touched), cuts it into mini-batches of ``mini_batch_size`` (the last may be shorter) and
+        takes one step per mini-batch (Eq. 54): ``w ← (1 − ηλ/n) w − (η/m) Σ ∂C_x/∂w``,
+        ``b ← b − (η/m) Σ ∂C_x/∂b`` with n = ``len(training_data)``.
+
+        Parameters
+        ----------
+        training_data : sequence of (x, y)
+            ``x`` a (n_in, 1) column; ``y`` an int label or a (n_out, 1) target column.
+        epochs : int >= 0
+        mini_batch_size : int >= 1
+        eta : float > 0
+            Learning rate η.
+        lmbda : float >= 0
+            L2 regularisation λ.
+        evaluation_data : sequence of (x, y), optional
+            Held-out data for the ``monitor_evaluation_*`` flags (``validation_data`` is an
+            alias, and so are the ``monitor_validation_*`` flags).
+        monitor_* : bool
+            Record cost / accuracy per epoch on the training or evaluation data.
+        verbose : bool
+            Print the text's per-epoch line.
+        method : {"matrix", "loop"}, optional
+            Override ``self.method`` for this call.
+
+        Returns
+        -------
+        History
+            Unpacks as ``(evaluation_cost, evaluation_accuracy, training_cost,
+            training_accuracy)``.
+
+        Raises
+        ------
+        TypeError, ValueError
+            For bad arguments or data — before any weight changes.
+        FloatingPointError
+            If the weights become NaN/Inf (η too large); says at which epoch.
+        """
+        where = "SGD()"
+        if validation_data is not None:
+            if evaluation_data is not None:
+                raise TypeError(f"{where}: pass evaluation_data or validation_data, not both")
+            evaluation_data = validation_data
+        if monitor_validation_cost is not None:
+            monitor_evaluation_cost = monitor_validation_cost
+        if monitor_validation_accuracy is not None:
+            monitor_evaluation_accuracy = monitor_validation_accuracy
+        method = self._check_method(self.method if method is None else method, where)
+        epochs = _positive_int("epochs", epochs, where, allow_zero=True)
+        mini_batch_size = _positive_int("mini_batch_size", mini_batch_size, where)
+        eta = _real("eta", eta, where, positive=True)
+        lmbda = _real("lmbda", lmbda, where)
+        train = _prepare(training_data, self.sizes, where, "training_data")
+        evaluation = None
+        if evaluation_data is not None:
+            evaluation = _prepare(evaluation_data, self.sizes, where, "evaluation_data")
+        elif monitor_evaluation_cost or monitor_evaluation_accuracy:
+            raise ValueError(f"{where}: monitor_evaluation_cost/accuracy needs evaluation_data")
+        if train.x.max() > 1.5:
+            warnings.warn(f"{where}: training inputs go up to {train.x.max():g}; the text's "
+                          "networks expect pixels scaled to [0, 1] (divide by 255)", stacklevel=2)
+
+        n = len(train)
+        history = History()
+        for j in range(epochs):
+            order = self.rng.permutation(n)
+            if method == "matrix":
+                self.kernels.nielsen_epoch(self.weights, self.biases, train.x, train.t, order,
+                                           mini_batch_size, eta, lmbda, n, self.cost.kernel_name)
+            else:
+                for k in range(0, n, mini_batch_size):
+                    batch = order[k:k + mini_batch_size]
+                    mini_batch = [(train.x[i][:, None], train.t[i][:, None]) for i in batch]
+                    self._update_loop(mini_batch, eta, lmbda, n)
+            if not all(np.isfinite(w).all() for w in self.weights):
+                raise FloatingPointError(
+                    f"SGD(): the weights became NaN/Inf during epoch {j}; the steps diverged — "
+                    f"try a smaller eta (now {eta})")
+            if monitor_training_cost:
+                history.training_cost.append(self._total_cost(train, lmbda))
+            if monitor_training_accuracy:
+                history.training_accuracy.append(self._accuracy(train))
+            if monitor_evaluation_cost:
+                history.evaluation_cost.append(self._total_cost(evaluation, lmbda))
+            if monitor_evaluation_accuracy:
+                history.evaluation_accuracy.append(self._accuracy(evaluation))
+            history.epochs = j + 1
+            if verbose:
+                print_fn(history.epoch_line(j))
+        return history
+
+    def update_mini_batch(self, mini_batch, eta, lmbda=0.0, n=None, *, method=None):
+        """One gradient step on ``mini_batch`` (a list of (x, y) pairs), Eq. 54 with Eq. 37.
+
+        ``n`` is the size of the whole training set in the decay factor 1 − ηλ/n (default: the
+        mini-batch's size). The loop method sums per-example :meth:`backprop` results; the
+        matrix method stacks the batch as columns and calls ``nielsen_step``.
+        """
+        where = "update_mini_batch()"
+        method = self._check_method(self.method if method is None else method, where)
+        eta = _real("eta", eta, where, positive=True)
+        lmbda = _real("lmbda", lmbda, where)
+        data = _prepare(mini_batch, self.sizes, where, "mini_batch")
+        n = len(data) if n is None else _positive_int("n", n, where)
+        if method == "loop":
+            self._update_loop([(x[:, None], t[:, None]) for x, t in zip(data.x, data.t)],
+                              eta, lmbda, n)
+        else:
+            self.kernels.nielsen_step(self.weights, self.biases, data.x.T, data.t.T, eta, lmbda,
+                                      n, self.cost.kernel_name)
+
+    def _update_loop(self, mini_batch, eta, lmbda, n):
+        """Chapter 3: backprop one example at a time, add up, then step (Eqs. 36–37, 54)."""
+        nabla_b = [np.zeros(b.shape) for b in self.biases]
+        nabla_w = [np.zeros(w.shape) for w in self.weights]
+        for x, y in mini_batch:
+            delta_nabla_b, delta_nabla_w = self.backprop(x, y)
+            nabla_b = [nb + dnb for nb, dnb in zip(nabla_b, delta_nabla_b)]
+            nabla_w = [nw + dnw for nw, dnw in zip(nabla_w, delta_nabla_w)]
+        m = len(mini_batch)
+        decay = 1.0 - eta * lmbda / n
+        for w, b, nw, nb in zip(self.weights, self.biases, nabla_w, nabla_b):
+            if decay != 1.0:
+                w *= decay
+            w -= (eta / m) * nw
+            b -= (eta / m) * nb
+
+    def backprop(self, x, y):
+        """Gradients of Σ_x C_x for one example or a column mini-batch.
+
+        Parameters
+        ----------
+        x : ndarray, shape (n_in, 1) or (n_in, m)
+        y : int, or ndarray of shape (n_out, 1) or (n_out, m)
+            An int label (one example) or target columns.
+
+        Returns
+        -------
+        (nabla_b, nabla_w) : lists shaped like ``biases`` and ``weights``, summed over columns.
+        """
+        x, _ = _columns(x, self.sizes[0], "backprop()")
+        if _is_label(y):
+            if not 0 <= int(y) < self.sizes[-1]:
+                raise ValueError(f"backprop(): label {int(y)} is outside 0..{self.sizes[-1] - 1}")
+            t = np.zeros((self.sizes[-1], 1))
+            t[int(y)] = 1.0
+            y = t
+        y = np.asarray(y, dtype=np.float64).reshape(self.sizes[-1], -1)
+        if y.shape[1] != x.shape[1]:
+            raise ValueError(f"backprop(): x has {x.shape[1]} column(s) but y has {y.shape[1]}")
+        nabla_b = [None] * len(self.biases)
+        nabla_w = [None] * len(self.weights)
+        # Feedforward, keeping every z and activation for the backward pass.
+        zs, activations = self._forward(x)
+        # BP1: the output error δ^L = ∇_a C ⊙ σ′(z^L) (the cost class knows its form).
+        delta = self.cost.delta(zs[-1], activations[-1], y)
+        # BP3 and BP4 for the last layer: ∂C/∂b = δ, ∂C/∂w = δ (a^{L−1})ᵀ.
+        nabla_b[-1] = delta.sum(axis=1, keepdims=True)
+        nabla_w[-1] = delta @ activations[-2].T
+        for l in range(2, self.num_layers):
+            # BP2: δ^l = ((w^{l+1})ᵀ δ^{l+1}) ⊙ σ′(z^l), walking back one layer.
+            delta = (self.weights[-l + 1].T @ delta) * sigmoid_prime(zs[-l])
+            nabla_b[-l] = delta.sum(axis=1, keepdims=True)                # BP3
+            nabla_w[-l] = delta @ activations[-l - 1].T                   # BP4
+        return nabla_b, nabla_w
+
+    # -- measuring -----------------------------------------------------------------------------
+    def _outputs(self, data: _Data):
+        zs, activations = self._forward(data.x.T)
+        return zs[-1], activations[-1]
+
+    def _accuracy(self, data: _Data) -> float:
+        if len(data) == 0:
+            return float("nan")
+        _, a = self._outputs(data)
+        return float(np.mean(np.argmax(a, axis=0) == data.labels))
+
+    def _l2(self, lmbda, n):
+        return 0.5 * (lmbda / n) * sum(float(np.sum(w * w)) for w in self.weights)
+
+    def _total_cost(self, data: _Data, lmbda: float) -> float:
+        n = len(data)
+        z, a = self._outputs(data)
+        return self.cost.fn(a, data.t.T, z) / n + self._l2(lmbda, n)
+
+    def accuracy(self, data) -> float:
+        """Fraction of ``data`` whose output argmax equals the label (int or one-hot y)."""
+        return self._accuracy(_prepare(data, self.sizes, "accuracy()", "data"))
+
+    def evaluate(self, test_data) -> int:
+        """Number of examples classified correctly (the text's §3 ``evaluate``)."""
+        d = _prepare(test_data, self.sizes, "evaluate()", "test_data")
+        return int(round(self._accuracy(d) * len(d)))
+
+    def total_cost(self, data, lmbda=0.0) -> float:
+        """C = (1/n) Σ_x C_x + λ/(2n) Σ w² over ``data`` (n = len(data)), Eqs. 48–50.
+
+        The original course code left the L2 term out; Nielsen's own ``network2`` added it once
+        per example inside the loop. Here it is added exactly once.
+        """
+        lmbda = _real("lmbda", lmbda, "total_cost()")
+        return self._total_cost(_prepare(data, self.sizes, "total_cost()", "data"), lmbda)
+
+    # -- persistence ---------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        return {"format": FILE_FORMAT, "sizes": list(self.sizes),
+                "weights": [w.tolist() for w in self.weights],
+                "biases": [b.tolist() for b in self.biases],
+                "cost": self.cost.name}
+
+    def save(self, filename):
+        """Write sizes, weights, biases and the cost's name as JSON, atomically."""
+        save_json(filename, self.to_dict())
+
+    @classmethod
+    def load(cls, filename, **kwargs):
+        """Read a network written by :meth:`save`.
+
+        The cost is looked up by name in :data:`pynet.backprop.costs.COSTS` (never evaluated).
+        ``kwargs`` (``method``, ``backend``, ``seed``) go to the constructor.
+
+        Raises
+        ------
+        PersistenceError
+            Truncated or invalid JSON, a missing field, an unknown cost, or arrays whose shapes
+            do not match ``sizes``.
+        """
+        data = load_json(filename)
+        where = f"{filename!r}"
+        if not isinstance(data, dict):
+            raise PersistenceError(f"{where} does not hold a saved network (top level is "
+                                   f"{type(data).__name__})")
+        missing = [k for k in ("sizes", "weights", "biases", "cost") if k not in data]
+        if missing:
+            raise PersistenceError(f"{where} is missing {missing}; not a saved Network")
+        if data.get("format", FILE_FORMAT) != FILE_FORMAT:
+            raise PersistenceError(f"{where} has format {data.get('format')!r}, expected "
+                                   f"{FILE_FORMAT!r}")
+        if data["cost"] not in COSTS:
+            raise PersistenceError(f"{where} names cost {data['cost']!r}; known costs are "
+                                   f"{sorted(COSTS)}")
+        try:
+            net = cls(data["sizes"], cost=COSTS[data["cost"]], **kwargs)
+        except (TypeError, ValueError) as exc:
+            raise PersistenceError(f"{where}: bad 'sizes' {data['sizes']!r} ({exc})") from None
+        for key, current in (("weights", net.weights), ("biases", net.biases)):
+            stored = data[key]
+            if not isinstance(stored, list) or len(stored) != len(current):
+                raise PersistenceError(f"{where}: '{key}' must be a list of {len(current)} "
+                                       f"arrays for sizes {net.sizes}")
+            for i, (s, c) in enumerate(zip(stored, current)):
+                try:
+                    arr = np.array(s, dtype=np.float64)
+                except (TypeError, ValueError):
+                    raise PersistenceError(f"{where}: {key}[{i}] is not a numeric array") from None
+                if arr.shape != c.shape:
+                    raise PersistenceError(f"{where}: {key}[{i}] has shape {arr.shape}, expected "
+                                           f"{c.shape} for sizes {net.sizes}")
+                if not np.isfinite(arr).all():
+                    raise PersistenceError(f"{where}: {key}[{i}] holds NaN or Inf")
+                c[...] = arr
+        return net
+
+
+#: The call-site name the course text uses.
+Net = Network
+
+
+def load(filename, **kwargs) -> Network:
+    """Module-level :meth:`Network.load`."""
+    return Network.load(filename, **kwargs)
+
+
+# -- gradient check ----------------------------------------------------------------------------
+
+def gradient_check(network: Network, x, y, *, lmbda=0.0, n=None, method="loop",
+                   eps=DEFAULT_EPS, tolerance=DEFAULT_TOLERANCE):
+    """Compare the network's backprop gradients with central differences (float64).
+
+    The function checked is the mini-batch cost
+    ``C = (1/m) Σ_columns C_x + λ/(2n) Σ w²`` (n defaults to m), whose gradient is
+    ``nabla/m + (λ/n) w`` for the weights and ``nabla/m`` for the biases.
+
+    Parameters
+    ----------
+    network : Network
+    x : ndarray, shape (n_in, m) — columns are examples (or (n_in,) for one example)
+    y : ndarray, shape (n_out, m) target columns, or an int label for one example
+    method : {"loop", "matrix"}
+        ``"loop"``: :meth:`Network.backprop` one column at a time, summed; ``"matrix"``: the
+        network's ``nielsen_backprop`` kernel on the whole matrix.
+
+    Returns
+    -------
+    pynet.gradient_check.GradientReport
+        Worst relative error per group ``weights[l]`` / ``biases[l]``; ``report.ok``.
+    """
+    where = "gradient_check()"
+    Network._check_method(method, where)
+    x, _ = _columns(x, network.sizes[0], where)
+    if _is_label(y):
+        t = np.zeros((network.sizes[-1], 1))
+        t[int(y)] = 1.0
+        y = t
+    y = np.asarray(y, dtype=np.float64).reshape(network.sizes[-1], -1)
+    if y.shape[1] != x.shape[1]:
+        raise ValueError(f"{where}: x has {x.shape[1]} column(s) but y has {y.shape[1]}")
+    lmbda = _real("lmbda", lmbda, where)
+    m = x.shape[1]
+    n = m if n is None else _positive_int("n", n, where)
+    for arr in network.weights + network.biases:
+        if arr.dtype != np.float64:
+            raise TypeError(f"{where}: the network's parameters must be float64")
+
+    def loss():
+        zs, activations = network._forward(x)
+        return network.cost.fn(activations[-1], y, zs[-1]) / m + network._l2(lmbda, n)
+
+    if method == "loop":
+        nabla_b = [np.zeros(b.shape) for b in network.biases]
+        nabla_w = [np.zeros(w.shape) for w in network.weights]
+        for c in range(m):
+            db, dw = network.backprop(x[:, c:c + 1], y[:, c:c + 1])
+            nabla_b = [a + b for a, b in zip(nabla_b, db)]
+            nabla_w = [a + b for a, b in zip(nabla_w, dw)]
+    else:
+        nabla_b, nabla_w = network.kernels.nielsen_backprop(
+            network.weights, network.biases, x, y, network.cost.kernel_name)
+    params, analytic = {}, {}
+    for l, (w, b, nw, nb) in enumerate(zip(network.weights, network.biases, nabla_w, nabla_b)):
+        params[f"weights[{l}]"] = w
+        analytic[f"weights[{l}]"] = nw / m + (lmbda / n) * w
+        params[f"biases[{l}]"] = b
+        analytic[f"biases[{l}]"] = np.reshape(nb, b.shape) / m
+    return check_gradients(loss, params, analytic, eps=eps, tolerance=tolerance)
