@@ -13,6 +13,7 @@ Rules (the reasons are the complaints of learners whose downloads broke, see doc
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
 import tempfile
 import urllib.error
@@ -99,6 +100,8 @@ def _describe(exc: BaseException) -> str:
         return f"network error: {exc.reason}"
     if isinstance(exc, TimeoutError):
         return "timed out"
+    if isinstance(exc, http.client.IncompleteRead):
+        return f"connection cut after {len(exc.partial)} bytes"
     return str(exc)
 
 
@@ -147,8 +150,9 @@ def fetch(remote: RemoteFile, base_urls, dest_dir, *, force: bool = False,
         say(f"{remote.name}: downloading {url}")
         try:
             _fetch_one(url, target, remote, timeout)
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            # URLError/HTTPError, timeouts (OSError), DownloadError (OSError), bad URL (ValueError)
+        except (OSError, ValueError, http.client.HTTPException) as exc:
+            # URLError/HTTPError, timeouts and DownloadError are OSErrors; a connection cut
+            # mid-body is an http.client.IncompleteRead; an unusable URL is a ValueError
             reason = _describe(exc)
             failures.append(f"  {url}: {reason}")
             say(f"{remote.name}: failed: {reason}")

@@ -101,19 +101,19 @@ def inspect(place: Place, train_pairs, test_pair) -> Status:
     names = [n for pair in list(train_pairs) + [test_pair] for n in pair]
     present = sorted({p.name for n in names if (p := find_file(d, n))})
     missing = []
-    if not train:
-        missing.append(" + ".join(train_pairs[0]))
+    if not train:  # name the files of the preferred (full) pair that are absent
+        missing += [n for n in train_pairs[0] if not find_file(d, n)]
     if not test:
-        missing.append(" + ".join(test_pair))
+        missing += [n for n in test_pair if not find_file(d, n)]
     return Status(place, None, present, missing)
 
 
-def search(places, train_pairs, test_pair, *, dataset: str):
+def search(places, train_pairs, test_pair, *, dataset: str, warn: bool = True):
     """The first complete place, with the status of every place looked at.
 
     An explicit place (``path=``) that is not complete raises at once: the caller asked for that
     folder, so falling back to another would hide the mistake. Other incomplete places (some files
-    but not all) are skipped with a warning.
+    but not all) are skipped, with a warning when ``warn``.
 
     Returns
     -------
@@ -134,8 +134,8 @@ def search(places, train_pairs, test_pair, *, dataset: str):
                 f"there ({what}); a set is {' + '.join(train_pairs[0])} + {' + '.join(test_pair)} "
                 "(.gz or decompressed)"
             )
-        if status.state == "incomplete":
-            warnings.warn(f"{dataset}: skipping {status.describe()}", stacklevel=3)
+        if warn and status.state == "incomplete":
+            warnings.warn(f"{dataset}: skipping {status.describe()}", stacklevel=5)
     return None, statuses
 
 

@@ -83,15 +83,16 @@ def places(path=None):
     return out
 
 
-def search_status(path=None):
+def search_status(path=None, *, warn: bool = False):
     """``(found, statuses)``: the first complete place (or None) and what each place holds."""
-    return _locate.search(places(path), TRAIN_FILES, TEST_FILES, dataset="fashion_mnist")
+    return _locate.search(places(path), TRAIN_FILES, TEST_FILES, dataset="fashion_mnist",
+                          warn=warn)
 
 
 def locate(path=None):
     """Return ``(train_pair, test_pair, source_dir)``, or raise FileNotFoundError saying where
     it looked and how to get the data."""
-    found, statuses = search_status(path)
+    found, statuses = search_status(path, warn=True)
     if found is None:
         searched = "\n".join("  " + s.describe() for s in statuses)
         raise FileNotFoundError(

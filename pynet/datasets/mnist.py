@@ -94,15 +94,16 @@ def candidate_dirs(path=None):
     return [p.directory for p in places(path)]
 
 
-def search_status(path=None):
+def search_status(path=None, *, warn: bool = False):
     """``(found, statuses)``: the first complete place (or None) and what every place looked at
     holds (each status has ``.state`` and ``.describe()``); used by ``pynet info``."""
-    return _locate.search(places(path), TRAIN_FILES, TEST_FILES, dataset="mnist")
+    return _locate.search(places(path), TRAIN_FILES, TEST_FILES, dataset="mnist",
+                          warn=warn)
 
 
 def locate(path=None):
     """Return ``(train_pair, test_pair, source_dir)`` of the first complete MNIST folder."""
-    found, _ = search_status(path)
+    found, _ = search_status(path, warn=True)
     if found is None:  # only if the package's own files were removed
         raise FileNotFoundError(
             f"mnist: no MNIST files found, not even the embedded ones in {EMBEDDED_DIR}; "
