@@ -15,9 +15,16 @@ scipy: OpenBLAS 0.3.30 (pthreads), 2 threads, libscipy_openblas-6cdc3b4a.so
 >>> with limit_blas_threads(1):                    # doctest: +SKIP
 ...     net.train(...)                             # every BLAS pool single-threaded here
 
-The measurement behind pynet's recommendation (one BLAS thread for the small per-sample
-networks, the machine's cores for large batched GEMMs, never two pools running side by side
-in parallel code) is in ``docs/kernels.md``.
+pynet changes no thread count by itself. Its recommendation, from the measurement in
+``docs/kernels.md`` (``python -m bench.kernels``):
+
+* per-sample training loops (Rashid, Widrow–Hoff, small mini-batches): ``limit_blas_threads(1)``;
+  their gemv/ger calls are too small to gain from threads;
+* large batched GEMMs: give the cores to **one** pool, the one the active backend computes with,
+  ``limit_blas_threads(one_pool_limits())``; with both pools multi-threaded, the idle workers of
+  one spin while the other works, and a 2-core machine ran up to 2× *slower* than on one thread;
+* or start Python with ``OPENBLAS_THREAD_TIMEOUT=4`` (read when OpenBLAS loads), which makes idle
+  workers sleep almost at once, so both pools can keep all cores.
 """
 from __future__ import annotations
 
@@ -27,7 +34,8 @@ from dataclasses import asdict, dataclass
 
 from threadpoolctl import ThreadpoolController
 
-__all__ = ["BlasLibrary", "blas_info", "limit_blas_threads", "set_blas_threads"]
+__all__ = ["BlasLibrary", "blas_info", "limit_blas_threads", "set_blas_threads",
+           "one_pool_limits"]
 
 
 @dataclass(frozen=True)
@@ -135,6 +143,32 @@ def blas_info() -> list[BlasLibrary]:
             architecture=getattr(c, "architecture", None),
         ))
     return libs
+
+
+def one_pool_limits(threads: int | None = None, backend: str | None = None) -> dict:
+    """Thread limits that give the cores to the BLAS pool the kernels use and 1 to the other.
+
+    The compiled backend calls SciPy's OpenBLAS (``scipy.linalg.cython_blas``); the python
+    backend calls NumPy's. Use as ``with limit_blas_threads(one_pool_limits()): ...``.
+
+    Parameters
+    ----------
+    threads : int, optional
+        Threads for the working pool; default ``os.cpu_count()``.
+    backend : {"cython", "python"}, optional
+        Default: the active backend, :data:`pynet.kernels.BACKEND`.
+
+    Returns
+    -------
+    dict
+        ``{"numpy": ..., "scipy": ...}``, for :func:`limit_blas_threads` or :func:`set_blas_threads`.
+    """
+    if backend is None:
+        from pynet.kernels import BACKEND as backend
+    if backend not in ("cython", "python"):
+        raise ValueError(f"argument 'backend' must be 'cython' or 'python', got {backend!r}")
+    n = _check_threads(os.cpu_count() or 1 if threads is None else threads, "threads")
+    return {"numpy": 1, "scipy": n} if backend == "cython" else {"numpy": n, "scipy": 1}
 
 
 def _check_threads(n, name="n") -> int:

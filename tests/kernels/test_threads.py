@@ -8,7 +8,7 @@ import pytest
 from threadpoolctl import ThreadpoolController
 
 from pynet.kernels.threads import (
-    BlasLibrary, blas_info, limit_blas_threads, package_of, set_blas_threads,
+    BlasLibrary, blas_info, limit_blas_threads, one_pool_limits, package_of, set_blas_threads,
 )
 
 
@@ -121,3 +121,27 @@ def test_thread_count_must_be_a_positive_whole_number(bad):
     with pytest.raises(ValueError, match=r"limits\['numpy'\]"):
         set_blas_threads({"numpy": bad})
     assert pools() == before
+
+
+def test_one_pool_limits_gives_the_cores_to_the_backends_pool():
+    # The compiled kernels call SciPy's BLAS; the python backend calls NumPy's.
+    assert one_pool_limits(2, backend="cython") == {"numpy": 1, "scipy": 2}
+    assert one_pool_limits(2, backend="python") == {"numpy": 2, "scipy": 1}
+    import pynet.kernels
+
+    default = one_pool_limits()
+    busy = "scipy" if pynet.kernels.BACKEND == "cython" else "numpy"
+    assert default[busy] == (os.cpu_count() or 1) and set(default.values()) <= {1, default[busy]}
+    with pytest.raises(ValueError, match="'backend'"):
+        one_pool_limits(2, backend="torch")
+    with pytest.raises(ValueError, match="'threads'"):
+        one_pool_limits(0)
+
+
+def test_one_pool_limits_applied():
+    if not (bundled_by("numpy") and bundled_by("scipy")):
+        pytest.skip("needs NumPy's and SciPy's own BLAS (pip wheels)")
+    with limit_blas_threads(one_pool_limits(2, backend="cython")):
+        assert {lib.package: lib.num_threads for lib in blas_info()
+                if lib.package in ("numpy", "scipy")} == {"numpy": 1,
+                                                          "scipy": min(2, os.cpu_count() or 1)}
