@@ -1,0 +1,408 @@
+"""The ``pynet`` command (also ``python -m pynet``): info, list, run, tour, bench.
+
+::
+
+    pynet info                      version, kernel backend, BLAS libraries, where the data is
+    pynet list                      the tutorials, with their one-line descriptions
+    pynet run 04 [--quick]          one tutorial, by number, full name or a unique part of it
+    pynet tour [--quick] [--only 00,04] [--stop-on-fail]
+                                    every tutorial in order, then a table: book value vs ours
+    pynet bench [NAME] [--quick]    the benchmarks of a source checkout (python -m bench.NAME)
+
+Exit codes: 0 success; 1 a lesson or benchmark failed (or the backend could not load); 2 a usage
+error (unknown name, nothing to run, no bench folder).
+
+Tutorials are the files ``NN_name.py`` (or ``NNb_name.py``) of the package ``pynet.tutorials``
+(the checkout's ``tutorials/`` folder, installed under that name). In a source checkout that was
+not installed, the folder is found next to the ``pynet`` package and imported under the same name.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import importlib
+import importlib.util
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+#: A tutorial file name: two digits, an optional letter, ``_``, a name.
+TUTORIAL_FILE = re.compile(r"^(?P<number>\d\d[a-z]?)_(?P<name>[A-Za-z0-9_]+)\.py$")
+TUTORIALS_PACKAGE = "pynet.tutorials"
+
+
+class CLIError(Exception):
+    """A usage error: printed without a traceback, exit code 2."""
+
+
+# -- finding the tutorials -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Lesson:
+    """One tutorial file."""
+
+    stem: str          # "04_rashid_mnist"
+    number: str        # "04"
+    description: str   # first line of the module docstring
+    module: str        # importable name, "pynet.tutorials.04_rashid_mnist"
+    path: Path
+
+
+def tutorials_package() -> tuple[str, Path]:
+    """``(package name, folder)`` of the tutorials.
+
+    The installed package ``pynet.tutorials`` when there is one; otherwise the ``tutorials/``
+    folder of the source checkout this ``pynet`` was imported from, registered as
+    ``pynet.tutorials`` so that lessons import the same way in both cases.
+    """
+    if TUTORIALS_PACKAGE in sys.modules:
+        module = sys.modules[TUTORIALS_PACKAGE]
+        return TUTORIALS_PACKAGE, Path(list(module.__path__)[0])
+    spec = importlib.util.find_spec(TUTORIALS_PACKAGE)
+    if spec is not None and spec.submodule_search_locations:
+        return TUTORIALS_PACKAGE, Path(list(spec.submodule_search_locations)[0])
+    import pynet
+
+    folder = Path(pynet.__file__).resolve().parent.parent / "tutorials"
+    init = folder / "__init__.py"
+    if not init.is_file():
+        raise CLIError(
+            "no tutorials found: pynet.tutorials is not installed and there is no tutorials/ "
+            f"folder next to the pynet package ({folder}); reinstall pynet (pip install .)"
+        )
+    spec = importlib.util.spec_from_file_location(
+        TUTORIALS_PACKAGE, init, submodule_search_locations=[str(folder)])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[TUTORIALS_PACKAGE] = module
+    spec.loader.exec_module(module)
+    return TUTORIALS_PACKAGE, folder
+
+
+def _first_docstring_line(path: Path) -> str:
+    """The first line of a module's docstring, read without importing it (fast, no side effects)."""
+    try:
+        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"), filename=str(path)))
+    except (SyntaxError, UnicodeDecodeError, OSError) as exc:
+        return f"(cannot read: {type(exc).__name__})"
+    if not doc:
+        return "(no description)"
+    return doc.strip().splitlines()[0].strip()
+
+
+def discover() -> list[Lesson]:
+    """Every tutorial, sorted by number then name."""
+    package, folder = tutorials_package()
+    lessons = []
+    for path in sorted(folder.glob("*.py")):
+        m = TUTORIAL_FILE.match(path.name)
+        if m:
+            stem = path.stem
+            lessons.append(Lesson(stem, m["number"], _first_docstring_line(path),
+                                  f"{package}.{stem}", path))
+    return sorted(lessons, key=lambda lesson: (lesson.number, lesson.stem))
+
+
+def resolve(name: str, lessons: list[Lesson]) -> Lesson:
+    """Find a lesson by number (``04``, ``4``, ``04b``), full stem, or unique substring."""
+    wanted = name.strip().lower()
+    if wanted.endswith(".py"):
+        wanted = wanted[:-3]
+    if re.fullmatch(r"\d[a-z]?", wanted):
+        wanted = "0" + wanted  # "4" means "04"
+    for lesson in lessons:
+        if wanted in (lesson.stem.lower(), lesson.number):
+            return lesson
+    matches = [lesson for lesson in lessons if wanted and wanted in lesson.stem.lower()]
+    if len(matches) == 1:
+        return matches[0]
+    known = "\n".join(f"  {lesson.stem}" for lesson in lessons) or "  (none)"
+    if matches:
+        raise CLIError(f"{name!r} matches several tutorials: "
+                       f"{', '.join(m.stem for m in matches)}; be more specific")
+    raise CLIError(f"no tutorial called {name!r}. Known tutorials:\n{known}")
+
+
+def _load(lesson: Lesson):
+    module = importlib.import_module(lesson.module)
+    run = getattr(module, "run", None)
+    if not callable(run):
+        raise CLIError(f"{lesson.path} has no run(report, quick) function")
+    return run, getattr(module, "TITLE", lesson.stem)
+
+
+# -- commands ---------------------------------------------------------------------------------
+
+def cmd_list(args) -> int:
+    lessons = discover()
+    if not lessons:
+        print("no tutorials yet")
+        return 0
+    width = max(len(lesson.stem) for lesson in lessons)
+    for lesson in lessons:
+        print(f"  {lesson.stem:<{width}}  {lesson.description}")
+    print(f"\nrun one: pynet run {lessons[0].number} [--quick];  all: pynet tour [--quick]")
+    return 0
+
+
+def cmd_run(args) -> int:
+    from .lessons import LessonFailed, run_lesson
+
+    lesson = resolve(args.name, discover())
+    run, title = _load(lesson)
+    try:
+        _, seconds = run_lesson(run, title, quick=args.quick)
+    except LessonFailed as exc:
+        print(f"FAILED: {exc}", file=sys.stderr)
+        return 1
+    print(f"--- {lesson.stem}: done in {seconds:.1f} s")
+    return 0
+
+
+@dataclass
+class TourRow:
+    lesson: str
+    quantity: str = ""
+    book: str = ""
+    ours: str = ""
+    seconds: float | None = None
+    status: str = "ok"
+
+
+def _select(lessons, only):
+    if not only:
+        return lessons
+    names = [n for n in only.split(",") if n.strip()]
+    if not names:
+        raise CLIError("--only needs at least one name, e.g. --only 00,04")
+    picked = [resolve(n, lessons) for n in names]
+    # keep the tour's order, drop repeats
+    return [lesson for lesson in lessons if lesson in picked]
+
+
+def cmd_tour(args) -> int:
+    from .lessons import LessonFailed, run_lesson
+
+    lessons = _select(discover(), args.only)
+    if not lessons:
+        raise CLIError("no tutorials to run")
+    rows = []
+    for lesson in lessons:
+        row = TourRow(lesson.stem)
+        rows.append(row)
+        start = time.perf_counter()
+        try:
+            run, title = _load(lesson)
+            report, _ = run_lesson(run, title, quick=args.quick)
+        except LessonFailed as exc:
+            row.status = "FAILED"
+            row.quantity = str(exc).split(": ", 1)[-1]
+        except Exception as exc:  # noqa: BLE001 - one broken lesson must not end the tour
+            traceback.print_exc()
+            row.status = "ERROR"
+            row.quantity = f"{type(exc).__name__}: {exc}"
+        else:
+            head = report.headline
+            if head is not None:
+                row.quantity, row.book, row.ours = head.quantity, head.book, head.ours
+        row.seconds = time.perf_counter() - start
+        print()
+        if row.status != "ok" and args.stop_on_fail:
+            break
+    not_run = [lesson.stem for lesson in lessons[len(rows):]]
+    rows += [TourRow(stem, status="not run") for stem in not_run]
+    print(format_table(rows, quick=args.quick))
+    failed = [r for r in rows if r.status in ("FAILED", "ERROR")]
+    ran = [r for r in rows if r.status != "not run"]
+    print(f"\n{len(ran) - len(failed)} of {len(ran)} lessons agree with the book"
+          + (f"; failed: {', '.join(r.lesson for r in failed)}" if failed else "")
+          + (f"; not run (--stop-on-fail): {', '.join(not_run)}" if not_run else ""))
+    return 1 if failed else 0
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def format_table(rows, *, quick: bool = False) -> str:
+    """The tour's summary as an aligned text table."""
+    header = ("lesson", "headline", "book", "ours", "seconds", "status")
+    body = [(r.lesson, _clip(r.quantity, 44), _clip(r.book, 14), _clip(r.ours, 14),
+             "" if r.seconds is None else f"{r.seconds:.1f}", r.status) for r in rows]
+    widths = [max(len(str(line[i])) for line in [header] + body) for i in range(len(header))]
+    lines = ["  ".join(str(cell).ljust(w) for cell, w in zip(line, widths)).rstrip()
+             for line in [header] + body]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    title = "Tour summary" + (" (--quick: smaller data, fewer epochs)" if quick else "")
+    return "\n".join([title, ""] + lines)
+
+
+def _blas_lines() -> list[str]:
+    try:
+        from .kernels.threads import blas_info
+    except ImportError:
+        blas_info = None
+    if blas_info is not None:
+        libs = blas_info()
+        return [lib.describe() if hasattr(lib, "describe") else str(lib) for lib in libs]
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return ["(threadpoolctl not installed: cannot list the BLAS libraries)"]
+    return [f"{d.get('internal_api')} {d.get('version')} ({d.get('threading_layer', '?')}), "
+            f"{d.get('num_threads')} threads, {os.path.basename(d.get('filepath', ''))}"
+            for d in threadpool_info() if d.get("user_api") == "blas"]
+
+
+def _data_lines(module, name: str) -> list[str]:
+    lines = [f"{name}, searched in this order:"]
+    try:
+        found, statuses = module.search_status()
+    except Exception as exc:  # noqa: BLE001 - info reports, it does not fail on data
+        return lines + [f"  error while searching: {exc}"]
+    for i, status in enumerate(statuses, start=1):
+        mark = "->" if found is not None and status.place == found.place else "  "
+        lines.append(f" {mark} {i}. {status.describe()}")
+    if found is None:
+        lines.append("  not found; " + getattr(module, "HOW_TO_GET", "").replace("\n", "\n  "))
+    return lines
+
+
+def cmd_info(args) -> int:
+    import numpy
+    import scipy
+
+    from . import __version__
+
+    status = 0
+    print(f"pynet {__version__}  (Python {platform.python_version()}, NumPy {numpy.__version__}, "
+          f"SciPy {scipy.__version__}, {platform.system()} {platform.machine()})")
+    requested = os.environ.get("PYNET_BACKEND", "auto")
+    try:
+        from . import kernels
+    except Exception as exc:  # noqa: BLE001 - e.g. PYNET_BACKEND=cython without the build
+        print(f"backend: could not load (PYNET_BACKEND={requested}): {exc}")
+        status = 1
+    else:
+        compiled = "available" if kernels.compiled_available() else "not built"
+        print(f"backend: {kernels.BACKEND} (PYNET_BACKEND={requested}; compiled kernels {compiled})")
+    print("BLAS libraries:")
+    for line in _blas_lines() or ["(none loaded)"]:
+        print(f"  {line}")
+    from .datasets import fashion_mnist, mnist
+
+    print("data ($PYNET_DATA=" + (os.environ.get("PYNET_DATA") or "unset") + "):")
+    for module, name in ((mnist, "MNIST"), (fashion_mnist, "Fashion-MNIST")):
+        for line in _data_lines(module, name):
+            print(f"  {line}")
+    try:
+        lessons = discover()
+        print(f"tutorials: {len(lessons)} in {tutorials_package()[1]}")
+    except CLIError as exc:
+        print(f"tutorials: {exc}")
+    root = find_bench_root()
+    print(f"bench: {root / 'bench' if root else 'not found (needs a source checkout)'}")
+    return status
+
+
+# -- bench ------------------------------------------------------------------------------------
+
+def find_bench_root() -> Path | None:
+    """The checkout folder holding ``bench/harness.py``: the current directory (or a parent),
+    else the folder above the ``pynet`` package. None when neither has it (an installed pynet)."""
+    import pynet
+
+    cwd = Path.cwd().resolve()
+    candidates = [cwd, *cwd.parents, Path(pynet.__file__).resolve().parent.parent]
+    for root in candidates:
+        if (root / "bench" / "harness.py").is_file():
+            return root
+    return None
+
+
+def list_benches(root: Path) -> list[str]:
+    return sorted(p.stem for p in (root / "bench").glob("*.py")
+                  if p.stem not in ("__init__", "__main__", "harness") and not p.stem.startswith("_"))
+
+
+def cmd_bench(args) -> int:
+    root = find_bench_root()
+    if root is None:
+        raise CLIError(
+            "no bench/ folder found: the benchmarks are not installed with pynet; run this from "
+            "a source checkout (git clone ..., cd into it, then pynet bench)"
+        )
+    names = list_benches(root)
+    if not names:
+        raise CLIError(f"{root / 'bench'} holds no benchmarks yet")
+    if args.name:
+        wanted = args.name.strip().lower().removesuffix(".py")
+        exact = [n for n in names if n.lower() == wanted]
+        matches = exact or [n for n in names if wanted in n.lower()]
+        if len(matches) != 1:
+            what = "matches several" if matches else "is not one of"
+            raise CLIError(f"bench {args.name!r} {what} the benchmarks: {', '.join(names)}")
+        names = matches
+    env = dict(os.environ)
+    # the checkout's pynet and bench package must be importable by the child process
+    env["PYTHONPATH"] = os.pathsep.join([str(root)] + [p for p in [env.get("PYTHONPATH")] if p])
+    failed = []
+    for name in names:
+        command = [sys.executable, "-m", f"bench.{name}"] + (["--quick"] if args.quick else [])
+        print(f"=== {' '.join(command[1:])}  (in {root})", flush=True)
+        code = subprocess.run(command, cwd=root, env=env).returncode
+        if code != 0:
+            failed.append(f"{name} (exit code {code})")
+    if len(names) > 1:
+        print(f"\n{len(names) - len(failed)} of {len(names)} benchmarks ran"
+              + (f"; failed: {', '.join(failed)}" if failed else ""))
+    elif failed:
+        print(f"bench {failed[0]} failed", file=sys.stderr)
+    return 1 if failed else 0
+
+
+# -- entry point ------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pynet",
+        description="Neural networks from the classic texts: lessons that print the book's "
+                    "number beside ours, and the benchmarks.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p = sub.add_parser("info", help="version, kernel backend, BLAS libraries, data locations")
+    p.set_defaults(func=cmd_info)
+    p = sub.add_parser("list", help="the tutorials with one-line descriptions")
+    p.set_defaults(func=cmd_list)
+    p = sub.add_parser("run", help="run one tutorial")
+    p.add_argument("name", help="number (04), full name (04_rashid_mnist) or a unique part of it")
+    p.add_argument("--quick", action="store_true", help="smaller data, fewer epochs")
+    p.set_defaults(func=cmd_run)
+    p = sub.add_parser("tour", help="run every tutorial and print a summary table")
+    p.add_argument("--quick", action="store_true", help="smaller data, fewer epochs")
+    p.add_argument("--only", metavar="A,B", help="only these tutorials (names as for run)")
+    p.add_argument("--stop-on-fail", action="store_true", help="stop at the first failed lesson")
+    p.set_defaults(func=cmd_tour)
+    p = sub.add_parser("bench", help="run a benchmark (source checkout only)")
+    p.add_argument("name", nargs="?", help="benchmark name (default: all of them)")
+    p.add_argument("--quick", action="store_true", help="fewer sizes and repeats")
+    p.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv=None) -> int:
+    """Run the ``pynet`` command; return its exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except CLIError as exc:
+        print(f"pynet {args.command}: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,225 @@
+"""The pynet command, with a fake tutorials package (the real lessons are tested elsewhere)."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from pynet import cli
+
+LESSONS = {
+    "00_first.py": '''
+        """First lesson: the answer agrees with the book.
+
+        More text that ``pynet list`` does not show.
+        """
+        TITLE = "00 · First"
+
+        def run(report, quick):
+            report.say(f"quick={quick}")
+            report.compare("the answer", book=42, ours=42, agree=True, headline=True)
+    ''',
+    "01_second.py": '''
+        """Second lesson: disagrees with the book."""
+        TITLE = "01 · Second"
+
+        def run(report, quick):
+            report.compare("a number", book=1.0, ours=2.0, agree=False)
+    ''',
+    "01b_extra.py": '''
+        """An extra lesson that crashes."""
+        def run(report, quick):
+            raise RuntimeError("boom")
+    ''',
+    "02_third.py": '''
+        """Third lesson."""
+        TITLE = "02 · Third"
+
+        def run(report, quick):
+            report.compare("accuracy", book=0.95, ours=0.951, agree=True)
+    ''',
+    "helper.py": '"""Not a lesson: no NN_ prefix."""\n',
+    "3_short_number.py": '"""Not a lesson: one digit."""\n',
+}
+
+
+@pytest.fixture
+def fake_tutorials(tmp_path, monkeypatch, request):
+    """A package of fake lessons in tmp_path; cli.discover() sees only it."""
+    name = "fake_tutorials_" + re.sub(r"\W", "_", request.node.name)
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "__init__.py").write_text('"""Fake lessons."""\n')
+    for file, source in LESSONS.items():
+        (folder / file).write_text(textwrap.dedent(source))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(cli, "tutorials_package", lambda: (name, folder))
+    yield folder
+    for mod in [m for m in sys.modules if m == name or m.startswith(name + ".")]:
+        del sys.modules[mod]
+
+
+def test_list(fake_tutorials, capsys):
+    assert cli.main(["list"]) == 0
+    out = capsys.readouterr().out
+    lines = [line.split() for line in out.splitlines() if line.startswith("  ")]
+    assert [words[0] for words in lines] == ["00_first", "01_second", "01b_extra", "02_third"]
+    assert "First lesson: the answer agrees with the book." in out
+    assert "More text" not in out and "helper" not in out and "short_number" not in out
+
+
+@pytest.mark.parametrize("name", ["00", "0", "00_first", "00_first.py", "FIRST"])
+def test_run_by_number_stem_or_substring(fake_tutorials, capsys, name):
+    assert cli.main(["run", name, "--quick"]) == 0
+    out = capsys.readouterr().out
+    assert "=== 00 · First" in out and "quick=True" in out and "done in" in out
+
+
+def test_run_number_with_letter_and_failing_lesson(fake_tutorials, capsys):
+    assert cli.main(["run", "01"]) == 1  # 01, not 01b
+    captured = capsys.readouterr()
+    assert "=== 01 · Second" in captured.out
+    assert "FAILED: 01 · Second: 1 comparison(s) disagreed: a number" in captured.err
+    with pytest.raises(RuntimeError, match="boom"):  # a crash in `run` keeps its traceback
+        cli.main(["run", "01b"])
+
+
+def test_run_unknown_and_ambiguous_names(fake_tutorials, capsys):
+    assert cli.main(["run", "zebra"]) == 2
+    err = capsys.readouterr().err
+    assert "no tutorial called 'zebra'" in err
+    for stem in ("00_first", "01_second", "01b_extra", "02_third"):
+        assert stem in err
+    assert cli.main(["run", "ir"]) == 2  # f-IR-st and th-IR-d
+    assert "matches several tutorials: 00_first, 02_third" in capsys.readouterr().err
+
+
+def _table(out):
+    """The rows of the tour's summary table: {lesson: line}."""
+    rows = out.split("Tour summary", 1)[1].splitlines()
+    return {line.split()[0]: line for line in rows if line[:2].isdigit()}
+
+
+def test_tour_only(fake_tutorials, capsys):
+    assert cli.main(["tour", "--only", "02,00", "--quick"]) == 0
+    out = capsys.readouterr().out
+    table = _table(out)
+    assert list(table) == ["00_first", "02_third"]  # the tour's order, not the option's
+    assert table["00_first"].split()[-1] == "ok"
+    assert "the answer" in table["00_first"] and "42" in table["00_first"]
+    assert "0.95" in table["02_third"] and "0.951" in table["02_third"]
+    assert "2 of 2 lessons agree with the book" in out
+    assert "(--quick" in out
+
+
+def test_tour_continues_after_failures_and_exits_nonzero(fake_tutorials, capsys):
+    assert cli.main(["tour"]) == 1
+    captured = capsys.readouterr()
+    table = _table(captured.out)
+    assert list(table) == ["00_first", "01_second", "01b_extra", "02_third"]
+    assert table["01_second"].split()[-1] == "FAILED"
+    assert table["01b_extra"].split()[-1] == "ERROR" and "RuntimeError: boom" in table["01b_extra"]
+    assert table["02_third"].split()[-1] == "ok"  # ran after the failures
+    assert "2 of 4 lessons agree with the book; failed: 01_second, 01b_extra" in captured.out
+    assert "Traceback" in captured.err and "boom" in captured.err
+    for line in table.values():  # every lesson that ran shows its seconds
+        assert any(cell.replace(".", "").isdigit() for cell in line.split())
+
+
+def test_tour_stop_on_fail(fake_tutorials, capsys):
+    assert cli.main(["tour", "--stop-on-fail"]) == 1
+    out = capsys.readouterr().out
+    table = _table(out)
+    assert table["01_second"].split()[-1] == "FAILED"
+    assert table["01b_extra"].endswith("not run") and table["02_third"].endswith("not run")
+    assert "quick=" in out and "boom" not in out
+
+
+def test_tour_only_errors(fake_tutorials, capsys):
+    assert cli.main(["tour", "--only", "00,nope"]) == 2
+    assert "no tutorial called 'nope'" in capsys.readouterr().err
+    assert cli.main(["tour", "--only", ","]) == 2
+
+
+def test_no_tutorials(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(cli, "tutorials_package", lambda: ("empty_pkg", tmp_path))
+    assert cli.main(["list"]) == 0
+    assert "no tutorials yet" in capsys.readouterr().out
+    assert cli.main(["tour"]) == 2
+
+
+def test_info_mentions_backend_and_data(capsys, monkeypatch, tmp_path):
+    import pynet.kernels
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("PYNET_DATA", raising=False)
+    assert cli.main(["info"]) == 0
+    out = capsys.readouterr().out
+    assert f"backend: {pynet.kernels.BACKEND}" in out
+    assert "pynet 0.1.0" in out
+    assert re.search(r"BLAS libraries:\n  \S.*thread", out)  # at least one library listed
+    # the search order, and which place MNIST came from (the embedded subset here)
+    assert f"1. {tmp_path / 'pynet' / 'mnist'}" in out
+    assert "-> 2." in out and "embedded in pynet" in out
+    assert "Fashion-MNIST, searched in this order" in out
+
+
+def _fake_checkout(root, benches):
+    (root / "bench").mkdir(parents=True)
+    (root / "bench" / "__init__.py").write_text("")
+    (root / "bench" / "harness.py").write_text("")
+    for name, source in benches.items():
+        (root / "bench" / f"{name}.py").write_text(textwrap.dedent(source))
+    return root
+
+
+def test_bench_runs_the_module_in_a_checkout(tmp_path, monkeypatch, capfd):
+    _fake_checkout(tmp_path / "checkout", {
+        "speed": '''
+            import sys
+            print("speed bench args", sys.argv[1:])
+        ''',
+        "broken": "raise SystemExit(3)\n",
+    })
+    monkeypatch.chdir(tmp_path / "checkout")
+    assert cli.main(["bench", "speed", "--quick"]) == 0
+    assert "speed bench args ['--quick']" in capfd.readouterr().out
+    assert cli.main(["bench", "broken"]) == 1
+    assert "exit code 3" in capfd.readouterr().err
+    assert cli.main(["bench"]) == 1  # all of them; one failed
+    out = capfd.readouterr().out
+    assert "speed bench args []" in out and "1 of 2 benchmarks ran; failed: broken" in out
+    assert cli.main(["bench", "nope"]) == 2
+    assert "is not one of the benchmarks: broken, speed" in capfd.readouterr().err
+
+
+def test_bench_without_a_checkout(monkeypatch, capsys):
+    monkeypatch.setattr(cli, "find_bench_root", lambda: None)
+    assert cli.main(["bench"]) == 2
+    assert "not installed with pynet" in capsys.readouterr().err
+
+
+def test_usage_errors():
+    with pytest.raises(SystemExit) as info:
+        cli.main([])
+    assert info.value.code == 2
+    with pytest.raises(SystemExit):
+        cli.main(["run"])  # NAME is required
+
+
+def test_python_dash_m_pynet():
+    result = subprocess.run([sys.executable, "-m", "pynet", "--help"], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0
+    for command in ("info", "list", "run", "tour", "bench"):
+        assert command in result.stdout
+
+
+def test_source_checkout_tutorials_are_found():
+    package, folder = cli.tutorials_package()
+    assert package == "pynet.tutorials"
+    assert (folder / "__init__.py").is_file()
+    assert all(lesson.module.startswith("pynet.tutorials.") for lesson in cli.discover())
