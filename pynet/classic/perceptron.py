@@ -108,7 +108,7 @@ def as_targets(d, n_patterns: int, n_outputs: int, *, where: str, name: str = "d
         if bad.any():
             first = tuple(int(i) for i in np.argwhere(bad)[0])
             raise ValueError(
-                f"{where}: argument {name!r} must hold 0/1 targets, got {a[first]!r} at index "
+                f"{where}: argument {name!r} must hold 0/1 targets, got {float(a[first]):g} at index "
                 f"{first[:1] if n_outputs == 1 else first}"
             )
     return np.ascontiguousarray(a)
@@ -137,7 +137,8 @@ def check_real(name: str, value, where: str, *, low=None, high=None, low_open=Tr
     if bad:
         lo = "(" if low_open else "["
         hi = ")" if high_open else "]"
-        rng = f"{lo}{'-inf' if low is None else low}, {'inf' if high is None else high}{hi}"
+        rng = f"{lo}{'-inf' if low is None else format(low, 'g')}, " \
+              f"{'inf' if high is None else format(high, 'g')}{hi}"
         raise ValueError(f"{where}: argument {name!r} must lie in {rng}, got {value!r}{hint}")
     return v
 

@@ -110,7 +110,10 @@ class XORNetwork:
         """The network's sums written out, one line per neuron."""
         lines = []
         for j in (5, 6, 7):
-            terms = " ".join(f"{'+' if w >= 0 else '-'} {abs(w):g}·a{i}"
-                             for (i, to), w in self.weights.items() if to == j)
-            lines.append(f"net{j} = {terms.lstrip('+ ')}   (a3 = a4 = 1: bias units)")
+            terms = [(i, w) for (i, to), w in self.weights.items() if to == j]
+            text = f"{terms[0][1]:g}·a{terms[0][0]}"
+            for i, w in terms[1:]:
+                text += f" {'+' if w >= 0 else '-'} {abs(w):g}·a{i}"
+            lines.append(f"net{j} = {text}")
+        lines.append("(a1, a2: the inputs; a3 = a4 = 1: the bias units; a5, a6: hidden activities)")
         return "\n".join(lines)

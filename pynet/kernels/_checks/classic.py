@@ -78,7 +78,7 @@ def prepare_perceptron_epoch(W, b, X, T, eta):
     if bad.any():
         first = tuple(int(i) for i in np.argwhere(bad)[0])
         raise ValueError(
-            f"perceptron_epoch(): argument 'T' must hold 0/1 targets, got {T[first]!r} at "
+            f"perceptron_epoch(): argument 'T' must hold 0/1 targets, got {float(T[first]):g} at "
             f"index {first}"
         )
     return W, b, X, T, eta
