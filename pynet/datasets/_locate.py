@@ -127,8 +127,12 @@ def search(places, train_pairs, test_pair, *, dataset: str, warn: bool = True):
         if status.found is not None:
             return status.found, statuses
         if place.explicit:
-            what = ("the folder does not exist" if not place.directory.is_dir()
-                    else status.describe().split(": ", 1)[1])
+            if place.directory.is_file():
+                what = "that is a file; pass the folder that holds the four files"
+            elif not place.directory.is_dir():
+                what = "the folder does not exist"
+            else:
+                what = status.describe().split(": ", 1)[1]
             raise FileNotFoundError(
                 f"{dataset}.load(path={os.fspath(place.directory)!r}): no complete {dataset} set "
                 f"there ({what}); a set is {' + '.join(train_pairs[0])} + {' + '.join(test_pair)} "

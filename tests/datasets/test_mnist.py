@@ -80,6 +80,8 @@ def test_explicit_path_never_falls_back(tmp_path):
         mnist.load(tmp_path / "empty")
     with pytest.raises(FileNotFoundError, match="does not exist"):
         mnist.load(tmp_path / "missing")
+    with pytest.raises(FileNotFoundError, match="that is a file; pass the folder"):
+        mnist.load(mnist.EMBEDDED_DIR / "t10k-images-idx3-ubyte.gz")
     half = _make_set(tmp_path / "half")
     (half / "t10k-labels-idx1-ubyte.gz").unlink()
     with pytest.raises(FileNotFoundError, match="missing t10k-labels-idx1-ubyte.gz"):
