@@ -1,0 +1,238 @@
+"""Image grids for looking inside networks: a PNG through matplotlib when it is installed, ASCII
+art in the terminal otherwise (or on request).
+
+Generic pieces, usable by any model:
+
+``ascii_image(img)``                 one image as text (dark = low, ``@`` = high)
+``ascii_grid(images, labels)``       several images side by side as text
+``render_grid(images, labels, path)``  PNG at ``path`` when matplotlib is there, else ASCII text
+``grid_figure(images, labels)``      a matplotlib Figure (for notebooks; never calls ``show``)
+``weight_tiles(w, shape)``           the incoming weights of each node as an image
+
+and two for Rashid's network: ``backquery_images(net)`` and ``backquery_figure(net, path)``.
+
+Images may be given as a 3-D array ``(N, H, W)`` (or ``(N, H, W, 1)``, or ``(N, 784, 1)`` columns),
+a list of 2-D arrays or of flattened vectors (``(784,)`` or a ``(784, 1)`` column) whose length is
+a square number. A single 2-D array is one image; reshape rows ``(N, 784)`` with
+``x.reshape(-1, 28, 28)`` first. ``output_dir()`` picks
+where tutorials write pictures: ``$PYNET_OUTPUT`` or a fresh temporary directory.
+"""
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["ascii_image", "ascii_grid", "render_grid", "grid_figure", "weight_tiles",
+           "backquery_images", "backquery_figure", "as_images", "have_matplotlib", "output_dir",
+           "RAMP"]
+
+#: Characters from low to high intensity.
+RAMP = " .:-=+*#%@"
+
+
+def have_matplotlib() -> bool:
+    """True when matplotlib can be imported."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def output_dir(env: str = "PYNET_OUTPUT") -> Path:
+    """Directory for pictures: ``$PYNET_OUTPUT`` (created if needed) or a new temporary one."""
+    given = os.environ.get(env)
+    if given:
+        path = Path(given)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+    return Path(tempfile.mkdtemp(prefix="pynet-"))
+
+
+def _as_image(img, index=None) -> np.ndarray:
+    where = "image" if index is None else f"image {index}"
+    a = np.asarray(img)
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"{where} must hold numbers, got dtype {a.dtype}")
+    if a.ndim == 2 and 1 in a.shape and a.size > 1 and math.isqrt(a.size) ** 2 == a.size:
+        a = a.reshape(-1)                       # a (784, 1) column from query/backquery
+    if a.ndim == 1:
+        side = math.isqrt(a.size)
+        if a.size == 0 or side * side != a.size:
+            raise ValueError(f"{where}: a flat vector of {a.size} values is not a square image;"
+                             " pass 2-D arrays")
+        a = a.reshape(side, side)
+    if a.ndim != 2:
+        raise ValueError(f"{where} must be 2-D (height, width), got shape {a.shape}")
+    if a.size == 0:
+        raise ValueError(f"{where} is empty (shape {a.shape})")
+    return a.astype(np.float64)
+
+
+def as_images(images) -> list:
+    """A list of 2-D float arrays from any of the accepted forms (see the module docstring)."""
+    arr = images if isinstance(images, (list, tuple)) else np.asarray(images)
+    if isinstance(arr, np.ndarray):
+        if arr.ndim in (1, 2):
+            arr = [arr]                # one image (2-D, or a flat vector / column of square length)
+        elif arr.ndim == 3 and arr.shape[-1] == 1 and arr.shape[1] > 1 and \
+                math.isqrt(arr.shape[1]) ** 2 == arr.shape[1]:
+            arr = list(arr)                               # (N, 784, 1) columns
+        elif arr.ndim == 4 and arr.shape[-1] == 1:
+            arr = list(arr[..., 0])                       # (N, H, W, 1)
+        elif arr.ndim != 3:
+            raise ValueError(f"images must be 2-D images, a 3-D stack (N, H, W) or a list; got "
+                             f"shape {arr.shape}")
+    if len(arr) == 0:
+        raise ValueError("no images to show (the list is empty)")
+    return [_as_image(a, i) for i, a in enumerate(arr)]
+
+
+def _labels(labels, n):
+    if labels is None:
+        return [""] * n
+    labels = [str(v) for v in labels]
+    if len(labels) != n:
+        raise ValueError(f"got {n} images but {len(labels)} labels")
+    return labels
+
+
+def ascii_image(img, *, vmin=None, vmax=None, double: bool = True) -> str:
+    """One image as lines of text: low values are blank, high values ``@``.
+
+    Parameters
+    ----------
+    img : array_like, 2-D (or a square-length vector)
+    vmin, vmax : float, optional
+        Value range mapped onto :data:`RAMP`; default the image's own minimum and maximum.
+    double : bool
+        Print each pixel as two characters so the picture is not squashed sideways.
+    """
+    a = _as_image(img)
+    low = float(np.nanmin(a)) if vmin is None else float(vmin)
+    high = float(np.nanmax(a)) if vmax is None else float(vmax)
+    span = high - low if high > low else 1.0
+    idx = np.clip(((a - low) / span * (len(RAMP) - 1)).round(), 0, len(RAMP) - 1)
+    idx = np.where(np.isnan(idx), 0, idx).astype(int)
+    width = 2 if double else 1
+    return "\n".join("".join(RAMP[i] * width for i in row) for row in idx)
+
+
+def ascii_grid(images, labels=None, *, columns: int = 5, vmin=None, vmax=None,
+               double: bool = False) -> str:
+    """Several images side by side as text, with their labels above them."""
+    imgs = as_images(images)
+    labs = _labels(labels, len(imgs))
+    blocks = [ascii_image(im, vmin=vmin, vmax=vmax, double=double).split("\n") for im in imgs]
+    out = []
+    for start in range(0, len(blocks), max(1, columns)):
+        row = blocks[start:start + columns]
+        names = labs[start:start + columns]
+        width = [max(len(line) for line in b) for b in row]
+        out.append("  ".join(n[:w].ljust(w) for n, w in zip(names, width)).rstrip())
+        for k in range(max(len(b) for b in row)):
+            out.append("  ".join((b[k] if k < len(b) else "").ljust(w)
+                                 for b, w in zip(row, width)).rstrip())
+        out.append("")
+    return "\n".join(out)
+
+
+def grid_figure(images, labels=None, *, columns=None, title=None, cmap="Greys", vmin=None,
+                vmax=None):
+    """A matplotlib Figure with the images in a grid (``Greys``: high values dark, as the book
+    shows MNIST). Nothing is shown; save it or display it in a notebook."""
+    import matplotlib
+    if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline"):
+        try:
+            matplotlib.use("Agg")
+        except Exception:  # noqa: BLE001 - an interactive backend already in use is fine
+            pass
+    import matplotlib.pyplot as plt
+
+    imgs = as_images(images)
+    labs = _labels(labels, len(imgs))
+    cols = columns or min(len(imgs), 5)
+    rows = math.ceil(len(imgs) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(1.8 * cols, 1.9 * rows + (0.4 if title else 0)),
+                             squeeze=False)
+    for ax in axes.ravel():
+        ax.axis("off")
+    for ax, im, lab in zip(axes.ravel(), imgs, labs):
+        ax.imshow(im, cmap=cmap, interpolation="nearest", vmin=vmin, vmax=vmax)
+        if lab:
+            ax.set_title(lab, fontsize=9)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def render_grid(images, labels=None, path=None, *, columns=None, title=None, cmap="Greys",
+                vmin=None, vmax=None, ascii: bool | None = None):
+    """Draw images as a PNG at ``path`` when matplotlib is installed, else as ASCII art.
+
+    Parameters
+    ----------
+    images, labels
+        See the module docstring; ``labels`` are shown above each image.
+    path : str or Path, optional
+        Where to write the PNG. Without it (or without matplotlib, or with ``ascii=True``) the
+        result is text.
+
+    Returns
+    -------
+    Path or str
+        The PNG's path, or the ASCII-art text (print it).
+    """
+    imgs = as_images(images)          # validate before choosing the output
+    use_ascii = ascii if ascii is not None else (path is None or not have_matplotlib())
+    if use_ascii:
+        return ascii_grid(imgs, labels, columns=columns or 5, vmin=vmin, vmax=vmax)
+    import matplotlib.pyplot as plt
+
+    fig = grid_figure(imgs, labels, columns=columns, title=title, cmap=cmap, vmin=vmin, vmax=vmax)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def weight_tiles(weights, shape=None, *, count=None) -> np.ndarray:
+    """The incoming weights of each node (each row of ``weights``) as an image.
+
+    ``weights`` is ``(nodes, inputs)`` as in Rashid's ``wih``; ``shape`` defaults to the square
+    of ``inputs`` (28×28 for MNIST). Returns ``(count or nodes, H, W)``.
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    if w.ndim != 2 or w.size == 0:
+        raise ValueError(f"weights must be a non-empty 2-D (nodes, inputs) array, got shape {w.shape}")
+    if shape is None:
+        side = math.isqrt(w.shape[1])
+        if side * side != w.shape[1]:
+            raise ValueError(f"{w.shape[1]} inputs per node is not a square image; pass shape=")
+        shape = (side, side)
+    if int(np.prod(shape)) != w.shape[1]:
+        raise ValueError(f"shape {tuple(shape)} does not hold {w.shape[1]} weights")
+    n = w.shape[0] if count is None else min(int(count), w.shape[0])
+    return w[:n].reshape(n, *shape)
+
+
+def backquery_images(net, labels=None) -> np.ndarray:
+    """Back-query images of Rashid's network for each label (default all outputs), as
+    ``(len(labels), side, side)`` in [0.01, 0.99]."""
+    labels = range(net.onodes) if labels is None else labels
+    return np.stack([_as_image(net.backquery_label(int(k))) for k in labels])
+
+
+def backquery_figure(net, path=None, *, ascii: bool | None = None):
+    """All back-query images in one figure (PNG at ``path``) or as ASCII art; returns the path
+    or the text, as :func:`render_grid`. Dark pixels are where ink votes *for* the label."""
+    images = backquery_images(net)
+    return render_grid(images, [f"label {k}" for k in range(len(images))], path,
+                       title="What the network thinks each digit looks like (back-query)",
+                       ascii=ascii)
