@@ -245,7 +245,7 @@ def format_table(rows, *, quick: bool = False) -> str:
 def _blas_lines() -> list[str]:
     try:
         from .kernels.threads import blas_info
-    except ImportError:
+    except Exception:  # noqa: BLE001 - not there yet, or pynet.kernels itself failed to load
         blas_info = None
     if blas_info is not None:
         libs = blas_info()

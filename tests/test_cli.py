@@ -1,6 +1,7 @@
 """The pynet command, with a fake tutorials package (the real lessons are tested elsewhere)."""
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -144,6 +145,18 @@ def test_tour_only_errors(fake_tutorials, capsys):
     assert cli.main(["tour", "--only", ","]) == 2
 
 
+def test_a_lesson_that_does_not_import(fake_tutorials, capsys):
+    (fake_tutorials / "03_broken.py").write_text('"""Broken."""\ndef (:\n')
+    (fake_tutorials / "04_undocumented.py").write_text("def run(report, quick):\n    pass\n")
+    assert cli.main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "03_broken" in out and "(no description)" in out
+    assert cli.main(["tour", "--only", "03,00"]) == 1
+    table = _table(capsys.readouterr().out)
+    assert table["03_broken"].split()[-1] == "ERROR" and "SyntaxError" in table["03_broken"]
+    assert table["00_first"].split()[-1] == "ok"
+
+
 def test_no_tutorials(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(cli, "tutorials_package", lambda: ("empty_pkg", tmp_path))
     assert cli.main(["list"]) == 0
@@ -165,6 +178,15 @@ def test_info_mentions_backend_and_data(capsys, monkeypatch, tmp_path):
     assert f"1. {tmp_path / 'pynet' / 'mnist'}" in out
     assert "-> 2." in out and "embedded in pynet" in out
     assert "Fashion-MNIST, searched in this order" in out
+
+
+def test_info_reports_a_backend_that_cannot_load():
+    env = {**os.environ, "PYNET_BACKEND": "fortran"}
+    result = subprocess.run([sys.executable, "-m", "pynet", "info"], capture_output=True,
+                            text=True, timeout=120, env=env)
+    assert result.returncode == 1
+    assert "backend: could not load (PYNET_BACKEND=fortran)" in result.stdout
+    assert "MNIST, searched in this order" in result.stdout  # the rest is still reported
 
 
 def _fake_checkout(root, benches):

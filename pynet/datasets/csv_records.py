@@ -53,7 +53,8 @@ def _problem(lineno: int, line: str, n_classes: int | None) -> str | None:
             value = int(text)
         except ValueError:
             what = "the label" if col == 0 else f"pixel {col}"
-            return f"line {lineno}: {what} is {text.strip()!r}, not an integer"
+            hint = " (a header line? Rashid's format has none)" if lineno == 1 else ""
+            return f"line {lineno}: {what} is {text.strip()!r}, not an integer{hint}"
         if col == 0:
             if value < 0 or (n_classes is not None and value >= n_classes):
                 top = n_classes - 1 if n_classes is not None else 255

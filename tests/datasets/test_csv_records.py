@@ -96,6 +96,13 @@ def test_a_bad_value_late_in_the_file_gets_its_line(tmp_path):
         read_csv(_file(tmp_path, lines))
 
 
+def test_a_header_line_is_recognised(tmp_path):
+    header = ",".join(["label"] + [f"{r}x{c}" for r in range(1, 29) for c in range(1, 29)])
+    with pytest.raises(CSVFormatError, match="line 1: the label is 'label', not an integer "
+                                             r"\(a header line\?"):
+        read_csv(_file(tmp_path, [header, _record()]))
+
+
 def test_label_range_is_configurable(tmp_path):
     path = _file(tmp_path, [_record(label=12)])
     assert read_csv(path, n_classes=None)[1].tolist() == [12]

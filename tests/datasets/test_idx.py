@@ -7,6 +7,9 @@ import struct
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from pynet.datasets.idx import IDXError, idx_bytes, parse_idx, read_idx, write_idx
 
@@ -35,6 +38,17 @@ def test_round_trip_every_dtype(tmp_path, rng, dtype, suffix, shape):
     assert b.dtype == np.dtype(dtype) and b.dtype.isnative
     assert b.shape == shape
     np.testing.assert_array_equal(a, b)
+
+
+@settings(max_examples=60, deadline=None)
+@given(hnp.arrays(
+    dtype=st.sampled_from([np.dtype(d).newbyteorder(o) for d in DTYPES for o in "<>"]),
+    shape=hnp.array_shapes(min_dims=1, max_dims=4, min_side=0, max_side=5)))
+def test_round_trip_property(array):
+    # any shape (zero-size included), either byte order; NaNs must come back as NaNs
+    back = parse_idx(idx_bytes(array))
+    assert back.shape == array.shape and back.dtype == array.dtype.newbyteorder("=")
+    np.testing.assert_array_equal(back, array)
 
 
 def test_header_layout_is_the_published_one():
