@@ -135,6 +135,9 @@ def fetch(remote: RemoteFile, base_urls, dest_dir, *, force: bool = False,
     say = log or (lambda text: None)
     dest_dir = Path(dest_dir)
     dest_dir.mkdir(parents=True, exist_ok=True)
+    if not os.access(dest_dir, os.W_OK):
+        # say so once, instead of blaming every mirror for a local problem
+        raise PermissionError(f"cannot write to {dest_dir}; choose another dest=")
     target = dest_dir / remote.name
     if target.exists() and not force:
         if matches(target, remote):
