@@ -42,7 +42,7 @@ The algorithm (§8.2): 1. choose α (0 < α < 1) and Em; 2. random weights and t
 3. for each pattern: a. forward pass, b. the γ terms, c. update every layer; 4. total error E;
 5. if E > Em go to 3. As with :class:`~pynet.classic.delta_rule.DeltaRule`, E is the sum of the
 patterns' errors as they were presented, and the loop has an epoch cap. It also watches for a
-*stall* — a 2-2-1 net on XOR can settle in a flat region where E hardly moves (one pattern stays
+*stall* — a 2-2-1 net on XOR can settle in a flat region where E hardly moves (outputs stuck
 wrong) — and stops with a report instead of running to the cap.
 """
 from __future__ import annotations
@@ -276,7 +276,7 @@ class MultilayerNetwork:
                             f"stalled at epoch {epoch}: E = {E:.4g} fell by less than "
                             f"{stall_tolerance:g}×E over the last {stall_epochs} epochs, far above "
                             f"Em = {Em:g}. The net is stuck in a flat region or a local minimum "
-                            "(for XOR with 2 hidden neurons, typically one pattern stays wrong). "
+                            "(for XOR with 2 hidden neurons, typically some outputs sit near 0.5). "
                             "Try another seed, more hidden neurons, or a larger alpha.")
                         break
         if reason == "max_epochs":

@@ -1,0 +1,36 @@
+"""Lesson 02 runs in quick mode on the active backend, and every comparison agrees."""
+from __future__ import annotations
+
+import importlib.util
+import io
+from pathlib import Path
+
+from pynet.lessons import run_lesson
+
+LESSON = Path(__file__).resolve().parents[2] / "tutorials" / "02_formal_neuron_and_xor_network.py"
+
+
+def load_lesson():
+    spec = importlib.util.spec_from_file_location("lesson_02_formal_neuron_and_xor_network", LESSON)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_lesson_follows_the_protocol():
+    lesson = load_lesson()
+    assert lesson.__doc__.splitlines()[0].strip()
+    assert isinstance(lesson.TITLE, str) and callable(lesson.run)
+
+
+def test_quick_run_agrees_with_the_texts(monkeypatch, tmp_path):
+    monkeypatch.setenv("PYNET_OUTPUT", str(tmp_path))          # any plot goes here
+    lesson = load_lesson()
+    out = io.StringIO()
+    report, _ = run_lesson(lesson.run, lesson.TITLE, quick=True, out=out)   # raises on a mismatch
+    text = out.getvalue()
+    assert not report.failures
+    assert sum(r.agree is True for r in report.rows) >= 3
+    assert 'net5 = 1·(−1)' in text
+    assert 'w_23' in text
+    assert 'XOR truth table' in text
