@@ -71,10 +71,11 @@ HOW_TO_GET = (
 def places(path=None):
     """The places searched, in order."""
     if path is not None:
-        return [_locate.Place(Path(path), "path= argument", explicit=True)]
+        return [_locate.Place(Path(path).expanduser(), "path= argument", explicit=True)]
     out = []
     env = os.environ.get("PYNET_DATA")
     if env:
+        env = os.path.expanduser(env)
         out += [_locate.Place(Path(env) / "fashion-mnist", "$PYNET_DATA/fashion-mnist"),
                 _locate.Place(Path(env), "$PYNET_DATA")]
     out.append(_locate.Place(cache_dir() / "fashion-mnist",
@@ -145,7 +146,7 @@ def download(dest=None, *, base_urls=None, force: bool = False, checksums=None,
     Same behaviour and parameters as :func:`pynet.datasets.mnist.download`; the default ``dest``
     is ``cache_dir() / "fashion-mnist"`` and the default mirrors :data:`MIRRORS`.
     """
-    dest = Path(dest) if dest is not None else cache_dir() / "fashion-mnist"
+    dest = Path(dest).expanduser() if dest is not None else cache_dir() / "fashion-mnist"
     fetch_all(REMOTE_FILES, MIRRORS if base_urls is None else base_urls, dest, checksums=checksums, force=force, timeout=timeout,
               label="fashion-mnist", quiet=quiet)
     for pair in ((REMOTE_FILES[0].name, REMOTE_FILES[1].name),

@@ -54,7 +54,7 @@ EMBEDDED_SHA256 = {
 }
 
 #: Mirrors of the original files, tried in order. PyTorch's and TensorFlow's copies come first
-#: because the original host (yann.lecun.com) has often refused or timed out since 2023.
+#: because the original host (yann.lecun.com) has at times refused downloads or timed out.
 MIRRORS = (
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
@@ -78,10 +78,11 @@ REMOTE_FILES = (
 def places(path=None):
     """The places searched, in order, as :class:`~pynet.datasets._locate.Place` objects."""
     if path is not None:
-        return [_locate.Place(Path(path), "path= argument", explicit=True)]
+        return [_locate.Place(Path(path).expanduser(), "path= argument", explicit=True)]
     out = []
     env = os.environ.get("PYNET_DATA")
     if env:
+        env = os.path.expanduser(env)
         out += [_locate.Place(Path(env) / "mnist", "$PYNET_DATA/mnist"),
                 _locate.Place(Path(env), "$PYNET_DATA")]
     out.append(_locate.Place(cache_dir() / "mnist", "user cache; mnist.download() puts it here"))
@@ -184,7 +185,7 @@ def download(dest=None, *, base_urls=None, force: bool = False, checksums=None,
         A file could not be fetched from any mirror (network error, HTTP error, wrong size or
         checksum); the message lists each URL and its failure.
     """
-    dest = Path(dest) if dest is not None else cache_dir() / "mnist"
+    dest = Path(dest).expanduser() if dest is not None else cache_dir() / "mnist"
     fetch_all(REMOTE_FILES, MIRRORS if base_urls is None else base_urls, dest, checksums=checksums, force=force, timeout=timeout,
               label="mnist", quiet=quiet)
     for pair in ((REMOTE_FILES[0].name, REMOTE_FILES[1].name),
