@@ -300,6 +300,9 @@ def cmd_info(args) -> int:
     for module, name in ((mnist, "MNIST"), (fashion_mnist, "Fashion-MNIST")):
         for line in _data_lines(module, name):
             print(f"  {line}")
+    damaged = mnist.verify_embedded()
+    print("  embedded MNIST files: " + (f"DAMAGED or missing: {', '.join(damaged)} (reinstall "
+                                        "pynet)" if damaged else "intact (SHA-256 checked)"))
     try:
         lessons = discover()
         print(f"tutorials: {len(lessons)} in {tutorials_package()[1]}")

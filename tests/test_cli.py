@@ -178,6 +178,7 @@ def test_info_mentions_backend_and_data(capsys, monkeypatch, tmp_path):
     assert f"1. {tmp_path / 'pynet' / 'mnist'}" in out
     assert "-> 2." in out and "embedded in pynet" in out
     assert "Fashion-MNIST, searched in this order" in out
+    assert "embedded MNIST files: intact" in out
 
 
 def test_info_reports_a_backend_that_cannot_load():

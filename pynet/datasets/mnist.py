@@ -32,7 +32,7 @@ from ._locate import cache_dir  # noqa: F401  (public: mnist.cache_dir())
 from .idx import read_idx
 
 __all__ = [
-    "load", "download", "where", "search_status", "candidate_dirs", "cache_dir",
+    "load", "download", "where", "search_status", "verify_embedded", "candidate_dirs", "cache_dir",
     "rashid_inputs", "rashid_targets", "to_categorical", "keras_images", "nielsen_inputs",
     "nielsen_pairs", "MIRRORS", "REMOTE_FILES", "EMBEDDED_DIR",
 ]
@@ -73,6 +73,19 @@ REMOTE_FILES = (
     RemoteFile("t10k-labels-idx1-ubyte.gz",
                "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6", 4542),
 )
+
+
+def verify_embedded() -> list[str]:
+    """Names of the embedded files that are missing or differ from :data:`EMBEDDED_SHA256`
+    (an empty list means the package's copy is intact; ``pynet info`` reports it)."""
+    from ._download import sha256_of
+
+    bad = []
+    for name, sha in EMBEDDED_SHA256.items():
+        path = EMBEDDED_DIR / name
+        if not path.is_file() or sha256_of(path) != sha:
+            bad.append(name)
+    return bad
 
 
 def places(path=None):

@@ -40,6 +40,16 @@ def test_embedded_files_are_the_documented_bytes():
     for name, sha in mnist.EMBEDDED_SHA256.items():
         assert hashlib.sha256((mnist.EMBEDDED_DIR / name).read_bytes()).hexdigest() == sha
     assert (mnist.EMBEDDED_DIR / "ATTRIBUTION.md").read_text().count("CC BY-SA 3.0") >= 1
+    assert mnist.verify_embedded() == []
+
+
+def test_verify_embedded_notices_a_damaged_copy(tmp_path, monkeypatch):
+    copy = tmp_path / "data"
+    shutil.copytree(mnist.EMBEDDED_DIR, copy)
+    (copy / "t10k-labels-idx1-ubyte.gz").write_bytes(b"oops")
+    (copy / "train-images-10k-idx3-ubyte.gz").unlink()
+    monkeypatch.setattr(mnist, "EMBEDDED_DIR", copy)
+    assert mnist.verify_embedded() == ["t10k-labels-idx1-ubyte.gz", "train-images-10k-idx3-ubyte.gz"]
 
 
 def test_load_defaults_to_the_embedded_subset():
