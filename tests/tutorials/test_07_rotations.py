@@ -1,0 +1,55 @@
+"""Lesson 07 runs quickly, reports accuracy for every angle, and its check can fail."""
+from __future__ import annotations
+
+import importlib.util
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pynet.lessons import LessonFailed, run_lesson
+
+LESSON = Path(__file__).resolve().parents[2] / "tutorials" / "07_rotations.py"
+
+
+def load_lesson():
+    spec = importlib.util.spec_from_file_location("lesson_07_rotations", LESSON)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_quick_run(tmp_path, monkeypatch):
+    from pynet.inspect.images import have_matplotlib
+
+    monkeypatch.setenv("PYNET_OUTPUT", str(tmp_path))
+    lesson = load_lesson()
+    assert lesson.__doc__.splitlines()[0].strip()
+    out = io.StringIO()
+    report, seconds = run_lesson(lesson.run, lesson.TITLE, quick=True, out=out)
+    text = out.getvalue()
+    assert not report.failures
+    for angle in lesson.ANGLES:
+        assert f"{angle:>2} deg" in text
+    assert report.headline.book == "0.9669"
+    assert 0.8 < float(report.headline.ours) < 1.0
+    assert any(r.agree is True and "tilted" in r.quantity for r in report.rows)
+    if have_matplotlib():
+        assert (tmp_path / "07_rotations.png").exists()
+    assert seconds < 30
+
+
+def test_check_fails_when_rotation_does_nothing(tmp_path, monkeypatch):
+    """If the 'rotated' copies were plain copies, tilted digits would not improve."""
+    import pynet.augment as augment
+
+    monkeypatch.setenv("PYNET_OUTPUT", str(tmp_path))
+
+    def fake(inputs, targets, angle, **kw):
+        x, t = np.asarray(inputs), np.asarray(targets)
+        return (np.repeat(x, 3, axis=0), np.repeat(t, 3, axis=0)) if angle else (x, t)
+
+    monkeypatch.setattr(augment, "with_rotations", fake)
+    with pytest.raises(LessonFailed, match="tilted"):
+        run_lesson(load_lesson().run, "07", quick=True, out=io.StringIO())
