@@ -1,0 +1,59 @@
+"""Lesson 15 runs quickly, matches Keras's summary exactly, and agrees with PyTorch."""
+from __future__ import annotations
+
+import importlib.util
+import io
+from pathlib import Path
+
+import pytest
+
+from pynet.lessons import LessonFailed, run_lesson
+
+LESSON = Path(__file__).resolve().parents[2] / "tutorials" / "15_convnet_mnist.py"
+
+
+def load_lesson():
+    spec = importlib.util.spec_from_file_location("lesson_15_convnet_mnist", LESSON)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_lesson_follows_the_protocol():
+    lesson = load_lesson()
+    assert lesson.__doc__.splitlines()[0].strip()
+    assert lesson.TITLE.startswith("15") and callable(lesson.run)
+
+
+def test_quick_run():
+    lesson = load_lesson()
+    out = io.StringIO()
+    report, seconds = run_lesson(lesson.run, lesson.TITLE, quick=True, out=out)
+    rows = {r.quantity: r for r in report.rows}
+    assert rows["parameters of the conv base"].ours == "55744"
+    assert rows["parameters in all"].ours == "93322"
+    assert rows["output shapes, layer by layer"].agree
+    assert "0.9908" in out.getvalue() and "60,000" in out.getvalue()
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return
+    assert rows["max |weight difference| after the step"].agree
+    assert float(rows["max |weight difference| after the step"].ours) < 1e-4
+    assert report.headline.quantity == "test accuracy, PyTorch vs pynet"
+
+
+def test_lesson_notices_a_wrong_parameter_count(monkeypatch):
+    """A Conv2D that forgot its bias would have 55,584 base parameters: the lesson must fail."""
+    from pynet.layers import conv
+
+    lesson = load_lesson()
+    original = conv.Conv2D.__init__
+
+    def no_bias(self, *args, **kwargs):
+        kwargs["use_bias"] = False
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(conv.Conv2D, "__init__", no_bias)
+    with pytest.raises((LessonFailed, KeyError), match="parameters"):
+        run_lesson(lesson.run, lesson.TITLE, quick=True, out=io.StringIO())
