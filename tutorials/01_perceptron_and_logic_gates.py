@@ -12,7 +12,10 @@ Nielsen's first chapter (course write-up §1.2) in code:
 from __future__ import annotations
 
 import itertools
+import os
+import tempfile
 import warnings
+from pathlib import Path
 
 from pynet.classic.binary_adder import (
     add_bits, from_bits, full_adder, full_adder_circuit, half_adder, half_adder_circuit,
@@ -97,18 +100,68 @@ def eight_bit_addition(report: Report) -> None:
                    agree=circuit.gate_count == 68, note="half adder for bit 0, full adders after")
 
 
+def decision_picture(p: Perceptron, targets, size: int = 17) -> list:
+    """The plane x1, x2 ∈ [−0.5, 1.5] as characters: '+' where the perceptron outputs 1, '·'
+    where 0; the four inputs are drawn as their target (0 or 1), so a wrongly classified point
+    sits in the other region."""
+    marks = {(0, 0): targets[0], (0, 1): targets[1], (1, 0): targets[2], (1, 1): targets[3]}
+    step = 2.0 / (size - 1)
+    lines = []
+    for r in range(size):
+        x2 = 1.5 - r * step
+        row = ""
+        for c in range(size):
+            x1 = -0.5 + c * step
+            key = (round(x1, 6), round(x2, 6))
+            if key in marks:
+                row += str(marks[key])
+            else:
+                row += "+" if p.weights @ (x1, x2) + p.bias > 0 else "·"
+        lines.append(("x2 " if r == size // 2 else "   ") + row)
+    lines.append("   " + "x1".center(size))
+    return lines
+
+
+def plot_boundaries(panels, path: Path) -> Path:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 3.6))
+    grid = np.linspace(-0.5, 1.5, 201)
+    g1, g2 = np.meshgrid(grid, grid)
+    for ax, (title, p, targets) in zip(axes, panels):
+        z = p.weights[0] * g1 + p.weights[1] * g2 + p.bias
+        ax.contourf(g1, g2, z > 0, levels=[-0.5, 0.5, 1.5], colors=["#eeeeee", "#b8d8f0"])
+        for (x1, x2), t in zip(BITS, targets):
+            ax.scatter([x1], [x2], marker="o" if t else "x", s=80, c="k")
+        ax.set_title(f"{title}  (● target 1, × target 0)", fontsize=9)
+        ax.set_xlabel("x1")
+        ax.set_ylabel("x2")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
 def learning_rule(report: Report) -> None:
     report.section("Rosenblatt's rule: w ← w + η(t − y)x, b ← b + η(t − y), from w = 0, b = 0")
     p = Perceptron.zeros(2)
     fit = p.fit(BITS, [0, 0, 0, 1])
     report.say(f"  AND: mistakes per epoch {fit.mistakes} -> {p}")
+    for line in decision_picture(p, [0, 0, 0, 1]):
+        report.say("    " + line)
+    and_perceptron = p
     report.compare("AND learned", book=[0, 0, 0, 1], ours=p.predict(BITS).tolist(),
                    agree=fit.converged and p.predict(BITS).tolist() == [0, 0, 0, 1])
     p = Perceptron.zeros(2)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)   # the message is printed below
         fit = p.fit(BITS, [0, 1, 1, 0], max_epochs=100)
-    report.say(f"  XOR: mistakes per epoch {fit.mistakes}")
+    report.say(f"  XOR: mistakes per epoch {fit.mistakes} -> {p}")
+    for line in decision_picture(p, [0, 1, 1, 0]):
+        report.say("    " + line)
     report.say(f"  XOR: {fit.message}")
     report.compare("XOR: perceptron rule stops without converging", book="not separable",
                    ours="not separable" if fit.linearly_separable is False else "separable?!",
@@ -116,6 +169,16 @@ def learning_rule(report: Report) -> None:
                    note=f"stopped after {fit.epochs} epochs")
     report.say("  One perceptron draws one straight line; no line puts (0,1),(1,0) on one side and")
     report.say("  (0,0),(1,1) on the other. Lesson 02 wires a hidden layer by hand; 03b learns one.")
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return
+    folder = Path(os.environ.get("PYNET_OUTPUT") or tempfile.mkdtemp(prefix="pynet-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    path = plot_boundaries([("AND: learned", and_perceptron, [0, 0, 0, 1]),
+                            ("XOR: where the rule stopped", p, [0, 1, 1, 0])],
+                           folder / "01_perceptron_decision_boundaries.png")
+    report.say(f"  decision regions saved to {path}")
 
 
 def run(report: Report, quick: bool) -> None:

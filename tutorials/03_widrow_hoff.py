@@ -131,7 +131,7 @@ def effect_of_alpha(report: Report, quick: bool) -> dict:
             outcome = "converged" if h.converged else "cap reached"
             report.say(f"    {alpha:>5} | {len(h):>18} | {outcome}")
             outcomes[alpha] = outcome
-            curves[f"α = {alpha}"] = list(h)
+            curves[f"map, X in [−2, 2], α = {alpha}"] = list(h)
         except TrainingDiverged as exc:
             report.say(f"    {alpha:>5} | {'-':>18} | DIVERGED after {len(exc.history)} epochs")
             outcomes[alpha] = "diverged"

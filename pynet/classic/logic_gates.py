@@ -127,6 +127,8 @@ class Circuit:
             raise ValueError(f"Circuit(): input names must be distinct, got {self.inputs}")
         self.gates: list[Gate] = []
         self.outputs: dict[str, str] = {}
+        #: the first NAND of the most recent XOR, NAND(a, b), which adders reuse for the carry
+        self.last_nand_ab: str | None = None
 
     # -- building ---------------------------------------------------------------------------
     def _wire(self, wire: str) -> str:

@@ -93,3 +93,13 @@ def test_adder_gates_refuse_non_bits():
         full_adder(1, 0, 2)
     with pytest.raises(ValueError, match="argument 'x1' must be a bit"):
         half_adder(0.5, 1)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(a=st.integers(0, 2**24 - 1), b=st.integers(0, 2**24 - 1))
+def test_property_adder_equals_integer_addition(a, b):
+    assert add_bits(a, b) == a + b

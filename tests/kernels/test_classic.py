@@ -245,3 +245,39 @@ def test_perceptron_targets_must_be_binary(kernels_of, backend_name):
     with pytest.raises(ValueError, match=r"'T' must hold 0/1 targets, got 0\.5"):
         k.perceptron_epoch(W, b, BITS, np.array([[0.0], [0.5], [1.0], [0.0]]), 1.0)
     np.testing.assert_array_equal(W, 0.0)
+
+
+# --- property test: any shape, any data, the two backends agree ---------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(P=st.integers(1, 40), n=st.integers(1, 7), m=st.integers(1, 4),
+       seed=st.integers(0, 2**32 - 1), f32=st.booleans())
+def test_property_backends_agree_on_any_shape(P, n, m, seed, f32):
+    from pynet.kernels import load_backend
+    try:
+        cy = load_backend("cython", ["classic"])
+    except ImportError:
+        pytest.skip("compiled kernels not built")
+    ref = load_backend("python", ["classic"])
+    dtype = np.float32 if f32 else np.float64
+    rng = np.random.default_rng(seed)
+    W, b, X, D = _problem(rng, P, n, m, dtype)
+    alpha = 0.5 / (n + 1)
+    E_r, W_r, b_r = _run(ref.widrow_hoff_epoch, W, b, X, D, alpha)
+    E_c, W_c, b_c = _run(cy.widrow_hoff_epoch, W, b, X, D, alpha)
+    tol = 1e-4 if f32 else 1e-11
+    assert E_c == pytest.approx(E_r, rel=tol, abs=tol)
+    np.testing.assert_allclose(W_c, W_r, rtol=tol, atol=tol)
+    np.testing.assert_allclose(b_c, b_r, rtol=tol, atol=tol)
+    T = (D > 0).astype(dtype)
+    Xi = np.round(X * 4).astype(dtype)            # small integers: decisions are exact
+    Wi, bi = np.round(W * 4).astype(dtype), np.round(b * 4).astype(dtype)
+    r = _run(ref.perceptron_epoch, Wi, bi, Xi, T, 1.0)
+    c = _run(cy.perceptron_epoch, Wi, bi, Xi, T, 1.0)
+    assert r[0] == c[0]
+    np.testing.assert_array_equal(r[1], c[1])
+    np.testing.assert_array_equal(r[2], c[2])
