@@ -65,15 +65,19 @@ def test_em_below_the_least_error_hits_the_cap_and_warns():
 
 
 def test_history_is_a_list_of_errors_per_epoch(rng):
+    """Entry k is the E of epoch k: replaying the epochs with the textbook loops from the same
+    initial weights gives the same numbers."""
+    from pynet.kernels.loops import classic as loops
+
     X, D, *_ = _linear_map(rng)
     net = DeltaRule(3, 2, seed=1)
-    W0 = net.W.copy()
+    W, b = net.W.tolist(), net.b.tolist()
     h = net.fit(X, D, alpha=0.1, desired_error=1e-4, max_epochs=500)
     assert isinstance(h, ErrorHistory) and isinstance(h, list)
     assert h.epochs == len(h) and all(isinstance(e, float) for e in h)
-    # the first entry is the error the first epoch saw, which starts from the initial weights
-    first_pattern_error = 0.5 * np.sum((X[0] @ W0 - DeltaRule(3, 2, seed=1).b - D[0]) ** 2)
-    assert h[0] >= first_pattern_error
+    replay = [loops.widrow_hoff_epoch(W, b, X, D, 0.1) for _ in range(len(h))]
+    np.testing.assert_allclose(h, replay, rtol=1e-10)
+    assert h[-1] <= 1e-4 < h[-2]                  # it stopped at the first epoch with E ≤ Em
 
 
 def test_divergence_on_unscaled_inputs_raises_with_advice_and_changes_nothing(rng):
@@ -148,3 +152,22 @@ def test_initialisation_is_seeded():
     np.testing.assert_array_equal(a.b, b.b)
     assert not np.array_equal(a.W, DeltaRule(4, 2, seed=10).W)
     assert np.all(np.abs(a.W) <= 0.5)
+
+
+def test_steady_growth_is_stopped_long_before_overflow():
+    """Inputs in [−2, 2] allow α < 2 / max(‖X‖² + 1) ≈ 0.2 per update; α = 0.5 makes E grow a
+    few times per epoch. The loop stops once E is 10⁶ × the first epoch's, every E still finite."""
+    rng = np.random.default_rng(2026)
+    X = rng.uniform(-2, 2, size=(30, 3))
+    D = X @ np.array([[1.5, -2.0], [0.5, 0.25], [-1.0, 3.0]]) - np.array([0.3, -0.7])
+    net = DeltaRule(3, 2, seed=7)
+    with pytest.raises(TrainingDiverged) as info:
+        net.fit(X, D, alpha=0.5, max_epochs=1000)
+    h = info.value.history
+    assert 3 < len(h) < 100
+    assert np.all(np.isfinite(h))
+    assert h[-1] > 1e6 * h[0] and h[-2] <= 1e6 * h[0]
+    # a larger divergence_factor lets it run longer before calling it
+    with pytest.raises(TrainingDiverged) as later:
+        net.fit(X, D, alpha=0.5, max_epochs=1000, divergence_factor=1e12)
+    assert len(later.value.history) > len(h)
