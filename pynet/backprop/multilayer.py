@@ -55,7 +55,7 @@ import numpy as np
 from pynet.classic.delta_rule import ErrorHistory, TrainingDiverged
 from pynet.classic.formal_neuron import Threshold, get_activation
 from pynet.classic.perceptron import (
-    ConvergenceWarning, _numeric_array, as_patterns, as_targets, check_positive_int, check_real,
+    ConvergenceWarning, as_real_array, as_patterns, as_targets, check_positive_int, check_real,
 )
 
 __all__ = ["MultilayerNetwork", "XOR_INPUTS", "XOR_TARGETS", "XOR_CONVERGING_SEED",
@@ -140,7 +140,7 @@ class MultilayerNetwork:
     def predict(self, X) -> np.ndarray:
         """Outputs Y^L: shape (P, n_outputs) for patterns (P, n_inputs), (n_outputs,) for one."""
         where = "MultilayerNetwork.predict()"
-        a = _numeric_array("X", X, where)
+        a = as_real_array("X", X, where)
         single = a.ndim == 1 and a.shape[0] == self.sizes[0] and self.sizes[0] > 1
         Y = as_patterns(a.reshape(1, -1) if single else a, self.sizes[0], where=where)
         for W, b in zip(self.weights, self.thresholds):
@@ -177,8 +177,8 @@ class MultilayerNetwork:
         :attr:`thresholds`: ∂E/∂w^k_ij = γ^k_j F′(S^k_j) Y^(k−1)_i, ∂E/∂b^k_j = −γ^k_j F′(S^k_j).
         """
         where = "MultilayerNetwork.gradients()"
-        x = as_patterns(np.reshape(_numeric_array("x", x, where), (1, -1)), self.sizes[0], where=where, name="x")[0]
-        d = as_targets(np.reshape(_numeric_array("d", d, where), (1, -1)), 1, self.sizes[-1], where=where, name="d")[0]
+        x = as_patterns(np.reshape(as_real_array("x", x, where), (1, -1)), self.sizes[0], where=where, name="x")[0]
+        d = as_targets(np.reshape(as_real_array("d", d, where), (1, -1)), 1, self.sizes[-1], where=where, name="d")[0]
         S, Y = self.forward(x)
         gammas = self.error_terms(x, d, _forward=(S, Y))
         grad_w, grad_b = [], []

@@ -36,7 +36,7 @@ import warnings
 import numpy as np
 
 from .perceptron import (
-    ConvergenceWarning, _numeric_array, as_patterns, as_targets, check_positive_int, check_real,
+    ConvergenceWarning, as_real_array, as_patterns, as_targets, check_positive_int, check_real,
     kernels_for,
 )
 
@@ -144,7 +144,7 @@ class DeltaRule:
 
     def _patterns(self, X, where: str):
         """(P, n) patterns, and whether a single pattern (n,) was given."""
-        a = _numeric_array("X", X, where)
+        a = as_real_array("X", X, where)
         if a.ndim == 1 and a.shape[0] == self.n_inputs and self.n_inputs > 1:
             return a.reshape(1, -1), True
         return as_patterns(a, self.n_inputs, where=where), False

@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
-from .perceptron import _numeric_array, check_real
+from .perceptron import as_real_array, check_real
 
 __all__ = [
     "Activation", "Threshold", "LinearThreshold", "Sigmoid", "Tanh", "Identity",
@@ -221,7 +221,7 @@ class FormalNeuron:
 
     def __init__(self, weights, threshold: float = 0.0, activation="threshold"):
         where = "FormalNeuron()"
-        w = _numeric_array("weights", weights, where)
+        w = as_real_array("weights", weights, where)
         if w.ndim != 1 or w.size == 0:
             raise ValueError(f"{where}: argument 'weights' must be a non-empty 1-D list of numbers, got shape {w.shape}")
         self.weights = w
@@ -238,7 +238,7 @@ class FormalNeuron:
         return {"threshold": self.threshold, "weights": self.weights.copy()}
 
     def _inputs(self, X, where: str) -> np.ndarray:
-        a = _numeric_array("X", X, where)
+        a = as_real_array("X", X, where)
         if a.ndim not in (1, 2) or a.shape[-1] != self.n_inputs:
             raise ValueError(
                 f"{where}: this neuron has {self.n_inputs} inputs, so 'X' must be {self.n_inputs} "
@@ -289,7 +289,7 @@ class ConnectionMatrix:
     def __init__(self, W=None):
         where = "ConnectionMatrix()"
         W = LECTURE_WEIGHT_MATRIX if W is None else W
-        a = _numeric_array("W", W, where)
+        a = as_real_array("W", W, where)
         if a.ndim != 2 or a.shape[0] != a.shape[1] or a.size == 0:
             raise ValueError(f"{where}: argument 'W' must be a square matrix (N, N), got shape {a.shape}")
         self.W = a.copy()
@@ -316,7 +316,7 @@ class ConnectionMatrix:
     def net(self, outputs) -> np.ndarray:
         """Combined inputs net_j = Σᵢ xᵢ·w_ij of every element, given every element's output xᵢ
         (§1.2: no threshold in this formula). Shape (N,)."""
-        x = _numeric_array("outputs", outputs, "ConnectionMatrix.net()")
+        x = as_real_array("outputs", outputs, "ConnectionMatrix.net()")
         if x.shape != (self.size,):
             raise ValueError(
                 f"ConnectionMatrix.net(): argument 'outputs' must hold one output per element, "

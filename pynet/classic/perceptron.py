@@ -28,7 +28,7 @@ import numpy as np
 
 __all__ = [
     "Perceptron", "PerceptronFit", "ConvergenceWarning", "is_linearly_separable",
-    "as_patterns", "as_targets",
+    "as_patterns", "as_targets", "as_real_array", "check_real", "check_positive_int",
 ]
 
 
@@ -39,7 +39,8 @@ class ConvergenceWarning(UserWarning):
 # ---------------------------------------------------------------------------------------------
 # Argument checks shared by the classic models. Each raises before anything is modified.
 
-def _numeric_array(name: str, value, where: str) -> np.ndarray:
+def as_real_array(name: str, value, where: str) -> np.ndarray:
+    """``value`` as a float64 array of finite real numbers (bools become 0/1), or raise naming it."""
     try:
         a = np.asarray(value)
     except Exception as exc:  # noqa: BLE001 - ragged lists and such
@@ -66,7 +67,7 @@ def as_patterns(X, n_inputs: int, *, where: str, name: str = "X") -> np.ndarray:
 
     A 1-D ``X`` is accepted when the model has one input (P patterns of one value each).
     """
-    a = _numeric_array(name, X, where)
+    a = as_real_array(name, X, where)
     if a.ndim == 1 and n_inputs == 1:
         a = a.reshape(-1, 1)
     if a.ndim != 2:
@@ -90,7 +91,7 @@ def as_targets(d, n_patterns: int, n_outputs: int, *, where: str, name: str = "d
 
     A 1-D ``d`` is accepted when there is one output. ``binary=True`` requires 0/1 values.
     """
-    a = _numeric_array(name, d, where)
+    a = as_real_array(name, d, where)
     if a.ndim == 1 and n_outputs == 1:
         a = a.reshape(-1, 1)
     if a.ndim != 2 or a.shape[1] != n_outputs:
@@ -169,7 +170,7 @@ def is_linearly_separable(X, t) -> bool:
     from scipy.optimize import linprog
 
     where = "is_linearly_separable()"
-    X = _numeric_array("X", X, where)
+    X = as_real_array("X", X, where)
     if X.ndim != 2 or X.shape[0] == 0:
         raise ValueError(f"{where}: argument 'X' must be a non-empty 2-D array (P, n), got shape {X.shape}")
     t = as_targets(t, X.shape[0], 1, where=where, name="t", binary=True)[:, 0]
@@ -233,7 +234,7 @@ class Perceptron:
 
     def __init__(self, weights, bias=None, *, threshold=None, backend=None):
         where = "Perceptron()"
-        w = _numeric_array("weights", weights, where)
+        w = as_real_array("weights", weights, where)
         if w.ndim != 1 or w.size == 0:
             raise ValueError(f"{where}: argument 'weights' must be a non-empty 1-D list of numbers, got shape {w.shape}")
         if (bias is None) == (threshold is None):
@@ -274,7 +275,7 @@ class Perceptron:
         return self.weights.shape[0]
 
     def _one_pattern(self, x, where: str) -> np.ndarray:
-        a = _numeric_array("x", x, where)
+        a = as_real_array("x", x, where)
         if a.ndim != 1 or a.shape[0] != self.n_inputs:
             raise ValueError(
                 f"{where}: this perceptron has {self.n_inputs} inputs, so 'x' must be "
