@@ -1,0 +1,52 @@
+"""Lesson 09 runs quickly, checks the L2 bookkeeping, and can fail."""
+from __future__ import annotations
+
+import importlib.util
+import io
+from pathlib import Path
+
+import pytest
+
+from pynet.lessons import LessonFailed, run_lesson
+
+LESSON = Path(__file__).resolve().parents[2] / "tutorials" / "09_overfitting_and_l2.py"
+
+
+def load_lesson():
+    spec = importlib.util.spec_from_file_location("lesson_09", LESSON)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_protocol():
+    lesson = load_lesson()
+    assert lesson.__doc__.splitlines()[0].strip()
+    assert lesson.TITLE.startswith("09") and callable(lesson.run)
+
+
+def test_quick_run(monkeypatch, tmp_path):
+    monkeypatch.setenv("PYNET_OUTPUT", str(tmp_path))
+    lesson = load_lesson()
+    out = io.StringIO()
+    report, seconds = run_lesson(lesson.run, lesson.TITLE, quick=True, out=out)
+    rows = {r.quantity: r for r in report.rows}
+    assert rows["training accuracy at the end"].agree is True
+    assert rows["monitored training cost includes λ/2n·Σw²"].agree is True
+    assert rows["Σw² at the end, λ = 0.1 vs λ = 0"].agree is True
+    assert report.headline.quantity == "test accuracy with λ = 0.1"
+    assert "60,000" in out.getvalue()
+    pytest.importorskip("matplotlib")
+    assert (tmp_path / "09_lambda0_curves.png").stat().st_size > 1000
+    assert (tmp_path / "09_lambda0.1_overlay.png").exists()
+    assert seconds < 30
+
+
+def test_lesson_notices_a_cost_without_the_l2_term(monkeypatch):
+    """The original course code left λ/2n·Σw² out of total_cost; the lesson must catch that."""
+    from pynet.backprop.feedforward_network import Network
+
+    monkeypatch.setattr(Network, "_l2", lambda self, lmbda, n: 0.0)
+    lesson = load_lesson()
+    with pytest.raises(LessonFailed, match="includes λ/2n"):
+        run_lesson(lesson.run, lesson.TITLE, quick=True, out=io.StringIO())
