@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bench.harness import REPO, Bench, Timing, pin_threads, run_peer, time_call
+from bench.harness import REPO, Bench, Timing, pin_threads, run_peer
 
 SHAPES = [(64, 64, 64), (128, 784, 512), (512, 512, 512), (1024, 1024, 1024)]
 GOAL_SHAPES = [(512, 512, 512), (1024, 1024, 1024)]
@@ -70,6 +70,42 @@ class Suite(Bench):
 # Part 1: matmul throughput
 
 
+def timed_rounds(groups, *, repeat, threads, min_seconds=0.05):
+    """Time every row, one sample per row per round, rounds interleaved.
+
+    ``groups`` is a list of ``(limits, rows)``; ``limits`` is the BLAS thread split while the
+    group runs (see :func:`pynet.kernels.threads.limit_blas_threads`) and each row is
+    ``(label, fn, max_samples)``. Interleaving spreads bursts of outside load (other programs on
+    a shared machine) over all rows instead of one. With more than one thread, only the pool a
+    row uses keeps its threads, and the group waits a moment after the switch: idle OpenBLAS
+    workers of the *other* pool spin for a while before they sleep, and would steal the cores
+    (the effect the thread-pool study measures).
+    """
+    from pynet.kernels.threads import limit_blas_threads
+
+    samples = {label: [] for _, rows in groups for label, _, _ in rows}
+    for round_ in range(repeat):
+        for limits, rows in groups:
+            active = [(label, fn) for label, fn, most in rows if round_ < most]
+            if not active:
+                continue
+            with limit_blas_threads(limits):
+                if threads > 1:
+                    time.sleep(0.25)
+                for label, fn in active:
+                    if round_ == 0:
+                        fn()  # warm-up
+                    n, start = 0, time.perf_counter()
+                    while True:
+                        fn()
+                        n += 1
+                        elapsed = time.perf_counter() - start
+                        if elapsed >= min_seconds:
+                            break
+                    samples[label].append(elapsed / n)
+    return {label: Timing(v) for label, v in samples.items()}
+
+
 def matmul_tables(threads, quick, dtypes, shapes, with_torch=True):
     """One table per (dtype, shape) at ``threads`` BLAS threads."""
     from pynet.kernels import load_backend, loops
@@ -89,19 +125,25 @@ def matmul_tables(threads, quick, dtypes, shapes, with_torch=True):
         try:
             torch_result = run_peer("bench.peers.torch_matmul",
                                     {"cases": cases, "repeat": 3 if quick else 7,
-                                     "min_seconds": 0.02}, threads=threads)
+                                     "min_seconds": 0.05}, threads=threads)
         except RuntimeError as exc:
             torch_result = {"unavailable": str(exc).splitlines()[0]}
 
     tables = []
     repeat = 3 if quick else 7
+    no_blas = {"numpy": 1, "scipy": 1}
+    numpy_pool = {"numpy": threads, "scipy": 1}
+    scipy_pool = {"numpy": 1, "scipy": threads}
     for dt in dtypes:
         for (m, k, n) in shapes:
             rng = np.random.default_rng(0)
             a = rng.random((m, k)).astype(dt)
             b = rng.random((k, n)).astype(dt)
-            out = np.empty((m, n), dtype=dt)
+            out_np = np.empty((m, n), dtype=dt)
+            out_ref = np.empty((m, n), dtype=dt)
+            out_c = np.empty((m, n), dtype=dt)
             work = 2.0 * m * n * k
+            load_before = os.getloadavg()[0]
             bench = Bench("kernels", f"{shape_name(m, k, n)} {np.dtype(dt).name}, "
                           f"{threads} BLAS thread{'s' if threads > 1 else ''}", threads=threads)
             expected = a.astype(np.float64) @ b.astype(np.float64)
@@ -110,34 +152,32 @@ def matmul_tables(threads, quick, dtypes, shapes, with_torch=True):
                 scale = np.abs(expected).max() * (1e-4 if dt == np.float32 else 1e-10)
                 assert np.abs(c - expected).max() <= scale, "results disagree"
 
+            loop_rows, numpy_rows, compiled_rows = [], [], []
             if m * n * k <= 64 ** 3:
                 agree(loops.matmul(a, b))
-                bench.add("Python loops (pynet.kernels.loops.matmul)",
-                          time_call(lambda: loops.matmul(a, b), repeat=3), work=work,
-                          work_unit="GFLOP/s")
+                loop_rows.append(("Python loops (pynet.kernels.loops.matmul)",
+                                  lambda: loops.matmul(a, b), 3))
+            big = m * n * k >= 1024 ** 3
             if _c_linalg is not None:
-                big = m * n * k >= 1024 ** 3
                 if not (quick and big):
                     agree(_c_linalg.matmul_naive(a, b))
-                    bench.add("compiled naive loop (matmul_naive, no BLAS)",
-                              time_call(lambda: _c_linalg.matmul_naive(a, b),
-                                        repeat=3 if big else repeat, min_seconds=0.02),
-                              work=work, work_unit="GFLOP/s")
+                    loop_rows.append(("compiled naive loop (matmul_naive, no BLAS)",
+                                      lambda: _c_linalg.matmul_naive(a, b), 3 if big else repeat))
                 agree(_c_linalg.matmul_tiled(a, b))
-                bench.add("compiled tiled loop (matmul_tiled, no BLAS)",
-                          time_call(lambda: _c_linalg.matmul_tiled(a, b), repeat=repeat,
-                                    min_seconds=0.02), work=work, work_unit="GFLOP/s")
-            bench.add(NUMPY, time_call(lambda: np.matmul(a, b, out=out), repeat=repeat,
-                                       min_seconds=0.05), work=work, work_unit="GFLOP/s")
-            agree(out)
-            bench.add("pynet reference matmul (NumPy + checks)",
-                      time_call(lambda: ref.matmul(a, b, out=out), repeat=repeat,
-                                min_seconds=0.05), work=work, work_unit="GFLOP/s")
+                loop_rows.append(("compiled tiled loop (matmul_tiled, no BLAS)",
+                                  lambda: _c_linalg.matmul_tiled(a, b), repeat))
+            numpy_rows.append((NUMPY, lambda: np.matmul(a, b, out=out_np), repeat))
+            numpy_rows.append(("pynet reference matmul (NumPy + checks)",
+                               lambda: ref.matmul(a, b, out=out_ref), repeat))
             if comp is not None:
-                agree(comp.matmul(a, b, out=out))
-                bench.add(COMPILED, time_call(lambda: comp.matmul(a, b, out=out), repeat=repeat,
-                                              min_seconds=0.05), work=work, work_unit="GFLOP/s")
-            else:
+                compiled_rows.append((COMPILED, lambda: comp.matmul(a, b, out=out_c), repeat))
+            timings = timed_rounds([(no_blas, loop_rows), (numpy_pool, numpy_rows),
+                                    (scipy_pool, compiled_rows)], repeat=repeat, threads=threads)
+            for out in (out_np, out_ref) + ((out_c,) if comp is not None else ()):
+                agree(out)
+            for label, _, _ in loop_rows + numpy_rows + compiled_rows:
+                bench.add(label, timings[label], work=work, work_unit="GFLOP/s")
+            if comp is None:
                 bench.add(COMPILED, None, note="not built")
             key = f"{m},{k},{n},{np.dtype(dt).name}"
             if "timings" in torch_result:
@@ -148,6 +188,8 @@ def matmul_tables(threads, quick, dtypes, shapes, with_torch=True):
                 bench.add("PyTorch torch.mm", None,
                           note=torch_result.get("unavailable", "not run"))
             bench.set_baseline(NUMPY)
+            bench.notes.append(f"1-minute load average of the machine: {load_before:.2f} before, "
+                               f"{os.getloadavg()[0]:.2f} after (it has {os.cpu_count()} cores)")
             tables.append(bench)
             print(bench.markdown(), flush=True)
     return tables
@@ -161,10 +203,12 @@ def goal_lines(tables):
             continue
         try:
             r = t.ratio(COMPILED)
+            r_min = t._row(NUMPY).timing.min / t._row(COMPILED).timing.min
         except (KeyError, AttributeError, TypeError):
             continue
         verdict = "met" if r >= GOAL else "NOT met"
-        lines.append(f"- {t.title}: compiled / NumPy speed = **{r:.2f}×** (goal ≥ {GOAL}×: {verdict})")
+        lines.append(f"- {t.title}: compiled / NumPy speed = **{r:.2f}×** by medians "
+                     f"(goal ≥ {GOAL}×: {verdict}); {r_min:.2f}× by the fastest samples")
     return lines
 
 
@@ -246,7 +290,7 @@ def run_study(rounds, timeouts):
     """Run :func:`study_worker` in fresh processes (OPENBLAS_THREAD_TIMEOUT is read at load)."""
     cores = os.cpu_count() or 1
     splits = [(1, 1), (cores, cores), (cores, 1), (1, cores)]
-    results = {}
+    results, loads = {}, {}
     for timeout in timeouts:
         env = dict(os.environ)
         env.pop("OPENBLAS_THREAD_TIMEOUT", None)
@@ -256,11 +300,13 @@ def run_study(rounds, timeouts):
         for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
             env.pop(var, None)  # let each pool start at the machine's core count
         payload = json.dumps({"rounds": rounds, "splits": splits})
+        load_before = os.getloadavg()[0]
         proc = subprocess.run([sys.executable, "-m", "bench.kernels", "--study-worker", payload],
                               capture_output=True, text=True, env=env, cwd=REPO, timeout=1800)
         if proc.returncode != 0:
             raise RuntimeError(f"thread study failed:\n{proc.stderr[-3000:]}")
         results[timeout] = json.loads(proc.stdout.strip().splitlines()[-1])
+        loads[timeout] = (load_before, os.getloadavg()[0])
 
     tables = []
     for w, title in STUDY_WORKLOADS.items():
@@ -271,6 +317,10 @@ def run_study(rounds, timeouts):
                 label = f"NumPy {s[0]} / SciPy {s[1]} threads{tag}"
                 bench.add(label, Timing(res["samples"][f"{w}|{s[0]}|{s[1]}"]))
         bench.set_baseline("NumPy 1 / SciPy 1 threads")
+        for timeout, (before, after) in loads.items():
+            tag = "default" if timeout is None else f"OPENBLAS_THREAD_TIMEOUT={timeout}"
+            bench.notes.append(f"{tag} process: 1-minute load average {before:.2f} before, "
+                               f"{after:.2f} after ({cores} cores)")
         tables.append(bench)
         print(bench.markdown(), flush=True)
     blas = next(iter(results.values()))["blas"]
