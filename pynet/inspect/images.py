@@ -132,8 +132,8 @@ def ascii_grid(images, labels=None, *, columns: int = 5, vmin=None, vmax=None,
     for start in range(0, len(blocks), max(1, columns)):
         row = blocks[start:start + columns]
         names = labs[start:start + columns]
-        width = [max(len(line) for line in b) for b in row]
-        out.append("  ".join(n[:w].ljust(w) for n, w in zip(names, width)).rstrip())
+        width = [max(max(len(line) for line in b), len(n)) for b, n in zip(row, names)]
+        out.append("  ".join(n.ljust(w) for n, w in zip(names, width)).rstrip())
         for k in range(max(len(b) for b in row)):
             out.append("  ".join((b[k] if k < len(b) else "").ljust(w)
                                  for b, w in zip(row, width)).rstrip())

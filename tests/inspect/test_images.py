@@ -1,0 +1,113 @@
+"""Image grids: ASCII art that shows the right pixels, PNGs when matplotlib is there, and clear
+errors for images that are not images."""
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+import pytest
+
+from pynet.inspect import images as im
+
+
+def test_ascii_image_maps_low_to_blank_and_high_to_at():
+    img = np.array([[0.0, 1.0], [0.5, 0.0]])
+    text = im.ascii_image(img, double=False)
+    assert text.split("\n") == [" @", "= "]           # 0.5 -> RAMP[4.5 rounded to 4] = '='
+    assert im.ascii_image(img).split("\n")[0] == "  @@"   # doubled for aspect
+    # a fixed scale: nothing reaches the top of the ramp
+    assert "@" not in im.ascii_image(img, vmin=0, vmax=4)
+
+
+def test_ascii_grid_puts_images_side_by_side_with_labels():
+    a, b = np.eye(3), np.ones((3, 3)) * 0.5
+    b[0, 0] = 1
+    text = im.ascii_grid([a, b], ["one", "two"], columns=2)
+    lines = text.split("\n")
+    assert lines[0].startswith("one") and "two" in lines[0]
+    assert lines[1].startswith("@") and len(lines) >= 4
+    rows = im.ascii_grid([a, b, a], None, columns=2).split("\n\n")
+    assert len([r for r in rows if r.strip()]) == 2     # two rows of the grid
+
+
+def test_accepted_forms():
+    x = np.arange(784, dtype=float)
+    assert im.as_images(x)[0].shape == (28, 28)                 # flat vector
+    assert im.as_images(x[:, None])[0].shape == (28, 28)        # the book's column
+    assert len(im.as_images(np.zeros((4, 5, 6)))) == 4          # a stack
+    assert len(im.as_images(np.zeros((3, 784, 1)))) == 3        # a stack of columns
+    assert len(im.as_images(np.zeros((2, 5, 5, 1)))) == 2       # channels-last
+    assert im.as_images(np.zeros((5, 7)))[0].shape == (5, 7)    # one 2-D image
+
+
+@pytest.mark.parametrize("images, text", [
+    ([], "the list is empty"),
+    ([np.zeros(10)], "not a square image"),
+    ([np.zeros((0, 3))], "empty"),
+    (np.zeros((2, 2, 2, 2, 2)), "got shape"),
+    ([np.zeros((2, 2, 2))], "must be 2-D"),
+])
+def test_not_images(images, text):
+    with pytest.raises(ValueError) as info:
+        im.as_images(images)
+    assert text in str(info.value)
+    with pytest.raises(ValueError, match="2 images but 1 labels"):
+        im.ascii_grid([np.eye(2), np.eye(2)], ["a"])
+
+
+def test_render_grid_png_or_ascii(tmp_path):
+    imgs = np.random.default_rng(0).uniform(size=(3, 8, 8))
+    assert isinstance(im.render_grid(imgs, [1, 2, 3]), str)       # no path: text
+    assert isinstance(im.render_grid(imgs, path=tmp_path / "a.png", ascii=True), str)
+    pytest.importorskip("matplotlib")
+    path = im.render_grid(imgs, [1, 2, 3], tmp_path / "sub" / "grid.png", title="t")
+    assert path.exists() and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    fig = im.grid_figure(imgs, columns=2)
+    assert len([a for a in fig.axes if a.images]) == 3
+    import matplotlib.pyplot as plt
+    plt.close(fig)
+
+
+def test_render_grid_without_matplotlib_falls_back_to_ascii(monkeypatch, tmp_path):
+    real_import = builtins.__import__
+
+    def no_mpl(name, *args, **kw):
+        if name == "matplotlib" or name.startswith("matplotlib."):
+            raise ImportError("no matplotlib")
+        return real_import(name, *args, **kw)
+
+    monkeypatch.setattr(builtins, "__import__", no_mpl)
+    assert not im.have_matplotlib()
+    out = im.render_grid([np.eye(4)], ["x"], tmp_path / "g.png")
+    assert isinstance(out, str) and "@" in out
+    assert not (tmp_path / "g.png").exists()
+
+
+def test_weight_tiles():
+    w = np.arange(3 * 16, dtype=float).reshape(3, 16)
+    tiles = im.weight_tiles(w)
+    assert tiles.shape == (3, 4, 4)
+    np.testing.assert_array_equal(tiles[1].ravel(), w[1])
+    assert im.weight_tiles(w, (2, 8), count=2).shape == (2, 2, 8)
+    with pytest.raises(ValueError, match="not a square image"):
+        im.weight_tiles(np.zeros((2, 15)))
+    with pytest.raises(ValueError, match="does not hold 16"):
+        im.weight_tiles(w, (3, 3))
+    with pytest.raises(ValueError, match="non-empty 2-D"):
+        im.weight_tiles(np.zeros(5))
+
+
+def test_backquery_images_and_figure(tmp_path):
+    from pynet.backprop.three_layer_network import ThreeLayerNetwork
+
+    net = ThreeLayerNetwork(16, 5, 3, 0.1, seed=0)
+    imgs = im.backquery_images(net)
+    assert imgs.shape == (3, 4, 4)
+    np.testing.assert_array_equal(imgs[2].ravel(), net.backquery_label(2)[:, 0])
+    text = im.backquery_figure(net, ascii=True)
+    assert "label 0" in text and "label 2" in text
+
+
+def test_output_dir(monkeypatch, tmp_path):
+    monkeypatch.setenv("PYNET_OUTPUT", str(tmp_path / "pics"))
+    assert im.output_dir() == tmp_path / "pics" and (tmp_path / "pics").is_dir()
