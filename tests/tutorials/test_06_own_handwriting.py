@@ -1,0 +1,67 @@
+"""Lesson 06 runs quickly, reads a user's PNG, and its checks can fail."""
+from __future__ import annotations
+
+import importlib.util
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pynet.lessons import LessonFailed, run_lesson
+
+LESSON = Path(__file__).resolve().parents[2] / "tutorials" / "06_own_handwriting.py"
+
+
+def load_lesson():
+    spec = importlib.util.spec_from_file_location("lesson_06_own_handwriting", LESSON)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_quick_run_with_a_users_png(tmp_path, monkeypatch):
+    Image = pytest.importorskip("PIL.Image")
+    from pynet.datasets import mnist
+
+    _, (x_test, y_test) = mnist.load()
+    folder = tmp_path / "digits"
+    folder.mkdir()
+    Image.fromarray(np.kron(255 - x_test[0], np.ones((6, 6), dtype=np.uint8))).save(
+        folder / f"my_own_{int(y_test[0])}.png")
+    (folder / "notes.txt").write_text("not an image")
+    monkeypatch.setenv("PYNET_OWN_DIGITS", str(folder))
+    monkeypatch.setenv("PYNET_OUTPUT", str(tmp_path / "out"))
+    lesson = load_lesson()
+    assert lesson.__doc__.splitlines()[0].strip()
+    out = io.StringIO()
+    report, seconds = run_lesson(lesson.run, lesson.TITLE, quick=True, out=out)
+    text = out.getvalue()
+    assert not report.failures
+    row = next(r for r in report.rows if r.quantity == f"my_own_{int(y_test[0])}.png")
+    assert row.book == str(int(y_test[0])) and row.ours == row.book      # a clean 7 is read
+    kinds = [r.quantity for r in report.rows if "recognised in" in r.quantity]
+    assert len(kinds) == 6 and "noisy '6': recognised in" in kinds
+    assert float(report.headline.ours) > 0.8
+    assert "notes.txt" not in text
+    assert seconds < 30
+
+
+def test_lesson_notices_when_preparation_does_nothing(tmp_path, monkeypatch):
+    from pynet.datasets import own_digits
+
+    monkeypatch.setenv("PYNET_OWN_DIGITS", "")
+    monkeypatch.setenv("PYNET_OUTPUT", str(tmp_path))
+    real = own_digits.preprocess
+
+    def shrink_only(image, **kw):             # the book's recipe in place of MNIST's preparation
+        a = np.asarray(image, dtype=float)
+        if a.shape == (28, 28):
+            return real(image, **kw)
+        from scipy import ndimage
+        small = ndimage.zoom(a, (28 / a.shape[0], 28 / a.shape[1]), order=1)[:28, :28]
+        return (255 - small) / 255 * 0.99 + 0.01
+
+    monkeypatch.setattr(own_digits, "preprocess", shrink_only)
+    with pytest.raises(LessonFailed, match="recovers the photos"):
+        run_lesson(load_lesson().run, "06", quick=True, out=io.StringIO())
