@@ -113,6 +113,14 @@ def prepare_update(kernel_name, param, grad, slots, scalars):
     for sname, arr in slots.items():
         out_slots[sname] = None if arr is None else writable_output(
             sname, arr, param.shape, param.dtype, kernel=kernel_name)
+    written = [("param", param)] + [(k, v) for k, v in out_slots.items() if v is not None]
+    for i, (name_a, arr_a) in enumerate(written):
+        for name_b, arr_b in written[i + 1:]:
+            if np.may_share_memory(arr_a, arr_b):
+                raise ValueError(f"{kernel_name}(): {name_a!r} and {name_b!r} share memory; each "
+                                 "state array must be its own")
+        if np.may_share_memory(grad, arr_a):
+            grad = grad.copy()  # read while the other is written: take a snapshot
     out_scalars = {}
     for sname, (value, low, low_open, high) in scalars.items():
         out_scalars[sname] = require_scalar(sname, value, where=f"{kernel_name}()", low=low,
