@@ -3,9 +3,9 @@
 *Make Your Own Neural Network* trains a network with 784 input nodes (one per pixel), 200 hidden
 nodes and 10 output nodes (one per digit), learning rate 0.1, one record at a time in the file's
 order, and tests it on the 10,000 test images: the label is the output node with the largest
-value. This lesson does the same with :class:`pynet.backprop.ThreeLayerNetwork` and, on the same
-data and from the same initial weights, with the book's own NumPy formulation
-(:class:`pynet.backprop.three_layer_network.BookNetwork`).
+value. This lesson does the same with ``ThreeLayerNetwork`` and, on the same data and from the
+same initial weights, with the book's own NumPy formulation, ``BookNetwork`` (both in
+:mod:`pynet.backprop.three_layer_network`).
 
 What to expect
 --------------

@@ -323,3 +323,17 @@ def test_copy_is_independent():
     twin.train([0.5] * 4, [0.99, 0.01])
     assert not np.array_equal(net.wih, twin.wih)
     assert "ThreeLayerNetwork(4, 3, 2" in repr(net)
+
+
+def test_rashid_csv_through_the_checked_reader(shared_data):
+    """The book's 100-record CSV via pynet.datasets.csv_records and the book's scaling: the
+    network trained on it answers the 10-record test file well above chance."""
+    from pynet.datasets import mnist
+    from pynet.datasets.csv_records import read_csv
+
+    train_images, train_labels = read_csv(shared_data("rashid/mnist_train_100.csv"))
+    test_images, test_labels = read_csv(shared_data("rashid/mnist_test_10.csv"))
+    net = ThreeLayerNetwork(784, 100, 10, 0.3, seed=0)
+    for _ in range(5):
+        net.train_epoch(mnist.rashid_inputs(train_images), mnist.rashid_targets(train_labels))
+    assert net.score(mnist.rashid_inputs(test_images), test_labels) >= 0.5
