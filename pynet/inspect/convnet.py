@@ -30,7 +30,7 @@ import numpy as np
 
 __all__ = ["layer_outputs", "backward_through", "input_gradient", "activation_maps",
            "activation_grid", "filter_pattern", "deprocess_image", "grad_cam", "upsample",
-           "overlay_heatmap", "first_layer_tiles", "find_layer", "last_conv_layer"]
+           "overlay_heatmap", "grad_cam_figure", "receptive_field", "heatmap_on_input", "first_layer_tiles", "find_layer", "last_conv_layer"]
 
 
 # -- finding layers -------------------------------------------------------------------------
@@ -297,6 +297,60 @@ def upsample(heatmap, shape) -> np.ndarray:
     return top * (1 - fr) + bottom * fr
 
 
+def receptive_field(model, layer):
+    """Where the units of ``layer``'s output look in the input, per axis: ``(stride, offset)``
+    such that output position ``i`` is centred on input pixel ``offset + stride · i``.
+
+    Each Conv2D or pooling layer maps an output position ``o`` to the input centre
+    ``s·o + (k_eff − 1)/2 − pad_before``; the map of a stack is the composition. For Chollet's
+    MNIST convnet the second Conv2D (11×11) has stride 2 and offset 3.5: its last row is centred
+    on pixel 23.5, not 27, which is why stretching the map to 28×28 would misplace it.
+    """
+    from pynet.kernels._checks.conv import output_length
+
+    last = find_layer(model, layer)
+    stride = [1.0, 1.0]
+    offset = [0.0, 0.0]
+    for lay in model.layers[:last + 1]:
+        kind = type(lay).__name__
+        if kind == "Conv2D":
+            k, s, d = lay.kernel_size, lay.strides, lay.dilation_rate
+        elif kind in ("MaxPooling2D", "AveragePooling2D"):
+            k, s, d = lay.pool_size, lay.strides, (1, 1)
+        else:
+            continue
+        shape = lay.input_shape
+        hw = shape[1:3] if getattr(lay, "data_format", "channels_last") == "channels_first" \
+            else shape[:2]
+        for ax in range(2):
+            _, pad, _ = output_length(hw[ax], k[ax], s[ax], d[ax], lay.padding)
+            local = (k[ax] - 1) * d[ax] / 2.0 - pad            # centre of output 0 in this input
+            offset[ax] = offset[ax] + stride[ax] * local
+            stride[ax] = stride[ax] * s[ax]
+    return tuple(stride), tuple(offset)
+
+
+def heatmap_on_input(model, layer, heatmap, shape=None):
+    """Place a heatmap of ``layer``'s output on the input image: every input pixel reads the
+    heatmap (bilinearly) at the output position whose receptive field is centred on it
+    (:func:`receptive_field`); pixels beyond the first or last centre take the edge value."""
+    heatmap = np.asarray(heatmap, dtype=np.float64)
+    (sh, sw), (oh, ow) = receptive_field(model, layer)
+    if shape is None:
+        first = model.layers[0]
+        shape = first.input_shape[1:3] if getattr(first, "data_format", "channels_last") == \
+            "channels_first" else first.input_shape[:2]
+    h, w = heatmap.shape
+    rows = np.clip((np.arange(shape[0]) - oh) / sh, 0, h - 1)
+    cols = np.clip((np.arange(shape[1]) - ow) / sw, 0, w - 1)
+    r0, c0 = np.floor(rows).astype(int), np.floor(cols).astype(int)
+    r1, c1 = np.minimum(r0 + 1, h - 1), np.minimum(c0 + 1, w - 1)
+    fr, fc = (rows - r0)[:, None], (cols - c0)[None, :]
+    top = heatmap[r0][:, c0] * (1 - fc) + heatmap[r0][:, c1] * fc
+    bottom = heatmap[r1][:, c0] * (1 - fc) + heatmap[r1][:, c1] * fc
+    return top * (1 - fr) + bottom * fr
+
+
 def overlay_heatmap(image, heatmap, alpha: float = 0.4) -> np.ndarray:
     """An RGB image (H, W, 3) in [0, 1]: the grey ``image`` with ``heatmap`` on top in red
     (the book blends a jet colour map with weight 0.4 over the photo)."""
@@ -308,6 +362,31 @@ def overlay_heatmap(image, heatmap, alpha: float = 0.4) -> np.ndarray:
     rgb = np.stack([img, img, img], axis=-1) * (1 - alpha)
     rgb[..., 0] += alpha * heat
     return np.clip(rgb, 0.0, 1.0)
+
+
+def grad_cam_figure(images, heatmaps, labels=None, path=None, *, alpha: float = 0.4):
+    """PNG of each image with its Grad-CAM heatmap laid over it in the 'jet' colour map (the
+    book's overlay), written to ``path``; returns the path. Needs matplotlib (never calls
+    ``show``); without it, use :func:`overlay_heatmap` and an ASCII rendering instead."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    n = len(images)
+    fig, axes = plt.subplots(1, n, figsize=(2.2 * n, 2.4), squeeze=False)
+    for k, (img, heat) in enumerate(zip(images, heatmaps)):
+        img = np.asarray(img, dtype=np.float64)
+        img = img[..., 0] if img.ndim == 3 and img.shape[-1] == 1 else img
+        ax = axes[0, k]
+        ax.imshow(img, cmap="gray")
+        ax.imshow(upsample(heat, img.shape[:2]), cmap="jet", alpha=alpha, vmin=0, vmax=1)
+        ax.set_axis_off()
+        if labels is not None:
+            ax.set_title(str(labels[k]), fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
 
 
 # -- first-layer weights --------------------------------------------------------------------

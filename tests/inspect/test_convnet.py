@@ -167,3 +167,23 @@ def test_bad_input_messages(rng):
         cv.activation_maps(model, rng.normal(size=(8, 8, 2)), "nope")
     with pytest.raises(ValueError, match="has 4 channels; output_index must be one of them"):
         cv.input_gradient(model, rng.normal(size=(1, 8, 8, 2)), 4, layer=2)
+
+
+def test_receptive_field_of_chollets_second_conv_layer():
+    """conv 3x3 (centre +1) -> pool 2x2/2 (+0.5, stride 2) -> conv 3x3 (+1 at stride 2):
+    output row i of conv2d_2 is centred on input pixel 3.5 + 2i (row 10 on 23.5, not 27)."""
+    model = Sequential([Conv2D(2, 3, input_shape=(28, 28, 1)), MaxPooling2D(2), Conv2D(2, 3),
+                        MaxPooling2D(2), Conv2D(2, 3)])
+    assert cv.receptive_field(model, 2) == ((2.0, 2.0), (3.5, 3.5))
+    assert cv.receptive_field(model, 4) == ((4.0, 4.0), (8.5, 8.5))   # 3.5 + 2·0.5 + 4·1
+    same = Sequential([Conv2D(2, 3, padding="same", strides=2, input_shape=(9, 9, 1))])
+    assert cv.receptive_field(same, 0) == ((2.0, 2.0), (0.0, 0.0))
+
+
+def test_heatmap_on_input_puts_the_peak_over_its_window():
+    model = Sequential([Conv2D(1, 3, input_shape=(8, 8, 1))])     # centre of output i: i + 1
+    heat = np.zeros((6, 6))
+    heat[2, 3] = 1.0
+    big = cv.heatmap_on_input(model, 0, heat)
+    assert big.shape == (8, 8)
+    assert np.unravel_index(big.argmax(), big.shape) == (3, 4) and big[3, 4] == 1.0

@@ -1,0 +1,68 @@
+"""Lesson 17 looks inside lesson 15's convnet; its checks hold and can fail."""
+from __future__ import annotations
+
+import importlib.util
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pynet.lessons import LessonFailed, run_lesson
+
+LESSON = Path(__file__).resolve().parents[2] / "tutorials" / "17_inside_a_convnet.py"
+
+
+def load_lesson():
+    spec = importlib.util.spec_from_file_location("lesson_17_inside_a_convnet", LESSON)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_lesson_follows_the_protocol():
+    lesson = load_lesson()
+    assert lesson.__doc__.splitlines()[0].strip()
+    assert lesson.TITLE.startswith("17") and callable(lesson.run)
+
+
+def test_ink_share():
+    lesson = load_lesson()
+    digit = np.zeros((4, 4))
+    digit[:, :2] = 1.0                      # half the image is ink
+    on_ink = np.zeros((4, 4))
+    on_ink[:, 0] = 1.0
+    assert lesson.ink_share(on_ink, digit) == pytest.approx(2.0)
+    assert lesson.ink_share(np.ones((4, 4)), digit) == pytest.approx(1.0)
+
+
+def test_quick_run(tmp_path, monkeypatch):
+    monkeypatch.setenv("PYNET_OUTPUT", str(tmp_path))
+    lesson = load_lesson()
+    out = io.StringIO()
+    report, seconds = run_lesson(lesson.run, lesson.TITLE, quick=True, out=out)
+    rows = {r.quantity: r for r in report.rows}
+    assert float(rows["Grad-CAM heat on ink / ink area (mean)"].ours) > 1.0
+    assert rows["gradient ascent raised every filter's mean activation"].agree
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return
+    assert (tmp_path / "17_grad_cam.png").stat().st_size > 1000
+    assert (tmp_path / "17_filter_patterns.png").exists()
+
+
+def test_lesson_notices_a_misplaced_heatmap(monkeypatch, tmp_path):
+    """A Grad-CAM that points at the background (here: the inverted map) must fail the check."""
+    monkeypatch.setenv("PYNET_OUTPUT", str(tmp_path))
+    from pynet.inspect import convnet
+
+    original = convnet.grad_cam
+
+    def inverted(*args, **kwargs):
+        heat, c = original(*args, **kwargs)
+        return 1.0 - heat, c
+
+    monkeypatch.setattr(convnet, "grad_cam", inverted)
+    with pytest.raises(LessonFailed, match="Grad-CAM"):
+        run_lesson(load_lesson().run, "17", quick=True, out=io.StringIO())
