@@ -1,0 +1,35 @@
+"""Lesson 12 runs quickly, prints Keras's summary with 407,050 parameters, and its checks pass."""
+from __future__ import annotations
+
+import importlib.util
+import io
+from pathlib import Path
+
+from pynet.lessons import run_lesson
+
+LESSON = Path(__file__).resolve().parents[2] / "tutorials" / "12_keras_mlp.py"
+
+
+def load_lesson():
+    spec = importlib.util.spec_from_file_location("lesson_12_keras_mlp", LESSON)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_lesson_follows_the_protocol():
+    lesson = load_lesson()
+    assert lesson.__doc__.splitlines()[0].strip()
+    assert lesson.TITLE.startswith("12") and callable(lesson.run)
+
+
+def test_quick_run():
+    lesson = load_lesson()
+    out = io.StringIO()
+    report, _ = run_lesson(lesson.run, lesson.TITLE, quick=True, out=out)
+    text = out.getvalue()
+    assert "Total params: 407,050" in text and "dense_1 (Dense)" in text
+    rows = {r.quantity: r for r in report.rows}
+    assert rows["parameters"].agree is True and rows["parameters"].ours == "407050"
+    assert rows["test accuracy"].agree is None  # the book's 60k-image number is information
+    assert not report.failures
