@@ -43,7 +43,9 @@ BOOK_OBSERVATIONS = {
 def run(report: Report, quick: bool) -> None:
     from pynet.backprop.three_layer_network import ThreeLayerNetwork
     from pynet.datasets import mnist
-    from pynet.inspect.images import ascii_grid, backquery_figure, backquery_images, output_dir
+    from pynet.inspect.images import (
+        ascii_grid, backquery_figure, backquery_images, output_dir, render_grid, weight_tiles,
+    )
 
     n_train, epochs = (2000, 1) if quick else (10000, 5)
     (x_train, y_train), (x_test, y_test) = mnist.load()
@@ -91,13 +93,27 @@ def run(report: Report, quick: bool) -> None:
                    ours=f"{matches}/10", agree=None, headline=True,
                    note="longer training sharpens what is *not* ink, so this can fall")
 
-    report.section("Picture")
-    result = backquery_figure(net, output_dir() / "05_backquery.png")
+    report.section("Another view: the weights into single hidden nodes, as 28x28 tiles")
+    report.say("  Each hidden node weighs every pixel; its row of wih drawn as an image shows the "
+               "stroke pattern it\n  responds to. The back-query images mix all 200 of them.")
+    tiles = weight_tiles(net.wih, count=5)
+    report.say(ascii_grid(tiles, [f"node {k}" for k in range(5)], columns=5))
+
+    report.section("Pictures")
+    folder = output_dir()
+    result = backquery_figure(net, folder / "05_backquery.png")
     if isinstance(result, str):
         report.say("  matplotlib is not installed: the ASCII art above is the picture "
                    "(pip install matplotlib for a PNG)")
     else:
         report.say(f"  wrote {result}")
+        twenty = weight_tiles(net.wih, count=20)
+        top = float(np.abs(twenty).max())          # symmetric scale: white is exactly 0
+        tiles_png = render_grid(twenty, [f"node {k}" for k in range(20)],
+                                folder / "05_weight_tiles.png", columns=10, cmap="RdBu",
+                                vmin=-top, vmax=top,
+                                title="Weights into the first 20 hidden nodes (red < 0 < blue)")
+        report.say(f"  wrote {tiles_png}")
 
 
 if __name__ == "__main__":

@@ -235,3 +235,22 @@ def test_inputs_aliasing_the_weights(kernels_of, backend_name, rng):
     k.rashid_train_step(*a, 0.4, wih[1].copy(), t)
     k.rashid_train_step(wih, who, 0.4, wih[1], t)
     np.testing.assert_array_equal(wih, a[0])
+
+
+# -- property: any shape, any data, any block boundary ------------------------------------------
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # kernels_of is stateless
+@given(i=st.integers(1, 40), h=st.integers(1, 12), o=st.integers(1, 6), n=st.integers(0, 70),
+       lr=st.floats(1e-3, 2.0), seed=st.integers(0, 2**32 - 1))
+def test_property_compiled_epoch_equals_reference(kernels_of, i, h, o, n, lr, seed):
+    py, cy = kernels_of("python", DOMAINS), kernels_of("cython", DOMAINS)
+    wih, who, x, t = make(np.random.default_rng(seed), (i, h, o), np.float64, n)
+    a, b = (wih.copy(), who.copy()), (wih.copy(), who.copy())
+    py.rashid_train_epoch(*a, lr, x, t)
+    cy.rashid_train_epoch(*b, lr, x, t)
+    np.testing.assert_allclose(b[0], a[0], rtol=0, atol=1e-11)
+    np.testing.assert_allclose(b[1], a[1], rtol=0, atol=1e-11)
