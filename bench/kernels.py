@@ -2,8 +2,8 @@
 
 Run from the checkout::
 
-    python -m bench.kernels            # full: 4 shapes x float32/float64 x 1 and all threads
-    python -m bench.kernels --quick    # a minute: smaller repeats, 1 thread, no 1024^3 loops
+    python -m bench.kernels            # full (~5 min): 4 shapes x float32/float64 x 1 and all threads
+    python -m bench.kernels --quick    # ~20 s: fewer repeats, 1 thread, no 1024^3
 
 Part 1, matmul GFLOP/s (2·m·n·k / seconds) for ``C = A @ B`` at (m, k, n) = 64³ (where the
 Python loops can still finish), (128, 784, 512) (a mini-batch of MNIST through a 512-unit dense
@@ -24,7 +24,8 @@ times a per-sample training loop (Rashid's 784-200-10 net: compiled gemv/ger + N
 elementwise) and alternating large GEMMs (NumPy, then compiled) under every split of threads
 between the two pools, each in a fresh process, with and without ``OPENBLAS_THREAD_TIMEOUT=4``.
 
-Results go to ``bench/results/kernels.md`` (via :meth:`Bench.write`).
+Results go to ``bench/results/kernels.md`` (part 1) and ``bench/results/kernels_threads.md``
+(part 2), via :meth:`Bench.write`; ``--no-study`` / ``--study-only`` run one part.
 """
 from __future__ import annotations
 
@@ -332,7 +333,9 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer repeats, 1 thread only")
     parser.add_argument("--threads", default=None,
                         help="comma-separated BLAS thread counts (default: 1 and all cores)")
-    parser.add_argument("--no-study", action="store_true", help="skip the thread-pool study")
+    part = parser.add_mutually_exclusive_group()
+    part.add_argument("--no-study", action="store_true", help="skip the thread-pool study")
+    part.add_argument("--study-only", action="store_true", help="only the thread-pool study")
     parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch peer")
     parser.add_argument("--study-worker", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -340,39 +343,45 @@ def main(argv=None) -> int:
         print(json.dumps(study_worker(json.loads(args.study_worker))))
         return 0
 
-    cores = os.cpu_count() or 1
-    if args.threads:
-        thread_counts = [int(t) for t in args.threads.split(",")]
-    else:
-        thread_counts = [1] if args.quick else sorted({1, cores})
-    shapes = SHAPES[:3] if args.quick else SHAPES
-    dtypes = (np.float64, np.float32)
-    command = "python -m bench.kernels" + (" --quick" if args.quick else "")
-    suite = Suite("kernels", "Matrix product: loops, tiled C, NumPy, pynet, PyTorch", command=command)
+    from pynet.kernels.threads import blas_info
 
-    for threads in thread_counts:
-        suite.tables += matmul_tables(threads, args.quick, dtypes, shapes,
-                                      with_torch=not args.no_torch)
-    suite.summary = ["### Goal: compiled matmul ≥ 0.95× NumPy's own BLAS at 512³ and 1024³", ""]
-    suite.summary += goal_lines(suite.tables) or ["- (goal shapes not measured in this run)"]
+    blas_note = "BLAS: " + "; ".join(lib.describe() for lib in blas_info())
+    flags = " --quick" if args.quick else ""
+    if not args.study_only:
+        cores = os.cpu_count() or 1
+        if args.threads:
+            thread_counts = [int(t) for t in args.threads.split(",")]
+        else:
+            thread_counts = [1] if args.quick else sorted({1, cores})
+        shapes = SHAPES[:3] if args.quick else SHAPES
+        dtypes = (np.float64, np.float32)
+        suite = Suite("kernels", "Matrix product: loops, tiled C, NumPy, pynet, PyTorch",
+                      command="python -m bench.kernels --no-study" + flags)
+        for threads in thread_counts:
+            suite.tables += matmul_tables(threads, args.quick, dtypes, shapes,
+                                          with_torch=not args.no_torch)
+        suite.summary = ["### Goal: compiled matmul ≥ 0.95× NumPy's own BLAS at 512³ and 1024³",
+                         ""]
+        suite.summary += goal_lines(suite.tables) or ["- (goal shapes not measured in this run)"]
+        suite.notes.append(blas_note)
+        suite.notes.append("GFLOP/s = 2·m·n·k / median seconds; ratio column = NumPy's median / "
+                           "this row's median (> 1 is faster than NumPy)")
+        suite.notes.append("Rows are timed in interleaved rounds; with more than one thread only "
+                           "the pool of the row being timed keeps its threads (see "
+                           "kernels_threads.md for why)")
+        print(f"wrote {suite.write(plot=False)}")
 
     if not args.no_study:
-        try:
-            tables, blas = run_study(rounds=3 if args.quick else 7, timeouts=[None, 4])
-        except RuntimeError as exc:
-            suite.notes.append(f"thread study not run: {str(exc).splitlines()[0]}")
-        else:
-            suite.tables += tables
-            suite.notes.append("BLAS libraries in the study: " + "; ".join(blas))
-            suite.notes.append("Thread-study rows: seconds per workload; the splits of threads "
-                               "between NumPy's and SciPy's pools are timed in turn, round after "
-                               "round, in one fresh process per OPENBLAS_THREAD_TIMEOUT setting")
-    from pynet.kernels.threads import blas_info
-    suite.notes.append("BLAS: " + "; ".join(lib.describe() for lib in blas_info()))
-    suite.notes.append("GFLOP/s = 2·m·n·k / median seconds; ratio column = NumPy's median / "
-                       "this row's median (> 1 is faster than NumPy)")
-    path = suite.write(plot=False)
-    print(f"wrote {path}")
+        study = Suite("kernels_threads", "Two BLAS thread pools: NumPy's and SciPy's",
+                      command="python -m bench.kernels --study-only" + flags)
+        tables, blas = run_study(rounds=3 if args.quick else 7, timeouts=[None, 4])
+        study.tables += tables
+        study.summary = [
+            "Seconds per workload. Each split of threads between NumPy's pool and SciPy's pool "
+            "is timed in turn, round after round, in one fresh process per "
+            "OPENBLAS_THREAD_TIMEOUT setting. The load average includes this bench itself (1).",
+            "", "BLAS libraries in the study: " + "; ".join(blas)]
+        print(f"wrote {study.write(plot=False)}")
     return 0
 
 
