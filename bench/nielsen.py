@@ -9,7 +9,9 @@ Run from the checkout::
 Setting (the course text's demo): [784, 30, 10] and [784, 100, 10], cross-entropy, mini-batch 10,
 η = 0.5, λ = 5, one epoch over the embedded MNIST-10k training images. Every row starts from the
 same weights (``Network(sizes, seed=SEED)``) and visits the same mini-batches. BLAS/OpenMP are
-pinned to one thread in this process and in the PyTorch peer's (its own process).
+pinned to one thread in this process and in the PyTorch peer's (its own process). pynet's rows are
+timed round-robin and each peer runs twice with its samples pooled, so that load from other
+processes on a shared machine does not fall on one row only.
 
 Rows (seconds per epoch; data preparation excluded for every pynet row):
 
@@ -32,7 +34,7 @@ import time
 
 import numpy as np
 
-from bench.harness import Bench, pin_threads, run_peer, time_call
+from bench.harness import Bench, Timing, pin_threads, run_peer
 
 SEED = 1
 ETA, LMBDA, MBS = 0.5, 5.0, 10
@@ -49,12 +51,25 @@ def data():
     return train, test
 
 
-def epoch_timing(sizes, method, backend, train, repeat):
+def interleaved_timings(sizes, ways, train, repeat):
+    """Seconds per SGD epoch for each ``(label, method, backend)``, measured round-robin (one
+    epoch of each way in turn, ``repeat`` rounds after a warm-up round) so that load from other
+    processes on a shared machine falls on every row alike."""
     from pynet.backprop.feedforward_network import Network
 
-    net = Network(sizes, seed=SEED, method=method, backend=backend)
-    return time_call(lambda: net.SGD(train, 1, MBS, ETA, lmbda=LMBDA, verbose=False),
-                     repeat=repeat, warmup=1)
+    calls = {}
+    for label, method, backend in ways:
+        net = Network(sizes, seed=SEED, method=method, backend=backend)
+        calls[label] = (lambda net=net: net.SGD(train, 1, MBS, ETA, lmbda=LMBDA, verbose=False))
+    for call in calls.values():
+        call()
+    samples = {label: [] for label in calls}
+    for _ in range(repeat):
+        for label, call in calls.items():
+            start = time.perf_counter()
+            call()
+            samples[label].append(time.perf_counter() - start)
+    return {label: Timing(v) for label, v in samples.items()}
 
 
 def one_epoch_digest(sizes, method, backend, train, test):
@@ -71,11 +86,12 @@ def speed_table(sizes, train, test, quick):
                         f"η {ETA}, λ {LMBDA}", threads=1,
                   command="python -m bench.nielsen" + (" --quick" if quick else ""))
     loop_label = "per-example loop (chapter 3, NumPy)"
-    bench.add(loop_label, epoch_timing(sizes, "loop", "python", train, 2 if quick else 3))
-    bench.add("matrix mini-batch, NumPy reference",
-              epoch_timing(sizes, "matrix", "python", train, 3 if quick else 7))
-    bench.add("matrix mini-batch, compiled", epoch_timing(sizes, "matrix", "cython", train,
-                                                         5 if quick else 11))
+    ways = [(loop_label, "loop", "python"),
+            ("matrix mini-batch, NumPy reference", "matrix", "python"),
+            ("matrix mini-batch, compiled", "matrix", "cython")]
+    timings = interleaved_timings(sizes, ways, train, 3 if quick else 7)
+    for label, _, _ in ways:
+        bench.add(label, timings[label])
     sq_ours, acc_ours, _ = one_epoch_digest(sizes, "matrix", "cython", train, test)
     sq_loop, acc_loop, _ = one_epoch_digest(sizes, "loop", "python", train, test)
     bench.notes.append(f"After one epoch from the same start: Σw² loop {sq_loop:.10f}, compiled "
@@ -84,10 +100,15 @@ def speed_table(sizes, train, test, quick):
     for label, variant, dtype in (("PyTorch float64, same ops", "ops", "float64"),
                                   ("PyTorch float32, same ops", "ops", "float32"),
                                   ("PyTorch float64, autograd + optim.SGD", "autograd", "float64")):
-        result = run_peer("bench.peers.torch_nielsen",
-                          {"sizes": sizes, "seed": SEED, "n": len(train), "eta": ETA,
-                           "lmbda": LMBDA, "mini_batch_size": MBS, "variant": variant,
-                           "dtype": dtype, "repeat": 3 if quick else 7}, threads=1)
+        peer_args = {"sizes": sizes, "seed": SEED, "n": len(train), "eta": ETA, "lmbda": LMBDA,
+                     "mini_batch_size": MBS, "variant": variant, "dtype": dtype,
+                     "repeat": 2 if quick else 4}
+        # Two runs, before and after a compiled pynet epoch timing, samples pooled: the peer
+        # cannot be interleaved epoch by epoch (own process), this spreads it over time instead.
+        result = run_peer("bench.peers.torch_nielsen", peer_args, threads=1)
+        if "unavailable" not in result:
+            second = run_peer("bench.peers.torch_nielsen", peer_args, threads=1)
+            result["timing"] = Timing(result["timing"].samples + second["timing"].samples)
         if "unavailable" in result:
             bench.add(label, None, note=result["unavailable"])
             continue
