@@ -10,7 +10,9 @@ The train step is the book's six lines fused into one C function over raw buffer
     wih += lr * (hidden_errors * h * (1 - h)) inputs^T             BLAS ?ger
 
 ``rashid_train_epoch`` runs that step over every row in order with the GIL released once, so a
-whole epoch costs one Python call. Scratch vectors are allocated once per call.
+whole epoch costs one Python call, and regroups the ``wih`` arithmetic of each block of 32 rows
+into three ``?gemm`` calls (see ``_epoch_block``): each row still sees exactly the weights of the
+book's loop. Scratch vectors are allocated once per call.
 """
 from cython cimport floating
 import numpy as np
@@ -25,14 +27,16 @@ from pynet.kernels._checks.rashid import (
 __all__ = ["rashid_train_step", "rashid_train_epoch", "rashid_query_batch"]
 
 
-cdef void _step(floating *wih, floating *who, int hnodes, int inodes, int onodes, floating lr,
-                const floating *inputs, const floating *targets,
+cdef void _tail(floating *who, int hnodes, int onodes, floating lr, const floating *targets,
                 floating *hidden_outputs, floating *final_outputs, floating *output_errors,
                 floating *output_delta, floating *hidden_errors) noexcept nogil:
+    # Steps 1 (the sigmoid) to 5 of the book's step, and the factor of step 6, for one sample
+    # whose hidden_inputs (wih . inputs) the caller has put into hidden_outputs. On return
+    # hidden_errors holds hidden_errors * hidden_outputs * (1 - hidden_outputs), the vector that
+    # step 6 multiplies by inputs^T.
     cdef int j, k
     cdef floating f, h, one = 1
-    # 1. hidden_inputs = wih . inputs; hidden_outputs = sigmoid(hidden_inputs)  (in place)
-    gemv_rm(False, hnodes, inodes, one, wih, inputs, 0, hidden_outputs)
+    # 1. hidden_outputs = sigmoid(hidden_inputs), in place
     for j in range(hnodes):
         hidden_outputs[j] = sigmoid_scalar(hidden_outputs[j])
     # 2. final_inputs = who . hidden_outputs; final_outputs = sigmoid(final_inputs)
@@ -47,35 +51,24 @@ cdef void _step(floating *wih, floating *who, int hnodes, int inodes, int onodes
     gemv_rm(True, onodes, hnodes, one, who, output_errors, 0, hidden_errors)
     # 5. who += lr * output_delta (x) hidden_outputs
     ger_rm(onodes, hnodes, lr, output_delta, hidden_outputs, who)
-    # 6. wih += lr * (hidden_errors * h * (1 - h)) (x) inputs
+    # the factor of step 6
     for j in range(hnodes):
         h = hidden_outputs[j]
         hidden_errors[j] = hidden_errors[j] * h * (one - h)
-    ger_rm(hnodes, inodes, lr, hidden_errors, inputs, wih)
 
 
-cdef void _tail(floating *who, int hnodes, int onodes, floating lr, const floating *targets,
+cdef void _step(floating *wih, floating *who, int hnodes, int inodes, int onodes, floating lr,
+                const floating *inputs, const floating *targets,
                 floating *hidden_outputs, floating *final_outputs, floating *output_errors,
                 floating *output_delta, floating *hidden_errors) noexcept nogil:
-    # Steps 1 (the sigmoid) to 5 of the book's step, and the factor of step 6, for one sample
-    # whose hidden_inputs the caller has put into hidden_outputs. On return hidden_errors holds
-    # hidden_errors * hidden_outputs * (1 - hidden_outputs), the vector step 6 multiplies by
-    # inputs^T.
-    cdef int j, k
-    cdef floating f, h, one = 1
-    for j in range(hnodes):
-        hidden_outputs[j] = sigmoid_scalar(hidden_outputs[j])
-    gemv_rm(False, onodes, hnodes, one, who, hidden_outputs, 0, final_outputs)
-    for k in range(onodes):
-        f = sigmoid_scalar(final_outputs[k])
-        final_outputs[k] = f
-        output_errors[k] = targets[k] - f
-        output_delta[k] = output_errors[k] * f * (one - f)
-    gemv_rm(True, onodes, hnodes, one, who, output_errors, 0, hidden_errors)
-    ger_rm(onodes, hnodes, lr, output_delta, hidden_outputs, who)
-    for j in range(hnodes):
-        h = hidden_outputs[j]
-        hidden_errors[j] = hidden_errors[j] * h * (one - h)
+    # The whole step for one sample.
+    # 1. hidden_inputs = wih . inputs (into hidden_outputs; _tail applies the sigmoid)
+    gemv_rm(False, hnodes, inodes, 1, wih, inputs, 0, hidden_outputs)
+    # 1-5
+    _tail(who, hnodes, onodes, lr, targets, hidden_outputs, final_outputs, output_errors,
+          output_delta, hidden_errors)
+    # 6. wih += lr * (hidden_errors * h * (1 - h)) (x) inputs
+    ger_rm(hnodes, inodes, lr, hidden_errors, inputs, wih)
 
 
 #: Samples per block in the epoch kernel (see _epoch_block). 32 measured best for 784-200-10.
