@@ -4,7 +4,8 @@ The method is the reference's — im2col, one BLAS GEMM, col2im — with one cha
 batch is processed a few images at a time, so the im2col matrix of one chunk (about 1 MB) stays
 in cache between being written and being read by the GEMM, instead of one matrix for the whole
 batch that would be written to and read back from main memory. The bias is written into the
-output first and the GEMM adds onto it (``beta = 1``), so there is no separate pass for it.
+output first and the GEMM adds onto it (``beta = 1``), so there is no separate pass for it, and
+a ReLU is applied to each chunk's rows right after its GEMM, while they are still in cache.
 Everything is channels last (NHWC); the kernel is ``(kh, kw, in_channels, filters)``.
 """
 from cython cimport floating
@@ -47,7 +48,8 @@ cdef inline bint _is_plain(Geometry g) noexcept nogil:
 cdef void _im2col_chunk(const floating *x, floating *cols, Py_ssize_t n0, Py_ssize_t n1,
                         Geometry g) noexcept nogil:
     """Rows (n, i, j) for n in [n0, n1), columns (p, q, c); padding pixels are zeros."""
-    cdef Py_ssize_t n, i, j, p, q, r, s
+    cdef Py_ssize_t n, i, j, p, q, r, s, ch
+    cdef const floating *src
     cdef Py_ssize_t k = g.kh * g.kw * g.c
     cdef size_t run = g.c * sizeof(floating)
     cdef floating *dst = cols
@@ -59,9 +61,15 @@ cdef void _im2col_chunk(const floating *x, floating *cols, Py_ssize_t n0, Py_ssi
                     for q in range(g.kw):
                         s = j * g.sw - g.pl + q * g.dw
                         if 0 <= r < g.h and 0 <= s < g.w:
-                            memcpy(dst, x + ((n * g.h + r) * g.w + s) * g.c, run)
+                            if g.c >= 16:
+                                memcpy(dst, x + ((n * g.h + r) * g.w + s) * g.c, run)
+                            else:       # a call per pixel costs more than a few loads
+                                src = x + ((n * g.h + r) * g.w + s) * g.c
+                                for ch in range(g.c):
+                                    dst[ch] = src[ch]
                         else:
-                            memset(dst, 0, run)
+                            for ch in range(g.c):
+                                dst[ch] = 0
                         dst += g.c
 
 
@@ -92,9 +100,15 @@ cdef Py_ssize_t _chunk_samples(Geometry g):
     return max(1, CHUNK_ELEMENTS // per_sample)
 
 
+cdef inline void _relu(floating *y, Py_ssize_t count) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(count):
+        y[i] = y[i] if y[i] > 0 else 0
+
+
 cdef void _forward(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] kernel,
-                   const floating[::1] bias, bint has_bias, floating[:, :, :, ::1] out,
-                   floating[::1] cols, Geometry g, Py_ssize_t chunk):
+                   const floating[::1] bias, bint has_bias, bint relu,
+                   floating[:, :, :, ::1] out, floating[::1] cols, Geometry g, Py_ssize_t chunk):
     cdef Py_ssize_t n = x.shape[0], f = kernel.shape[3]
     cdef Py_ssize_t k = g.kh * g.kw * g.c, rows_per_sample = g.oh * g.ow
     cdef Py_ssize_t n0, n1, r, rows
@@ -111,6 +125,8 @@ cdef void _forward(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] 
                 memcpy(op + r * f, bp, f * sizeof(floating))
         if plain:
             gemm_rm(False, False, <int>(n * rows_per_sample), <int>f, <int>k, 1, xp, kp, beta, op)
+            if relu:
+                _relu(op, n * rows_per_sample * f)
         else:
             n0 = 0
             while n0 < n:
@@ -119,18 +135,24 @@ cdef void _forward(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] 
                 _im2col_chunk(xp, cp, n0, n1, g)
                 gemm_rm(False, False, <int>rows, <int>f, <int>k, 1, cp, kp, beta,
                         op + n0 * rows_per_sample * f)
+                if relu:
+                    _relu(op + n0 * rows_per_sample * f, rows * f)
                 n0 = n1
 
 
-def conv2d_forward(x, kernel, bias=None, *, strides=1, padding="valid", dilation=1, out=None):
-    """2-D cross-correlation, NHWC; same contract as
+def conv2d_forward(x, kernel, bias=None, *, strides=1, padding="valid", dilation=1,
+                   activation="linear", out=None):
+    """2-D cross-correlation, NHWC, optionally with a fused ReLU; same contract as
     :func:`pynet.kernels.reference.conv.conv2d_forward`."""
-    x, kernel, bias, out, geometry = prepare_conv2d_forward(
-        x, kernel, bias, strides, padding, dilation, out)
+    x, kernel, bias, out, geometry, activation = prepare_conv2d_forward(
+        x, kernel, bias, strides, padding, dilation, out, activation)
+    relu = activation == "relu"
     if out.size == 0:
         return out
     if x.shape[3] == 0:
         out[...] = 0 if bias is None else bias
+        if relu:
+            np.maximum(out, 0, out=out)
         return out
     cdef Geometry g = _geometry(x.shape, kernel.shape[0], kernel.shape[1], geometry)
     chunk = min(_chunk_samples(g), x.shape[0])
@@ -139,9 +161,9 @@ def conv2d_forward(x, kernel, bias=None, *, strides=1, padding="valid", dilation
     if not has_bias:
         bias = np.zeros(1, dtype=x.dtype)
     if x.dtype == np.float64:
-        _forward[double](x, kernel, bias, has_bias, out, cols, g, chunk)
+        _forward[double](x, kernel, bias, has_bias, relu, out, cols, g, chunk)
     else:
-        _forward[float](x, kernel, bias, has_bias, out, cols, g, chunk)
+        _forward[float](x, kernel, bias, has_bias, relu, out, cols, g, chunk)
     return out
 
 
@@ -193,11 +215,11 @@ cdef void _backward(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1]
 
 
 def conv2d_backward(x, kernel, grad_output, *, strides=1, padding="valid", dilation=1,
-                    need_input_grad=True, need_bias_grad=True):
+                    activation="linear", output=None, need_input_grad=True, need_bias_grad=True):
     """Gradients of :func:`conv2d_forward`: ``(grad_input or None, grad_kernel, grad_bias or
     None)``; same contract as :func:`pynet.kernels.reference.conv.conv2d_backward`."""
     x, kernel, grad_output, geometry = prepare_conv2d_backward(
-        x, kernel, grad_output, strides, padding, dilation)
+        x, kernel, grad_output, strides, padding, dilation, activation, output)
     need_dx, need_db = bool(need_input_grad), bool(need_bias_grad)
     dtype = x.dtype
     f = kernel.shape[3]

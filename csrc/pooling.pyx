@@ -6,6 +6,7 @@ memory. Same tie rule as the reference: scanning row by row, a later value repla
 only if strictly greater, so the first maximum wins. Overlapping windows add their gradients.
 """
 from cython cimport floating
+from libc.stdint cimport int32_t, int64_t
 from libc.string cimport memcpy
 import numpy as np
 
@@ -37,36 +38,97 @@ cdef inline void _clip(Py_ssize_t start, Py_ssize_t size, Py_ssize_t limit,
     hi[0] = start + size if start + size < limit else limit
 
 
+cdef extern from *:
+    """
+    #include <stdint.h>
+    #include <string.h>
+    /* One window pixel against the running maxima of `n` channels: keep the value and its
+       position where it is strictly larger. Written with bit masks instead of if/else: with real
+       data "is it larger?" is a coin toss, a mispredicted branch costs ~15 cycles, and the
+       compiler will not turn a float comparison into a select by itself (it may trap). Masks
+       also let it use vector instructions. */
+    static inline void pynet_max_step_f(const float *src, float *restrict best,
+                                        int32_t *restrict where, int32_t pos, Py_ssize_t n) {
+        for (Py_ssize_t c = 0; c < n; c++) {
+            float v = src[c], b = best[c];
+            uint32_t m = (uint32_t)(-(int32_t)(v > b)), uv, ub, r;
+            memcpy(&uv, &v, 4); memcpy(&ub, &b, 4);
+            r = (uv & m) | (ub & ~m);
+            memcpy(&best[c], &r, 4);
+            where[c] = (int32_t)(((uint32_t)pos & m) | ((uint32_t)where[c] & ~m));
+        }
+    }
+    static inline void pynet_max_step_d(const double *src, double *restrict best,
+                                        int64_t *restrict where, int64_t pos, Py_ssize_t n) {
+        for (Py_ssize_t c = 0; c < n; c++) {
+            double v = src[c], b = best[c];
+            uint64_t m = (uint64_t)(-(int64_t)(v > b)), uv, ub, r;
+            memcpy(&uv, &v, 8); memcpy(&ub, &b, 8);
+            r = (uv & m) | (ub & ~m);
+            memcpy(&best[c], &r, 8);
+            where[c] = (int64_t)(((uint64_t)pos & m) | ((uint64_t)where[c] & ~m));
+        }
+    }
+    """
+    void max_step_f "pynet_max_step_f" (const float *src, float *best, int32_t *where,
+                                        int32_t pos, Py_ssize_t n) noexcept nogil
+    void max_step_d "pynet_max_step_d" (const double *src, double *best, int64_t *where,
+                                        int64_t pos, Py_ssize_t n) noexcept nogil
+
+
+cdef enum:
+    BLOCK = 64      # channels handled at once in local (stack) buffers
+
+
 cdef void _max_forward(const floating[:, :, :, ::1] x, floating[:, :, :, ::1] y,
                        long long[:, :, :, ::1] argmax, Window g):
-    cdef Py_ssize_t n, i, j, r, s, ch, r0, r1, s0, s1
+    # The running maxima live in small local arrays rather than in the output: the compiler
+    # then knows they cannot alias the input and turns the compare-and-keep into vector code.
+    cdef Py_ssize_t n, i, j, r, s, ch, r0, r1, s0, s1, c0, cb
     cdef Py_ssize_t batch = x.shape[0]
     cdef const floating *xp = &x[0, 0, 0, 0]
     cdef const floating *src
     cdef floating *yp = &y[0, 0, 0, 0]
     cdef long long *ap = &argmax[0, 0, 0, 0]
-    cdef floating *best
-    cdef long long *where
+    cdef floating *dst
+    cdef long long *where_out
+    cdef floating best[BLOCK]
+    cdef int32_t where32[BLOCK]
+    cdef int64_t where64[BLOCK]
+    cdef Py_ssize_t pos
     with nogil:
         for n in range(batch):
             for i in range(g.oh):
                 _clip(i * g.sh - g.pt, g.ph, g.h, &r0, &r1)
                 for j in range(g.ow):
                     _clip(j * g.sw - g.pl, g.pw, g.w, &s0, &s1)
-                    best = yp + ((n * g.oh + i) * g.ow + j) * g.c
-                    where = ap + ((n * g.oh + i) * g.ow + j) * g.c
-                    # start from the window's first real pixel, then look for strictly larger
-                    src = xp + ((n * g.h + r0) * g.w + s0) * g.c
-                    memcpy(best, src, g.c * sizeof(floating))
-                    for ch in range(g.c):
-                        where[ch] = r0 * g.w + s0
-                    for r in range(r0, r1):
-                        for s in range(s0, s1):
-                            src = xp + ((n * g.h + r) * g.w + s) * g.c
-                            for ch in range(g.c):
-                                if src[ch] > best[ch]:
-                                    best[ch] = src[ch]
-                                    where[ch] = r * g.w + s
+                    dst = yp + ((n * g.oh + i) * g.ow + j) * g.c
+                    where_out = ap + ((n * g.oh + i) * g.ow + j) * g.c
+                    c0 = 0
+                    while c0 < g.c:
+                        cb = min(<Py_ssize_t>BLOCK, g.c - c0)
+                        # start from the window's first real pixel, then keep strictly larger
+                        src = xp + ((n * g.h + r0) * g.w + s0) * g.c + c0
+                        pos = r0 * g.w + s0
+                        for ch in range(cb):
+                            best[ch] = src[ch]
+                            where32[ch] = <int32_t>pos
+                            where64[ch] = pos
+                        for r in range(r0, r1):
+                            for s in range(s0, s1):
+                                src = xp + ((n * g.h + r) * g.w + s) * g.c + c0
+                                pos = r * g.w + s
+                                if floating is float:
+                                    max_step_f(src, best, where32, <int32_t>pos, cb)
+                                else:
+                                    max_step_d(src, best, where64, pos, cb)
+                        for ch in range(cb):
+                            dst[c0 + ch] = best[ch]
+                            if floating is float:
+                                where_out[c0 + ch] = where32[ch]
+                            else:
+                                where_out[c0 + ch] = where64[ch]
+                        c0 += cb
 
 
 def max_pool2d_forward(x, pool_size, *, strides=None, padding="valid"):

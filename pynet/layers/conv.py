@@ -196,9 +196,10 @@ class Conv2D(Layer):
         x = np.asarray(x, dtype=self.dtype)
         x_nhwc = x.transpose(0, 2, 3, 1) if self.data_format == "channels_first" else x
         x_nhwc = np.ascontiguousarray(x_nhwc)
+        fused = self._fused_activation()
         z = self.kernels.conv2d_forward(x_nhwc, self.params["kernel"], self.params.get("bias"),
-                                        **self._geometry())
-        y = z if self.activation.name == "linear" else \
+                                        activation=fused, **self._geometry())
+        y = z if self.activation.name == fused else \
             self.activation.forward(z.reshape(-1, z.shape[3])).reshape(z.shape)
         self._cache = (x_nhwc, y)
         if self.data_format == "channels_first":
@@ -218,6 +219,9 @@ class Conv2D(Layer):
                 (y.shape[0], y.shape[3], y.shape[1], y.shape[2])
             raise ValueError(f"Conv2D {self.name!r}: gradient must have the output's shape "
                              f"{want}, got {np.shape(grad)}")
+        if self._fused_activation() == "relu":
+            # the kernel applies ReLU's derivative [y > 0] itself
+            return self._backward_from_z(grad, activation="relu", output=y)
         f = y.shape[3]
         # The activation kernels take 2-D arrays; the last axis (filters) is softmax's axis.
         grad_z = grad if self.activation.name == "linear" else self.activation.backward(
@@ -231,12 +235,21 @@ class Conv2D(Layer):
             grad_z = grad_z.transpose(0, 2, 3, 1)
         return self._backward_from_z(grad_z)
 
-    def _backward_from_z(self, grad_z):
+    def _fused_activation(self) -> str:
+        """'relu' when the kernels can apply this layer's activation in their own pass (the
+        built-in ReLU), else 'linear' (the activation is then applied separately)."""
+        from pynet import activations as acts
+        if self.activation.name == "relu" and acts.get("relu") is self.activation:
+            return "relu"
+        return "linear"
+
+    def _backward_from_z(self, grad_z, activation="linear", output=None):
         x_nhwc, _ = self._cache
         grad_z = np.ascontiguousarray(grad_z)
         dx, dk, db = self.kernels.conv2d_backward(
-            x_nhwc, self.params["kernel"], grad_z, need_input_grad=self.input_grad_needed,
-            need_bias_grad=self.use_bias, **self._geometry())
+            x_nhwc, self.params["kernel"], grad_z, activation=activation, output=output,
+            need_input_grad=self.input_grad_needed, need_bias_grad=self.use_bias,
+            **self._geometry())
         self.grads["kernel"][...] = dk
         if self.use_bias:
             self.grads["bias"][...] = db

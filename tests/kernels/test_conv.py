@@ -188,3 +188,33 @@ def test_backward_checks_grad_shape(kernels_of, backend_name):
     with pytest.raises(ValueError, match=r"grad_output must have the forward output's shape "
                                          r"\(2, 4, 4, 4\), got \(2, 6, 6, 4\)"):
         kern.conv2d_backward(x, k, np.ones((2, 6, 6, 4)))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("case", CASES[:6], ids=[str(c) for c in CASES[:6]])
+def test_fused_relu(kernels_of, backend_name, rng, case, dtype):
+    """activation='relu' == max(0, the linear result); backward masks the gradient with
+    [output > 0] before the products (the derivative read from the output, as Dense does)."""
+    kern = kernels_of(backend_name, ["conv"])
+    x, k, b, geo = _data(rng, case, dtype)
+    z = kern.conv2d_forward(x, k, b, **geo)
+    y = kern.conv2d_forward(x, k, b, activation="relu", **geo)
+    np.testing.assert_array_equal(y, np.maximum(z, 0))
+    assert (y == 0).any() and (y > 0).any()          # both sides of the kink are exercised
+    g = rng.normal(size=y.shape).astype(dtype)
+    fused = kern.conv2d_backward(x, k, g, activation="relu", output=y, **geo)
+    plain = kern.conv2d_backward(x, k, g * (y > 0), **geo)
+    for a, p in zip(fused, plain):
+        np.testing.assert_array_equal(a, p)
+
+
+def test_fused_relu_bad_input(kernels_of, backend_name):
+    kern = kernels_of(backend_name, ["conv"])
+    x, k = np.ones((1, 5, 5, 1)), np.ones((3, 3, 1, 2))
+    with pytest.raises(ValueError, match=r"activation must be 'linear' or 'relu' .* got 'tanh'"):
+        kern.conv2d_forward(x, k, activation="tanh")
+    with pytest.raises(ValueError, match=r"activation='relu' needs output="):
+        kern.conv2d_backward(x, k, np.ones((1, 3, 3, 2)), activation="relu")
+    with pytest.raises(ValueError, match=r"output must be the forward result"):
+        kern.conv2d_backward(x, k, np.ones((1, 3, 3, 2)), activation="relu",
+                             output=np.ones((1, 3, 3, 1)))

@@ -223,3 +223,21 @@ def test_failed_forward_keeps_the_previous_cache(rng):
         layer.forward(np.ones((2, 6, 6, 2), dtype=np.float32))
     dx = layer.backward(np.ones_like(y))          # still the gradient of the good batch
     assert dx.shape == x.shape
+
+
+def test_relu_is_fused_and_exact(rng):
+    """Conv2D(activation='relu') uses the kernel's fused ReLU; it must equal a linear Conv2D
+    followed by max(0, ·), forward and backward."""
+    relu = Conv2D(4, 3, activation="relu", padding="same", dtype="float64")
+    linear = Conv2D(4, 3, padding="same", dtype="float64")
+    x = rng.normal(size=(2, 6, 5, 3))
+    relu.build(x.shape[1:])
+    linear.build(x.shape[1:])
+    linear.set_weights(relu.get_weights())
+    assert relu._fused_activation() == "relu" and linear._fused_activation() == "linear"
+    y, z = relu.forward(x), linear.forward(x)
+    np.testing.assert_array_equal(y, np.maximum(z, 0))
+    g = rng.normal(size=y.shape)
+    np.testing.assert_array_equal(relu.backward(g), linear.backward(g * (z > 0)))
+    np.testing.assert_array_equal(relu.grads["kernel"], linear.grads["kernel"])
+    np.testing.assert_array_equal(relu.grads["bias"], linear.grads["bias"])

@@ -23,6 +23,19 @@ from . import as_float_array, describe, writable_output
 
 PADDINGS = ("valid", "same")
 
+#: Activations the convolution kernels apply themselves (fused into the output pass); any other
+#: one is applied by the layer after a 'linear' kernel call.
+FUSED_ACTIVATIONS = ("linear", "relu")
+
+
+def normalize_activation(activation, *, where: str) -> str:
+    """``'linear'`` (also for ``None``) or ``'relu'``."""
+    name = "linear" if activation is None else activation
+    if not isinstance(name, str) or name.lower() not in FUSED_ACTIVATIONS:
+        raise ValueError(f"{where}: activation must be 'linear' or 'relu' (the layer applies any "
+                         f"other one itself), got {activation!r}")
+    return name.lower()
+
 
 def same_dtype(kernel: str, arrays: dict) -> np.dtype:
     """All arrays share one float dtype (the generic helper's message; takes a dict because one
@@ -109,14 +122,16 @@ def image_batch(name: str, x, *, kernel: str) -> np.ndarray:
     return as_float_array(name, a, kernel=kernel)
 
 
-def prepare_conv2d_forward(x, kernel, bias, strides, padding, dilation, out):
+def prepare_conv2d_forward(x, kernel, bias, strides, padding, dilation, out, activation="linear"):
     """Validate ``conv2d_forward`` arguments.
 
-    Returns ``(x, kernel, bias, out, geometry)`` with ``geometry = (strides, dilation, oh, ow,
-    pad_top, pad_left)``; ``bias`` is None or a C-contiguous ``(filters,)`` array.
+    Returns ``(x, kernel, bias, out, geometry, activation)`` with ``geometry = (strides,
+    dilation, oh, ow, pad_top, pad_left)``; ``bias`` is None or a C-contiguous ``(filters,)``
+    array.
     """
     k = "conv2d_forward"
     where = f"{k}()"
+    activation = normalize_activation(activation, where=where)
     x = image_batch("x", x, kernel=k)
     kernel = as_float_array("kernel", kernel, ndim=4, kernel=k)
     arrays = {"x": x, "kernel": kernel}
@@ -145,13 +160,19 @@ def prepare_conv2d_forward(x, kernel, bias, strides, padding, dilation, out):
         out = writable_output("out", out, shape, dtype, kernel=k)
         if np.may_share_memory(out, x) or np.may_share_memory(out, kernel):
             raise ValueError(f"{where}: out must not share memory with x or kernel")
-    return x, kernel, bias, out, (strides, dilation, oh, ow, pt, pl)
+    return x, kernel, bias, out, (strides, dilation, oh, ow, pt, pl), activation
 
 
-def prepare_conv2d_backward(x, kernel, grad_output, strides, padding, dilation):
-    """Validate ``conv2d_backward`` arguments; return ``(x, kernel, grad_output, geometry)``."""
+def prepare_conv2d_backward(x, kernel, grad_output, strides, padding, dilation,
+                            activation="linear", output=None):
+    """Validate ``conv2d_backward`` arguments; return ``(x, kernel, grad_z, geometry)``.
+
+    With ``activation='relu'`` the forward pass's ``output`` is required, and the returned
+    gradient is already the one before the activation: ``grad_output · [output > 0]``.
+    """
     k = "conv2d_backward"
     where = f"{k}()"
+    activation = normalize_activation(activation, where=where)
     x = image_batch("x", x, kernel=k)
     kernel = as_float_array("kernel", kernel, ndim=4, kernel=k)
     grad_output = as_float_array("grad_output", grad_output, ndim=4, kernel=k)
@@ -172,6 +193,15 @@ def prepare_conv2d_backward(x, kernel, grad_output, strides, padding, dilation):
             f"{where}: grad_output must have the forward output's shape {(n, oh, ow, f)}, "
             f"got {grad_output.shape}"
         )
+    if activation == "relu":
+        if output is None:
+            raise ValueError(f"{where}: activation='relu' needs output=, the forward pass's "
+                             "result (the ReLU's derivative is read from it)")
+        output = as_float_array("output", output, ndim=4, kernel=k)
+        if output.shape != grad_output.shape or output.dtype != grad_output.dtype:
+            raise ValueError(f"{where}: output must be the forward result, {grad_output.dtype} "
+                             f"of shape {grad_output.shape}, got {describe(output)}")
+        grad_output = grad_output * (output > 0)     # dReLU/dz = 1 where the output is positive
     return x, kernel, grad_output, (strides, dilation, oh, ow, pt, pl)
 
 

@@ -104,7 +104,8 @@ def col2im(cols, input_shape, kernel_size, *, strides=1, padding="valid", dilati
     return _col2im(cols, input_shape, kh, kw, geometry)
 
 
-def conv2d_forward(x, kernel, bias=None, *, strides=1, padding="valid", dilation=1, out=None):
+def conv2d_forward(x, kernel, bias=None, *, strides=1, padding="valid", dilation=1,
+                   activation="linear", out=None):
     """2-D cross-correlation of a batch of images with a bank of filters.
 
     Parameters
@@ -118,6 +119,9 @@ def conv2d_forward(x, kernel, bias=None, *, strides=1, padding="valid", dilation
         Step between windows, and spacing between kernel taps (1 = contiguous).
     padding : {'valid', 'same'}
         See :mod:`pynet.kernels._checks.conv` for the output-size rules.
+    activation : {'linear', 'relu'}
+        ``'relu'`` applies max(0, ·) to the result in the same pass (the layer applies any other
+        activation itself).
     out : ndarray, shape (N, OH, OW, F), optional
         C-contiguous array that receives the result.
 
@@ -126,18 +130,20 @@ def conv2d_forward(x, kernel, bias=None, *, strides=1, padding="valid", dilation
     ndarray, shape (N, OH, OW, F)
         ``y[n, i, j, f] = bias[f] + Σ_{p,q,c} x_pad[n, i·s + p·d, j·s + q·d, c] · kernel[p, q, c, f]``
     """
-    x, kernel, bias, out, geometry = prepare_conv2d_forward(
-        x, kernel, bias, strides, padding, dilation, out)
+    x, kernel, bias, out, geometry, activation = prepare_conv2d_forward(
+        x, kernel, bias, strides, padding, dilation, out, activation)
     kh, kw, c, f = kernel.shape
     cols = _im2col(x, kh, kw, geometry)
     np.matmul(cols, kernel.reshape(kh * kw * c, f), out=out.reshape(-1, f))
     if bias is not None:
         out += bias
+    if activation == "relu":
+        np.maximum(out, 0, out=out)
     return out
 
 
 def conv2d_backward(x, kernel, grad_output, *, strides=1, padding="valid", dilation=1,
-                    need_input_grad=True, need_bias_grad=True):
+                    activation="linear", output=None, need_input_grad=True, need_bias_grad=True):
     """Gradients of :func:`conv2d_forward` given dL/dy.
 
     Parameters
@@ -149,6 +155,9 @@ def conv2d_backward(x, kernel, grad_output, *, strides=1, padding="valid", dilat
         dL/dy.
     strides, padding, dilation
         As in the forward pass.
+    activation : {'linear', 'relu'}, and output : ndarray (N, OH, OW, F)
+        With ``'relu'``, ``grad_output`` is dL/d(relu output) and ``output`` the forward
+        result; the ReLU's derivative ``[output > 0]`` is applied first.
     need_input_grad, need_bias_grad : bool
         Skip dL/dx (the first layer of a network needs none) or dL/db (no bias).
 
@@ -159,7 +168,7 @@ def conv2d_backward(x, kernel, grad_output, *, strides=1, padding="valid", dilat
     grad_bias : ndarray (F,) or None
     """
     x, kernel, grad_output, geometry = prepare_conv2d_backward(
-        x, kernel, grad_output, strides, padding, dilation)
+        x, kernel, grad_output, strides, padding, dilation, activation, output)
     kh, kw, c, f = kernel.shape
     dy = grad_output.reshape(-1, f)
     cols = _im2col(x, kh, kw, geometry)
