@@ -79,7 +79,7 @@ cdef void _epoch_block(floating *wih, floating *who, int hnodes, int inodes, int
                        floating lr, const floating *inputs, const floating *targets, int count,
                        floating *hidden_in, floating *gram, floating *delta,
                        floating *final_outputs, floating *output_errors,
-                        floating *output_delta) noexcept nogil:
+                       floating *output_delta) noexcept nogil:
     # The book's step for `count` consecutive samples, with the updates of wih *deferred*.
     #
     # Sample k must see wih after the updates of samples 0..k-1 of the block:
