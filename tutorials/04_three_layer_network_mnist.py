@@ -86,8 +86,8 @@ def run(report: Report, quick: bool) -> None:
             report.compare("accuracy, book (60k images) vs ours", book=BOOK_ONE_EPOCH, ours=ours,
                            agree=None, note=f"we train on {n_train} images")
         else:
-            report.compare("accuracy, book's back-query net vs ours", book=BOOK_BACKQUERY_NET, ours=ours,
-                           agree=None, note=f"book: 60k images; ours: {n_train}")
+            report.compare("accuracy, book's back-query net vs ours", book=BOOK_BACKQUERY_NET,
+                           ours=ours, agree=None, note=f"book: 60k images; ours: {n_train}")
         report.compare("accuracy, book's NumPy code on our data", book=theirs, ours=ours,
                        agree=bool(abs(theirs - ours) <= 0.003), headline=epoch == epochs,
                        note="same data, same start")
