@@ -1,0 +1,39 @@
+"""Lesson 14 runs quickly and its capacity/regularization checks pass."""
+from __future__ import annotations
+
+import importlib.util
+import io
+from pathlib import Path
+
+from pynet.lessons import run_lesson
+
+LESSON = Path(__file__).resolve().parents[2] / "tutorials" / "14_overfitting_and_regularization.py"
+
+
+def load_lesson():
+    spec = importlib.util.spec_from_file_location("lesson_14_overfitting", LESSON)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_lesson_follows_the_protocol():
+    lesson = load_lesson()
+    assert lesson.__doc__.splitlines()[0].strip()
+    assert lesson.TITLE.startswith("14") and callable(lesson.run)
+
+
+def test_quick_run(tmp_path, monkeypatch):
+    monkeypatch.setenv("PYNET_OUTPUT", str(tmp_path))
+    lesson = load_lesson()
+    out = io.StringIO()
+    report, _ = run_lesson(lesson.run, lesson.TITLE, quick=True, out=out)
+    checks = [r for r in report.rows if r.book == "" and r.agree is not None]
+    assert len(checks) == 4 and all(r.agree for r in checks)
+    dropout = next(r for r in report.rows if "Dropout" in r.quantity)
+    assert dropout.agree is True
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return
+    assert (tmp_path / "14_overfitting_curves.png").stat().st_size > 1000
