@@ -42,19 +42,20 @@ evaluating a name from the file; every random draw comes from the network's own 
 """
 from __future__ import annotations
 
-import math
-import numbers
 import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .. import kernels as _active_kernels
-from ..gradient_check import DEFAULT_TOLERANCE, check_gradients
 from ..persistence import PersistenceError, load_json, save_json
 from .costs import (
     COSTS, CrossEntropyCost, LogLikelihoodCost, QuadraticCost, get_cost, sigmoid, sigmoid_prime,
 )
+from .nielsen_data import (
+    METHODS, Data, as_columns, check_sizes, is_label, positive_int, prepare, real,
+)
+from .nielsen_gradient_check import gradient_check
 
 __all__ = ["Network", "Net", "History", "QuadraticCost", "CrossEntropyCost", "LogLikelihoodCost",
            "default_weight_initializer", "large_weight_initializer", "gradient_check", "load",
@@ -62,7 +63,6 @@ __all__ = ["Network", "Net", "History", "QuadraticCost", "CrossEntropyCost", "Lo
 
 #: The ``"format"`` entry of a saved network file.
 FILE_FORMAT = "pynet.backprop.feedforward_network.Network/1"
-METHODS = ("matrix", "loop")
 
 
 # -- initialisation ----------------------------------------------------------------------------
@@ -88,132 +88,6 @@ def large_weight_initializer(sizes, rng):
 
 
 INITIALIZERS = {"default": default_weight_initializer, "large": large_weight_initializer}
-
-
-# -- argument checks ---------------------------------------------------------------------------
-
-def _check_sizes(sizes):
-    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
-        raise TypeError(f"Network(): 'sizes' must be a list of layer sizes like [784, 30, 10], "
-                        f"got {sizes!r}")
-    out = []
-    for i, s in enumerate(sizes):
-        if isinstance(s, bool) or not isinstance(s, numbers.Integral):
-            raise TypeError(f"Network(): sizes[{i}] must be an integer, got {s!r}")
-        if s < 1:
-            raise ValueError(f"Network(): every layer needs at least one unit; sizes[{i}] is {s}")
-        out.append(int(s))
-    if len(out) < 2:
-        raise ValueError(f"Network(): 'sizes' needs at least two layers (input and output), got "
-                         f"{list(sizes)!r}")
-    return out
-
-
-def _positive_int(name, value, where, *, allow_zero=False):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{where}: {name!r} must be an integer, got {value!r}")
-    if value < (0 if allow_zero else 1):
-        raise ValueError(f"{where}: {name!r} must be {'>= 0' if allow_zero else '>= 1'}, "
-                         f"got {value}")
-    return int(value)
-
-
-def _real(name, value, where, *, positive=False):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{where}: {name!r} must be a real number, got {value!r}")
-    v = float(value)
-    if not math.isfinite(v) or v < 0 or (positive and v == 0):
-        want = "> 0" if positive else ">= 0"
-        raise ValueError(f"{where}: {name!r} must be finite and {want}, got {value!r}")
-    return v
-
-
-@dataclass
-class _Data:
-    """A data set as arrays: inputs as rows ``x`` (N, n_in), target rows ``t`` (N, n_out) and
-    integer labels ``labels`` (N,) (the argmax of a target column)."""
-
-    x: np.ndarray
-    t: np.ndarray
-    labels: np.ndarray
-
-    def __len__(self):
-        return self.x.shape[0]
-
-
-def _is_label(y):
-    return isinstance(y, numbers.Integral) and not isinstance(y, bool) or (
-        isinstance(y, np.ndarray) and y.ndim == 0 and y.dtype.kind in "iu")
-
-
-def _prepare(data, sizes, where, name, *, allow_empty=False) -> _Data:
-    """Validate a sequence of ``(x, y)`` pairs and stack it into arrays (once)."""
-    n_in, n_out = sizes[0], sizes[-1]
-    if isinstance(data, _Data):
-        return data
-    if data is None:
-        raise TypeError(f"{where}: {name!r} is None; pass a list of (x, y) pairs")
-    pairs = list(data)  # a zip object or generator is materialised once, never consumed twice
-    if not pairs and not allow_empty:
-        raise ValueError(f"{where}: {name!r} is empty")
-    xs = np.empty((len(pairs), n_in))
-    ts = np.zeros((len(pairs), n_out))
-    labels = np.empty(len(pairs), dtype=np.int64)
-    kind = None
-    for i, pair in enumerate(pairs):
-        try:
-            x, y = pair
-        except (TypeError, ValueError):
-            raise TypeError(f"{where}: {name}[{i}] must be an (x, y) pair, got "
-                            f"{type(pair).__name__}") from None
-        x = np.asarray(x)
-        if x.dtype.kind not in "fiu":
-            raise TypeError(f"{where}: {name}[{i}][0] (the input x) must hold numbers, got dtype "
-                            f"{x.dtype}")
-        if x.shape not in ((n_in, 1), (n_in,)):
-            raise ValueError(f"{where}: {name}[{i}][0] (the input x) must be a ({n_in}, 1) column,"
-                             f" got shape {x.shape} — is an image truncated or not flattened?")
-        xs[i] = x.reshape(n_in)
-        this = "label" if _is_label(y) else "target"
-        if kind is None:
-            kind = this
-        elif this != kind:
-            raise TypeError(f"{where}: {name}[{i}][1] is {'an int label' if this == 'label' else 'a target column'}"
-                            f" but earlier examples use {'int labels' if kind == 'label' else 'target columns'};"
-                            " use one convention per data set")
-        if this == "label":
-            lab = int(y)
-            if not 0 <= lab < n_out:
-                raise ValueError(f"{where}: {name}[{i}][1] is label {lab}, but the network has "
-                                 f"{n_out} outputs, so labels must lie in 0..{n_out - 1}")
-            ts[i, lab] = 1.0
-            labels[i] = lab
-        else:
-            y = np.asarray(y)
-            if y.dtype.kind not in "fiub" or y.shape not in ((n_out, 1), (n_out,)):
-                raise ValueError(f"{where}: {name}[{i}][1] must be an int label or a ({n_out}, 1) "
-                                 f"target column, got {type(y).__name__} of shape {np.shape(y)}")
-            ts[i] = y.reshape(n_out)
-    for arr, what in ((xs, "inputs x"), (ts, "targets y")):
-        if not np.isfinite(arr).all():
-            bad = int(np.argwhere(~np.isfinite(arr))[0][0])
-            raise ValueError(f"{where}: {name}[{bad}] has NaN or Inf in its {what}")
-    if kind == "target":
-        labels = np.argmax(ts, axis=1) if len(pairs) else labels
-    return _Data(xs, ts, labels)
-
-
-def _columns(x, n_in, where):
-    """``x`` as a float64 matrix ``(n_in, m)``; also returns how to give the output back."""
-    a = np.asarray(x, dtype=np.float64) if np.asarray(x).dtype.kind in "fiu" else None
-    if a is None:
-        raise TypeError(f"{where}: x must hold numbers, got dtype {np.asarray(x).dtype}")
-    if a.ndim == 1 and a.shape[0] == n_in:
-        return a.reshape(n_in, 1), "vector"
-    if a.ndim == 2 and a.shape[0] == n_in:
-        return a, "columns"
-    raise ValueError(f"{where}: expected {n_in} inputs as a ({n_in}, 1) column or an ({n_in}, m) "
-                     f"matrix with one column per example, got shape {a.shape}")
 
 
 # -- history -----------------------------------------------------------------------------------
@@ -290,7 +164,7 @@ class Network:
 
     def __init__(self, sizes, cost=CrossEntropyCost, *, seed=None, initializer="default",
                  method="matrix", backend=None):
-        self.sizes = _check_sizes(sizes)
+        self.sizes = check_sizes(sizes)
         self.num_layers = len(self.sizes)
         self.cost = get_cost(cost)
         self.method = self._check_method(method, "Network()")
@@ -355,14 +229,14 @@ class Network:
         -------
         ndarray, shape (n_out, 1), (n_out,) or (n_out, m), matching the input.
         """
-        x, shape = _columns(a, self.sizes[0], "feedforward()")
+        x, shape = as_columns(a, self.sizes[0], "feedforward()")
         out = self._forward(x)[1][-1]
         return out.reshape(-1) if shape == "vector" else out
 
     def predict(self, a):
         """``argmax`` of the output: an int for a 1-D input, else an int array with one entry
         per column."""
-        x, shape = _columns(a, self.sizes[0], "predict()")
+        x, shape = as_columns(a, self.sizes[0], "predict()")
         labels = np.argmax(self._forward(x)[1][-1], axis=0)
         return int(labels[0]) if shape == "vector" else labels
 
@@ -398,6 +272,8 @@ class Network:
             Print the text's per-epoch line.
         method : {"matrix", "loop"}, optional
             Override ``self.method`` for this call.
+        print_fn : callable
+            Receives each per-epoch line when ``verbose`` (default ``print``).
 
         Returns
         -------
@@ -422,14 +298,14 @@ class Network:
         if monitor_validation_accuracy is not None:
             monitor_evaluation_accuracy = monitor_validation_accuracy
         method = self._check_method(self.method if method is None else method, where)
-        epochs = _positive_int("epochs", epochs, where, allow_zero=True)
-        mini_batch_size = _positive_int("mini_batch_size", mini_batch_size, where)
-        eta = _real("eta", eta, where, positive=True)
-        lmbda = _real("lmbda", lmbda, where)
-        train = _prepare(training_data, self.sizes, where, "training_data")
+        epochs = positive_int("epochs", epochs, where, allow_zero=True)
+        mini_batch_size = positive_int("mini_batch_size", mini_batch_size, where)
+        eta = real("eta", eta, where, positive=True)
+        lmbda = real("lmbda", lmbda, where)
+        train = prepare(training_data, self.sizes, where, "training_data")
         evaluation = None
         if evaluation_data is not None:
-            evaluation = _prepare(evaluation_data, self.sizes, where, "evaluation_data")
+            evaluation = prepare(evaluation_data, self.sizes, where, "evaluation_data")
         elif monitor_evaluation_cost or monitor_evaluation_accuracy:
             raise ValueError(f"{where}: monitor_evaluation_cost/accuracy needs evaluation_data")
         if train.x.max() > 1.5:
@@ -474,10 +350,10 @@ class Network:
         """
         where = "update_mini_batch()"
         method = self._check_method(self.method if method is None else method, where)
-        eta = _real("eta", eta, where, positive=True)
-        lmbda = _real("lmbda", lmbda, where)
-        data = _prepare(mini_batch, self.sizes, where, "mini_batch")
-        n = len(data) if n is None else _positive_int("n", n, where)
+        eta = real("eta", eta, where, positive=True)
+        lmbda = real("lmbda", lmbda, where)
+        data = prepare(mini_batch, self.sizes, where, "mini_batch")
+        n = len(data) if n is None else positive_int("n", n, where)
         if method == "loop":
             self._update_loop([(x[:, None], t[:, None]) for x, t in zip(data.x, data.t)],
                               eta, lmbda, n)
@@ -514,8 +390,8 @@ class Network:
         -------
         (nabla_b, nabla_w) : lists shaped like ``biases`` and ``weights``, summed over columns.
         """
-        x, _ = _columns(x, self.sizes[0], "backprop()")
-        if _is_label(y):
+        x, _ = as_columns(x, self.sizes[0], "backprop()")
+        if is_label(y):
             if not 0 <= int(y) < self.sizes[-1]:
                 raise ValueError(f"backprop(): label {int(y)} is outside 0..{self.sizes[-1] - 1}")
             t = np.zeros((self.sizes[-1], 1))
@@ -541,11 +417,11 @@ class Network:
         return nabla_b, nabla_w
 
     # -- measuring -----------------------------------------------------------------------------
-    def _outputs(self, data: _Data):
+    def _outputs(self, data: Data):
         zs, activations = self._forward(data.x.T)
         return zs[-1], activations[-1]
 
-    def _accuracy(self, data: _Data) -> float:
+    def _accuracy(self, data: Data) -> float:
         if len(data) == 0:
             return float("nan")
         _, a = self._outputs(data)
@@ -554,18 +430,18 @@ class Network:
     def _l2(self, lmbda, n):
         return 0.5 * (lmbda / n) * sum(float(np.sum(w * w)) for w in self.weights)
 
-    def _total_cost(self, data: _Data, lmbda: float) -> float:
+    def _total_cost(self, data: Data, lmbda: float) -> float:
         n = len(data)
         z, a = self._outputs(data)
         return self.cost.fn(a, data.t.T, z) / n + self._l2(lmbda, n)
 
     def accuracy(self, data) -> float:
         """Fraction of ``data`` whose output argmax equals the label (int or one-hot y)."""
-        return self._accuracy(_prepare(data, self.sizes, "accuracy()", "data"))
+        return self._accuracy(prepare(data, self.sizes, "accuracy()", "data"))
 
     def evaluate(self, test_data) -> int:
         """Number of examples classified correctly (the text's §3 ``evaluate``)."""
-        d = _prepare(test_data, self.sizes, "evaluate()", "test_data")
+        d = prepare(test_data, self.sizes, "evaluate()", "test_data")
         return int(round(self._accuracy(d) * len(d)))
 
     def total_cost(self, data, lmbda=0.0) -> float:
@@ -574,8 +450,8 @@ class Network:
         The original course code left the L2 term out; Nielsen's own ``network2`` added it once
         per example inside the loop. Here it is added exactly once.
         """
-        lmbda = _real("lmbda", lmbda, "total_cost()")
-        return self._total_cost(_prepare(data, self.sizes, "total_cost()", "data"), lmbda)
+        lmbda = real("lmbda", lmbda, "total_cost()")
+        return self._total_cost(prepare(data, self.sizes, "total_cost()", "data"), lmbda)
 
     # -- persistence ---------------------------------------------------------------------------
     def to_dict(self) -> dict:
@@ -645,73 +521,3 @@ Net = Network
 def load(filename, **kwargs) -> Network:
     """Module-level :meth:`Network.load`."""
     return Network.load(filename, **kwargs)
-
-
-# -- gradient check ----------------------------------------------------------------------------
-
-#: Step of the central differences. 1e-5 rather than 1e-6: the mean cost of a small batch is
-#: O(1), so the rounding error of (C(w+ε) − C(w−ε)) / 2ε is ~1e-16/ε, which for ε = 1e-6 already
-#: reaches 1e-6 relative on the smaller bias gradients; the O(ε²) truncation error stays ~1e-9.
-GRADIENT_CHECK_EPS = 1e-5
-
-
-def gradient_check(network: Network, x, y, *, lmbda=0.0, n=None, method="loop",
-                   eps=GRADIENT_CHECK_EPS, tolerance=DEFAULT_TOLERANCE):
-    """Compare the network's backprop gradients with central differences (float64).
-
-    The function checked is the mini-batch cost
-    ``C = (1/m) Σ_columns C_x + λ/(2n) Σ w²`` (n defaults to m), whose gradient is
-    ``nabla/m + (λ/n) w`` for the weights and ``nabla/m`` for the biases.
-
-    Parameters
-    ----------
-    network : Network
-    x : ndarray, shape (n_in, m) — columns are examples (or (n_in,) for one example)
-    y : ndarray, shape (n_out, m) target columns, or an int label for one example
-    method : {"loop", "matrix"}
-        ``"loop"``: :meth:`Network.backprop` one column at a time, summed; ``"matrix"``: the
-        network's ``nielsen_backprop`` kernel on the whole matrix.
-
-    Returns
-    -------
-    pynet.gradient_check.GradientReport
-        Worst relative error per group ``weights[l]`` / ``biases[l]``; ``report.ok``.
-    """
-    where = "gradient_check()"
-    Network._check_method(method, where)
-    x, _ = _columns(x, network.sizes[0], where)
-    if _is_label(y):
-        t = np.zeros((network.sizes[-1], 1))
-        t[int(y)] = 1.0
-        y = t
-    y = np.asarray(y, dtype=np.float64).reshape(network.sizes[-1], -1)
-    if y.shape[1] != x.shape[1]:
-        raise ValueError(f"{where}: x has {x.shape[1]} column(s) but y has {y.shape[1]}")
-    lmbda = _real("lmbda", lmbda, where)
-    m = x.shape[1]
-    n = m if n is None else _positive_int("n", n, where)
-    for arr in network.weights + network.biases:
-        if arr.dtype != np.float64:
-            raise TypeError(f"{where}: the network's parameters must be float64")
-
-    def loss():
-        zs, activations = network._forward(x)
-        return network.cost.fn(activations[-1], y, zs[-1]) / m + network._l2(lmbda, n)
-
-    if method == "loop":
-        nabla_b = [np.zeros(b.shape) for b in network.biases]
-        nabla_w = [np.zeros(w.shape) for w in network.weights]
-        for c in range(m):
-            db, dw = network.backprop(x[:, c:c + 1], y[:, c:c + 1])
-            nabla_b = [a + b for a, b in zip(nabla_b, db)]
-            nabla_w = [a + b for a, b in zip(nabla_w, dw)]
-    else:
-        nabla_b, nabla_w = network.kernels.nielsen_backprop(
-            network.weights, network.biases, x, y, network.cost.kernel_name)
-    params, analytic = {}, {}
-    for l, (w, b, nw, nb) in enumerate(zip(network.weights, network.biases, nabla_w, nabla_b)):
-        params[f"weights[{l}]"] = w
-        analytic[f"weights[{l}]"] = nw / m + (lmbda / n) * w
-        params[f"biases[{l}]"] = b
-        analytic[f"biases[{l}]"] = np.reshape(nb, b.shape) / m
-    return check_gradients(loss, params, analytic, eps=eps, tolerance=tolerance)

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .feedforward_network import Network, _prepare
+from .feedforward_network import Network
+from .nielsen_data import prepare
 
 __all__ = ["top_k", "format_top_k", "misclassified", "preprocess_digit", "predict_image"]
 
@@ -45,7 +46,7 @@ def misclassified(network: Network, data):
     -------
     (indices, predicted, actual) : three int arrays of equal length.
     """
-    d = _prepare(data, network.sizes, "misclassified()", "data")
+    d = prepare(data, network.sizes, "misclassified()", "data")
     a = network.feedforward(d.x.T)
     predicted = np.argmax(a, axis=0)
     wrong = np.flatnonzero(predicted != d.labels)
