@@ -359,6 +359,12 @@ class ThreeLayerNetwork:
         new.wih, new.who = self.wih.copy(), self.who.copy()
         return new
 
+    def __copy__(self):
+        return self.copy()
+
+    def __deepcopy__(self, memo):
+        return self.copy()
+
     def __repr__(self) -> str:
         return (f"ThreeLayerNetwork({self.inodes}, {self.hnodes}, {self.onodes}, lr={self._lr}, "
                 f"init={self.init!r}, dtype={self.dtype.name}, backend={self.backend!r})")

@@ -326,6 +326,12 @@ def test_copy_is_independent():
     twin.train([0.5] * 4, [0.99, 0.01])
     assert not np.array_equal(net.wih, twin.wih)
     assert "ThreeLayerNetwork(4, 3, 2" in repr(net)
+    import copy
+
+    deep = copy.deepcopy(net)
+    deep.train([0.5] * 4, [0.99, 0.01])
+    assert not np.array_equal(net.wih, deep.wih)
+    np.testing.assert_array_equal(copy.copy(net).wih, net.wih)
 
 
 def test_rashid_csv_through_the_checked_reader(shared_data):
