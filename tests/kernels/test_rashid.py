@@ -22,6 +22,36 @@ def book_step(wih, who, lr, x, t):
     return new_wih, new_who
 
 
+def loop_step(wih, who, lr, x, t):
+    """The same step one scalar at a time, in plain Python (the third witness; small shapes only)."""
+    import math
+
+    sig = lambda z: 1.0 / (1.0 + math.exp(-z))  # noqa: E731
+    h_n, i_n, o_n = len(wih), len(x), len(who)
+    ho = [sig(sum(wih[j][i] * x[i] for i in range(i_n))) for j in range(h_n)]
+    fo = [sig(sum(who[k][j] * ho[j] for j in range(h_n))) for k in range(o_n)]
+    oe = [t[k] - fo[k] for k in range(o_n)]
+    he = [sum(who[k][j] * oe[k] for k in range(o_n)) for j in range(h_n)]
+    new_who = [[who[k][j] + lr * oe[k] * fo[k] * (1 - fo[k]) * ho[j] for j in range(h_n)]
+               for k in range(o_n)]
+    new_wih = [[wih[j][i] + lr * he[j] * ho[j] * (1 - ho[j]) * x[i] for i in range(i_n)]
+               for j in range(h_n)]
+    return np.array(new_wih), np.array(new_who)
+
+
+@pytest.mark.parametrize("shape", [(3, 2, 2), (1, 1, 1), (4, 3, 1), (2, 5, 3)])
+def test_step_matches_scalar_loops(kernels_of, backend_name, rng, shape):
+    k = kernels_of(backend_name, DOMAINS)
+    wih, who, x, t = make(rng, shape, np.float64, 3)
+    exp = (wih.tolist(), who.tolist())
+    for n in range(3):
+        exp = loop_step(*exp, 0.7, x[n].tolist(), t[n].tolist())
+        exp = (exp[0].tolist(), exp[1].tolist())
+    k.rashid_train_epoch(wih, who, 0.7, x, t)
+    np.testing.assert_allclose(wih, exp[0], rtol=0, atol=1e-14)
+    np.testing.assert_allclose(who, exp[1], rtol=0, atol=1e-14)
+
+
 def make(rng, shape, dtype=np.float64, n=1):
     i, h, o = shape
     wih = rng.normal(0, h ** -0.5, (h, i)).astype(dtype)
