@@ -48,25 +48,31 @@ cdef inline bint _is_plain(Geometry g) noexcept nogil:
 cdef void _im2col_chunk(const floating *x, floating *cols, Py_ssize_t n0, Py_ssize_t n1,
                         Geometry g) noexcept nogil:
     """Rows (n, i, j) for n in [n0, n1), columns (p, q, c); padding pixels are zeros."""
-    cdef Py_ssize_t n, i, j, p, q, r, s, ch
+    cdef Py_ssize_t n, i, j, p, q, r, s, ch, t
+    cdef Py_ssize_t run = g.kw * g.c          # one kernel row, when its pixels are adjacent
     cdef const floating *src
-    cdef Py_ssize_t k = g.kh * g.kw * g.c
-    cdef size_t run = g.c * sizeof(floating)
     cdef floating *dst = cols
     for n in range(n0, n1):
         for i in range(g.oh):
             for j in range(g.ow):
+                s = j * g.sw - g.pl
                 for p in range(g.kh):
                     r = i * g.sh - g.pt + p * g.dh
+                    if g.dw == 1 and 0 <= r < g.h and s >= 0 and s + g.kw <= g.w:
+                        # the whole kernel row lies inside the image: kw·C adjacent numbers
+                        src = x + ((n * g.h + r) * g.w + s) * g.c
+                        if run >= 32:
+                            memcpy(dst, src, run * sizeof(floating))
+                        else:       # a library call costs more than a few loads
+                            for t in range(run):
+                                dst[t] = src[t]
+                        dst += run
+                        continue
                     for q in range(g.kw):
-                        s = j * g.sw - g.pl + q * g.dw
-                        if 0 <= r < g.h and 0 <= s < g.w:
-                            if g.c >= 16:
-                                memcpy(dst, x + ((n * g.h + r) * g.w + s) * g.c, run)
-                            else:       # a call per pixel costs more than a few loads
-                                src = x + ((n * g.h + r) * g.w + s) * g.c
-                                for ch in range(g.c):
-                                    dst[ch] = src[ch]
+                        if 0 <= r < g.h and 0 <= s + q * g.dw < g.w:
+                            src = x + ((n * g.h + r) * g.w + s + q * g.dw) * g.c
+                            for ch in range(g.c):
+                                dst[ch] = src[ch]
                         else:
                             for ch in range(g.c):
                                 dst[ch] = 0
@@ -76,18 +82,25 @@ cdef void _im2col_chunk(const floating *x, floating *cols, Py_ssize_t n0, Py_ssi
 cdef void _col2im_chunk(const floating *cols, floating *dx, Py_ssize_t n0, Py_ssize_t n1,
                         Geometry g) noexcept nogil:
     """Add every row of ``cols`` back onto its window of ``dx`` (which the caller zeroed)."""
-    cdef Py_ssize_t n, i, j, p, q, r, s, ch
+    cdef Py_ssize_t n, i, j, p, q, r, s, ch, t
+    cdef Py_ssize_t run = g.kw * g.c
     cdef const floating *src = cols
     cdef floating *dst
     for n in range(n0, n1):
         for i in range(g.oh):
             for j in range(g.ow):
+                s = j * g.sw - g.pl
                 for p in range(g.kh):
                     r = i * g.sh - g.pt + p * g.dh
+                    if g.dw == 1 and 0 <= r < g.h and s >= 0 and s + g.kw <= g.w:
+                        dst = dx + ((n * g.h + r) * g.w + s) * g.c
+                        for t in range(run):
+                            dst[t] += src[t]
+                        src += run
+                        continue
                     for q in range(g.kw):
-                        s = j * g.sw - g.pl + q * g.dw
-                        if 0 <= r < g.h and 0 <= s < g.w:
-                            dst = dx + ((n * g.h + r) * g.w + s) * g.c
+                        if 0 <= r < g.h and 0 <= s + q * g.dw < g.w:
+                            dst = dx + ((n * g.h + r) * g.w + s + q * g.dw) * g.c
                             for ch in range(g.c):
                                 dst[ch] += src[ch]
                         src += g.c

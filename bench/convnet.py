@@ -1,0 +1,224 @@
+"""Bench: Chollet's ch. 5 convnet — per-layer conv2d and max-pool, a training epoch, accuracy.
+
+Run from the checkout (Fashion-MNIST 60k must be findable, e.g. ``PYNET_DATA=<folder>``)::
+
+    python -m bench.convnet                 # full: layers, epochs, 5-epoch accuracy (~15-25 min)
+    python -m bench.convnet --epochs 1      # layers and one timed epoch only
+    python -m bench.convnet --quick         # smoke run: 2,000 images, few repeats
+
+What is measured (float32, batch 64, BLAS/OpenMP threads pinned to ``--threads``, default 1):
+
+1. **conv2d per layer** — the three Conv2D layers of the model (28×28×1→32, 13×13×32→64,
+   5×5×64→64, 3×3 valid, with bias): pynet's compiled and reference kernels, forward and
+   forward+backward (dL/dx, dL/dK, dL/db), against ``torch.nn.functional.conv2d`` (forward, and
+   forward + ``backward()``) in its own process. GFLOP/s counts the multiply-adds
+   ``2·N·OH·OW·KH·KW·C·F`` once for forward and three times for forward+backward.
+2. **max-pool 2×2 forward+backward** on the two pooling inputs (64×26×26×32, 64×11×11×64).
+3. **one training epoch** of the model (rmsprop, categorical cross-entropy) on Fashion-MNIST's
+   60,000 training images: pynet compiled vs PyTorch CPU (goal ≤ 1.5× PyTorch's time) and pynet's
+   reference backend (timed on a fraction of the epoch and extrapolated — labelled so).
+4. **test accuracy after each epoch** up to ``--epochs`` (default 5) for pynet and PyTorch,
+   trained from their own random starts on the same data in the same order of magnitude of
+   steps (goal: within 0.5 percentage points after 5 epochs).
+
+Results: ``bench/results/convnet.md``.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import numpy as np
+
+from bench.harness import RESULTS_DIR, Bench, Timing, pin_threads, run_peer, time_call
+
+CONV_LAYERS = {            # name: (batch, height, in_channels, filters, kernel)
+    "conv2d_1 28x28x1->32": (64, 28, 1, 32, 3),
+    "conv2d_2 13x13x32->64": (64, 13, 32, 64, 3),
+    "conv2d_3 5x5x64->64": (64, 5, 64, 64, 3),
+}
+POOLS = {                  # name: (batch, height, channels, pool)
+    "pool 26x26x32": (64, 26, 32, 2),
+    "pool 11x11x64": (64, 11, 64, 2),
+}
+
+
+def conv_flops(n, h, c, f, k):
+    o = h - k + 1
+    return 2.0 * n * o * o * k * k * c * f
+
+
+def bench_layers(args, torch_result):
+    from pynet.kernels import load_backend
+
+    rng = np.random.default_rng(0)
+    backends = {"compiled": load_backend("cython", ["conv", "pooling"]),
+                "reference": load_backend("python", ["conv", "pooling"])}
+    tables = []
+    for name, (n, h, c, f, k) in CONV_LAYERS.items():
+        bench = Bench("convnet", f"conv2d {name}, batch {n}, float32", threads=args.threads)
+        x = rng.random((n, h, h, c), dtype=np.float32)
+        w = rng.random((k, k, c, f), dtype=np.float32)
+        b = rng.random(f, dtype=np.float32)
+        flops = conv_flops(n, h, c, f, k)
+        for label, kern in backends.items():
+            y = kern.conv2d_forward(x, w, b)
+            g = np.ones_like(y)
+            fwd = time_call(lambda: kern.conv2d_forward(x, w, b), repeat=args.repeat, warmup=1)
+
+            def both(kern=kern):
+                kern.conv2d_backward(x, w, g, output=kern.conv2d_forward(x, w, b))
+            fb = time_call(both, repeat=args.repeat, warmup=1)
+            bench.add(f"pynet {label}, forward", fwd, work=flops, work_unit="GFLOP/s")
+            bench.add(f"pynet {label}, forward+backward", fb, work=3 * flops, work_unit="GFLOP/s")
+        if torch_result is not None:
+            t = torch_result[name]
+            bench.add("PyTorch F.conv2d, forward", Timing.from_json(t["forward"]), work=flops,
+                      work_unit="GFLOP/s")
+            bench.add("PyTorch F.conv2d, forward+backward", Timing.from_json(t["forward_backward"]),
+                      work=3 * flops, work_unit="GFLOP/s")
+            bench.set_baseline("PyTorch F.conv2d, forward+backward")
+        tables.append(bench)
+    for name, (n, h, c, p) in POOLS.items():
+        bench = Bench("convnet", f"max-pool 2x2 forward+backward, {name}, batch {n}, float32",
+                      threads=args.threads)
+        x = rng.random((n, h, h, c), dtype=np.float32)
+        for label, kern in backends.items():
+            def pool(kern=kern):
+                y, am = kern.max_pool2d_forward(x, p)
+                kern.max_pool2d_backward(y, am, x.shape)
+            bench.add(f"pynet {label}", time_call(pool, repeat=args.repeat, warmup=1),
+                      work=x.size, work_unit="inputs/s")
+        if torch_result is not None:
+            bench.add("PyTorch F.max_pool2d", Timing.from_json(torch_result[name]["forward_backward"]),
+                      work=x.size, work_unit="inputs/s")
+            bench.set_baseline("PyTorch F.max_pool2d")
+        tables.append(bench)
+    return tables
+
+
+def fashion(n_train):
+    from pynet.datasets import fashion_mnist, mnist
+
+    (xtr, ytr), (xte, yte) = fashion_mnist.load()
+    return (mnist.keras_images(xtr[:n_train]), mnist.to_categorical(ytr[:n_train], 10),
+            mnist.keras_images(xte), yte.astype(np.int64))
+
+
+def chollet_model(seed):
+    from pynet import initializers
+    from pynet.layers.conv import Conv2D
+    from pynet.layers.core import Dense, Flatten
+    from pynet.layers.pooling import MaxPooling2D
+    from pynet.sequential import Sequential
+
+    initializers.set_seed(seed)
+    model = Sequential([
+        Conv2D(32, (3, 3), activation="relu", input_shape=(28, 28, 1)), MaxPooling2D((2, 2)),
+        Conv2D(64, (3, 3), activation="relu"), MaxPooling2D((2, 2)),
+        Conv2D(64, (3, 3), activation="relu"), Flatten(),
+        Dense(64, activation="relu"), Dense(10, activation="softmax")])
+    model.compile(optimizer="rmsprop", loss="categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def bench_epochs(args):
+    from pynet.layers.base import using_backend
+
+    n_train = 2000 if args.quick else 60000
+    x, y, x_test, y_test = fashion(n_train)
+    epochs = 1 if args.quick else args.epochs
+    model = chollet_model(args.seed)
+    ours, accs = [], []
+    for e in range(epochs):
+        start = time.perf_counter()
+        model.fit(x, y, epochs=1, batch_size=64, verbose=0, seed=args.seed + e)
+        ours.append(time.perf_counter() - start)
+        pred = model.predict(x_test, batch_size=1000).argmax(axis=1)
+        accs.append(float((pred == y_test).mean()))
+        print(f"  pynet epoch {e + 1}: {ours[-1]:.1f} s, test accuracy {accs[-1]:.4f}", flush=True)
+
+    # the reference backend on a slice of the epoch, extrapolated
+    part = min(n_train, 640 if args.quick else 3200)
+    ref_model = chollet_model(args.seed)
+    with using_backend("python"):
+        start = time.perf_counter()
+        ref_model.fit(x[:part], y[:part], epochs=1, batch_size=64, verbose=0, seed=args.seed)
+        ref_seconds = (time.perf_counter() - start) * n_train / part
+
+    torch = None
+    if not args.no_torch:
+        torch = run_peer("bench.peers.torch_convnet",
+                         {"job": "train", "dataset": "fashion_mnist", "n_train": n_train,
+                          "epochs": epochs, "batch_size": 64, "seed": args.seed},
+                         threads=args.threads, timeout=7200)
+        if "unavailable" in torch:
+            print(f"  PyTorch peer unavailable: {torch['unavailable']}")
+            torch = None
+        else:
+            for e, (t, a) in enumerate(zip(torch["timing"].samples, torch["accuracy"])):
+                print(f"  PyTorch epoch {e + 1}: {t:.1f} s, test accuracy {a:.4f}", flush=True)
+
+    bench = Bench("convnet", f"one training epoch, Chollet's convnet, Fashion-MNIST "
+                  f"{n_train:,} images, batch 64, float32, rmsprop", threads=args.threads)
+    bench.add("pynet compiled", Timing(ours), work=n_train, work_unit="images/s",
+              note=f"{epochs} epoch(s), each a sample")
+    bench.add("pynet reference (NumPy)", Timing([ref_seconds]), work=n_train, work_unit="images/s",
+              note=f"extrapolated from {part:,} images")
+    if torch is not None:
+        bench.add("PyTorch CPU", torch["timing"], work=n_train, work_unit="images/s",
+                  note=f"torch {torch['torch']}, {torch['threads']} thread(s)")
+        bench.set_baseline("PyTorch CPU")
+        ratio = np.median(ours) / torch["timing"].median
+        bench.notes.append(f"pynet compiled / PyTorch epoch time: {ratio:.2f}x (goal <= 1.5x)")
+    acc = Bench("convnet", "test accuracy after each epoch (10,000 Fashion-MNIST test images)",
+                threads=args.threads)
+    lines = ["| epoch | pynet | PyTorch | difference |", "|---|---|---|---|"]
+    for e in range(epochs):
+        t_acc = torch["accuracy"][e] if torch is not None else float("nan")
+        lines.append(f"| {e + 1} | {accs[e]:.4f} | {t_acc:.4f} | {accs[e] - t_acc:+.4f} |")
+    if torch is not None:
+        diff = abs(accs[-1] - torch["accuracy"][-1])
+        lines.append("")
+        lines.append(f"- after {epochs} epoch(s): |pynet − PyTorch| = {diff:.4f} "
+                     f"(goal <= 0.005 after 5 epochs); different random starts and data orders")
+    acc.notes = []
+    return bench, "### " + acc.title + "\n\n" + "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="2,000 images, few repeats")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch peer")
+    parser.add_argument("--no-epochs", action="store_true", help="per-layer tables only")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.repeat = 3
+    pin_threads(args.threads)
+
+    torch_layers = None
+    if not args.no_torch:
+        res = run_peer("bench.peers.torch_convnet",
+                       {"job": "layers", "repeat": args.repeat, "conv": CONV_LAYERS, "pool": POOLS},
+                       threads=args.threads)
+        torch_layers = None if "unavailable" in res else res["layers"]
+    parts = [t.markdown() for t in bench_layers(args, torch_layers)]
+    if not args.no_epochs:
+        epoch_bench, accuracy_md = bench_epochs(args)
+        parts += [epoch_bench.markdown(), accuracy_md]
+    text = "# Chollet's convnet: pynet vs PyTorch\n\n" + "\n".join(parts)
+    RESULTS_DIR.mkdir(exist_ok=True)
+    out = RESULTS_DIR / ("convnet_quick.md" if args.quick else "convnet.md")
+    out.write_text(text)
+    print(text)
+    print(f"written to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
