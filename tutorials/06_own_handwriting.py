@@ -120,6 +120,29 @@ def run(report: Report, quick: bool) -> None:
     if not isinstance(out, str):
         report.say(f"  wrote {out}")
 
+    # The same digits as files, read back the way your own pictures are read.
+    try:
+        from PIL import Image
+    except ImportError:
+        report.say("  (Pillow is not installed: the round trip through PNG files is skipped; "
+                   "pip install Pillow)")
+    else:
+        folder = output_dir() / "06_damaged_digits"
+        folder.mkdir(parents=True, exist_ok=True)
+        same = 0
+        for kind, label, img in first:
+            ink = np.clip((img - 0.01) / 0.99, 0, 1)
+            paper = (255 - ink * 255).round().astype(np.uint8)        # dark ink on white paper
+            path = folder / f"{kind}_{label}.png"
+            Image.fromarray(np.kron(paper, np.ones((8, 8), dtype=np.uint8))).save(path)
+            back = load_digit(path)
+            same += (back.label == label and int(np.argmax(net.query(back.inputs)))
+                     == int(np.argmax(net.query(img.ravel()))))
+        report.check(same == len(first), f"saved as 224x224 PNGs (dark on white) and read back "
+                                          f"with load_digit, {same}/{len(first)} get the same "
+                                          "label and answer")
+        report.say(f"  the PNGs are in {folder}")
+
     # -- Part 3 --------------------------------------------------------------------------------
     report.section("Part 3: your pictures (PYNET_OWN_DIGITS)")
     files = user_files()
