@@ -31,7 +31,7 @@ from pynet import activations, initializers, regularizers
 from pynet.kernels._checks.conv import normalize_pair, normalize_padding, output_length
 from pynet.layers.base import Layer, format_shape, register_layer
 
-__all__ = ["Conv2D", "normalize_data_format", "image_input_shape"]
+__all__ = ["Conv2D"]
 
 DATA_FORMATS = ("channels_last", "channels_first")
 

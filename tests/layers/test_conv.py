@@ -241,3 +241,25 @@ def test_relu_is_fused_and_exact(rng):
     np.testing.assert_array_equal(relu.backward(g), linear.backward(g * (z > 0)))
     np.testing.assert_array_equal(relu.grads["kernel"], linear.grads["kernel"])
     np.testing.assert_array_equal(relu.grads["bias"], linear.grads["bias"])
+
+
+def test_a_convnet_saves_and_loads(tmp_path, rng):
+    """Conv2D and pooling layers go through Sequential.save/load_model (JSON + NPZ) unchanged."""
+    from pynet.layers import AveragePooling2D, Dense, Flatten, GlobalMaxPooling2D, MaxPooling2D
+    from pynet.sequential import Sequential, load_model
+
+    model = Sequential([
+        Conv2D(4, 3, activation="relu", padding="same", input_shape=(1, 9, 9),
+               data_format="channels_first"),
+        MaxPooling2D(2, data_format="channels_first"),
+        Conv2D(3, (2, 3), strides=(1, 2), data_format="channels_first"),
+        AveragePooling2D(2, strides=1, padding="same", data_format="channels_first"),
+        GlobalMaxPooling2D(data_format="channels_first"), Flatten(), Dense(2)])
+    model.compile(optimizer="rmsprop", loss="mse")
+    x = rng.normal(size=(3, 1, 9, 9)).astype(np.float32)
+    model.fit(x, rng.normal(size=(3, 2)).astype(np.float32), epochs=1, verbose=0)
+    model.save(tmp_path / "cnn")
+    again = load_model(tmp_path / "cnn")
+    assert [type(l).__name__ for l in again.layers] == [type(l).__name__ for l in model.layers]
+    assert again.layers[2].get_config() == model.layers[2].get_config()
+    np.testing.assert_array_equal(again.predict(x), model.predict(x))
