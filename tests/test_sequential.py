@@ -290,7 +290,7 @@ def test_divergence_stops_with_a_diagnosis(rng):
     x = x * 1000  # unscaled inputs
     model = Sequential([Dense(32, activation="relu", input_shape=(4,)), Dense(1)])
     model.compile(optimizer=optimizers.SGD(learning_rate=5.0), loss="mse")
-    with pytest.raises(TrainingDiverged) as info:
+    with pytest.raises(TrainingDiverged) as info, np.errstate(over="ignore", invalid="ignore"):
         model.fit(x, labels.astype(np.float32), epochs=20, batch_size=10, verbose=0)
     msg = str(info.value)
     assert "training stopped at epoch 1" in msg and "not finite" in msg

@@ -95,7 +95,9 @@ def torch_train(torch, start, x, y, epochs, seed):
 
 
 def run(report: Report, quick: bool) -> None:
-    from pynet.utils import set_seed
+    from pynet.utils import clear_session, set_seed
+
+    clear_session()   # layer names start again at dense_1, as in a fresh Keras session
 
     n_train, n_test, epochs = (4000, 2000, 2) if quick else (10000, 10000, 5)
     x, y, x_test, y_test = load_data(n_train, n_test)

@@ -131,7 +131,9 @@ def check_listing_loss(report):
 
 
 def run(report: Report, quick: bool) -> None:
-    from pynet.utils import set_seed
+    from pynet.utils import clear_session, set_seed
+
+    clear_session()   # layer names start again at dense_1, as in a fresh Keras session
 
     n_train, n_test, epochs = (5000, 2000, 3) if quick else (10000, 10000, 10)
     x_train, y_train, x_test, y_test = load_data(n_train, n_test)

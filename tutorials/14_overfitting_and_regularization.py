@@ -102,7 +102,9 @@ def best_epoch(values):
 
 
 def run(report: Report, quick: bool) -> None:
-    from pynet.utils import set_seed
+    from pynet.utils import clear_session, set_seed
+
+    clear_session()   # layer names start again at dense_1, as in a fresh Keras session
 
     n_train, n_val, epochs = (1000, 1000, 20) if quick else (2000, 5000, 30)
     name, x, y, x_val, y_val = load_data(n_train, n_val)
