@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 import warnings
 
 import numpy as np
@@ -288,9 +289,10 @@ class Sequential:
             raise ValueError(f"{where}: y contains {int(bad.sum())} NaN/Inf value(s), first at "
                              f"index {first}")
         y = self.loss.check_targets(y, self.layers[-1].output_shape, where=where)
-        if y.dtype.kind == "f" or y.dtype.kind in "ub" or self.loss.name != "sparse_categorical_crossentropy":
-            if self.loss.name != "sparse_categorical_crossentropy":
-                y = np.ascontiguousarray(y, dtype=self.layers[-1].dtype)
+        if self.loss.name != "sparse_categorical_crossentropy":
+            # targets in the output's float dtype once, not per batch (the sparse loss keeps
+            # integer class ids)
+            y = np.ascontiguousarray(y, dtype=self.layers[-1].dtype)
         return x, y
 
     # -- training ----------------------------------------------------------------------------------
@@ -510,7 +512,7 @@ class Sequential:
                 sums[1 + j] += metric(yb, out) * m
         return [float(v) for v in sums / max(n, 1)]
 
-    def evaluate(self, x=None, y=None, batch_size=None, verbose=0):
+    def evaluate(self, x=None, y=None, batch_size=None, verbose=1):
         """Loss (without regularization penalties) and metrics on ``(x, y)`` in inference mode.
 
         Returns the loss alone when there are no metrics, else ``[loss, metric1, ...]``
@@ -522,9 +524,13 @@ class Sequential:
         if x is None or y is None:
             raise ValueError(f"{where}: x and y are required")
         x, y = self._prepare_xy(x, y, where)
+        start = time.perf_counter()
         values = self._evaluate_arrays(x, y, batch_size)
         if verbose:
-            print(" - ".join(f"{k}: {v:.4f}" for k, v in zip(["loss"] + self._metric_names, values)))
+            steps = -(-x.shape[0] // batch_size)
+            seconds = time.perf_counter() - start
+            print(f"{steps}/{steps} - {seconds:.0f}s - " + " - ".join(
+                f"{k}: {v:.4f}" for k, v in zip(["loss"] + self._metric_names, values)))
         return values if self.metrics else values[0]
 
     def predict(self, x, batch_size=None, verbose=0):
@@ -599,7 +605,8 @@ class Sequential:
         if not self.built:
             raise ValueError("summary(): the model is not built yet; give the first layer "
                              "input_shape=... or call model.build(input_shape)")
-        widths = [int(line_length * 0.45), int(line_length * 0.33)]
+        # Keras's column stops for a sequential model: 45% and 85% of the line
+        widths = [int(line_length * 0.45), int(line_length * 0.85) - int(line_length * 0.45)]
         widths.append(line_length - sum(widths))
         lines = [f'Model: "{self.name}"', "_" * line_length,
                  f"{'Layer (type)':<{widths[0]}}{'Output Shape':<{widths[1]}}{'Param #'}",
