@@ -499,6 +499,62 @@ class Sequential:
         lines.append("  Likely fixes: " + "; ".join(hints) + ".")
         return "\n".join(lines)
 
+    # -- is my gradient right? ----------------------------------------------------------------------------
+    def check_gradients(self, x, y, *, samples=20, eps=1e-5, tolerance=1e-6, seed=0):
+        """Compare back-propagation with central differences on a float64 copy of the model.
+
+        The copy has the same weights; the loss is the compiled loss plus the regularization
+        penalties, in inference mode (Dropout off). For each parameter, ``samples`` randomly
+        chosen entries are perturbed by ±``eps`` (all of them when there are fewer). Returns a
+        :class:`pynet.gradient_check.GradientReport`: ``report.ok`` and ``print(report)``.
+        """
+        from .gradient_check import GradientReport, relative_error
+
+        self._require_compiled("check_gradients()")
+        config = self.get_config()
+        for spec in config["layers"]:
+            spec["config"]["dtype"] = "float64"
+        twin = Sequential.from_config(config)
+        twin.build(self._input_shape)
+        twin.set_weights(self.get_weights())
+        twin.loss = self.loss
+        x, y = twin._prepare_x(x, "check_gradients()"), np.asarray(y)
+        y = self.loss.check_targets(y, twin.layers[-1].output_shape, where="check_gradients()")
+        if self.loss.name != "sparse_categorical_crossentropy":
+            y = y.astype(np.float64)
+
+        def total_loss():
+            return twin.loss(y, twin._forward(x, False)) + twin._regularization_loss()
+
+        out = twin._forward(x, False)
+        twin._backward(y, out)
+        for layer in twin.layers:
+            layer.add_regularization_gradients()
+        report = GradientReport(tolerance=tolerance)
+        rng = np.random.default_rng(seed)
+        for layer in twin.layers:
+            for key, param in layer.params.items():
+                analytic = layer.grads[key].reshape(-1).copy()
+                flat = param.reshape(-1)
+                picks = (np.arange(flat.size) if flat.size <= samples
+                         else rng.choice(flat.size, samples, replace=False))
+                numeric = np.empty(len(picks))
+                for j, i in enumerate(picks):
+                    old = flat[i]
+                    flat[i] = old + eps
+                    plus = total_loss()
+                    flat[i] = old - eps
+                    minus = total_loss()
+                    flat[i] = old
+                    numeric[j] = (plus - minus) / (2 * eps)
+                err = relative_error(analytic[picks], numeric)
+                name = f"{layer.name}/{key}"
+                worst = int(np.argmax(err)) if err.size else 0
+                report.errors[name] = float(err.max()) if err.size else 0.0
+                report.worst_index[name] = tuple(int(v) for v in np.unravel_index(
+                    int(picks[worst]) if err.size else 0, param.shape))
+        return report
+
     # -- evaluation and prediction -------------------------------------------------------------------
     def _evaluate_arrays(self, x, y, batch_size):
         n = x.shape[0]

@@ -414,3 +414,40 @@ def test_set_weights_all_or_nothing():
     with pytest.raises(ValueError, match="has shape"):
         model.set_weights(bad)
     assert_same_weights(before, model.get_weights())
+
+
+def test_model_check_gradients_passes_and_catches_a_wrong_backward(rng, monkeypatch):
+    from pynet import regularizers
+    from pynet.layers.core import Dense as DenseClass
+
+    model = Sequential([Dense(6, activation="tanh", input_shape=(4,),
+                              kernel_regularizer=regularizers.l2(0.01)),
+                        Dropout(0.5), Dense(3, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    x, labels = blobs(rng, n=8)
+    report = model.check_gradients(x, labels, samples=10)
+    assert report.ok, str(report)
+    assert len(report.errors) == 4
+    original = DenseClass.backward_logits
+
+    def slightly_wrong(self, grad_z, _shape=None):
+        return original(self, grad_z * 1.02, _shape)
+
+    monkeypatch.setattr(DenseClass, "backward_logits", slightly_wrong)
+    bad = model.check_gradients(x, labels, samples=10)
+    assert not bad.ok and "FAILS" in str(bad)
+
+
+def test_reshape_permute_model_round_trip(tmp_path, rng):
+    from pynet.layers import Permute, Reshape
+
+    model = Sequential([Reshape((4, 3), input_shape=(12,)), Permute((2, 1)), Flatten(),
+                        Dense(2, activation="sigmoid")])
+    model.compile(optimizer="sgd", loss="binary_crossentropy", metrics=["acc"])
+    x = rng.standard_normal((5, 12)).astype(np.float32)
+    expected = x.reshape(5, 4, 3).transpose(0, 2, 1).reshape(5, 12) @ model.layers[-1].params["kernel"]
+    np.testing.assert_allclose(model.predict(x), 1 / (1 + np.exp(-expected)), rtol=1e-5)
+    model.save(tmp_path / "m")
+    again = load_model(tmp_path / "m")
+    np.testing.assert_array_equal(again.predict(x), model.predict(x))
+    assert model.check_gradients(x, (x[:, :2] > 0).astype(np.float32)).ok
