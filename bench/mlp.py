@@ -137,6 +137,7 @@ def main(argv=None):
     from pynet.utils import to_categorical
     if kernels.BACKEND != "cython":
         raise SystemExit("bench.mlp needs the compiled kernels (pip install -e . or build_ext)")
+    load_before = os.getloadavg()
     name, x, y, xt, yt = load_data(quick)
     y1h = to_categorical(y, 10)
     n = x.shape[0]
@@ -214,9 +215,12 @@ def main(argv=None):
         for f in os.listdir(tmp):
             os.unlink(os.path.join(tmp, f))
         os.rmdir(tmp)
+    load_after = os.getloadavg()
     text = "\n".join([f"## Chollet ch. 2 MLP: pynet vs PyTorch ({'quick' if quick else 'full'} run)",
                       "", f"Command: `python -m bench.mlp{' --quick' if quick else ''}` · "
-                      f"{machine_description()}", ""] + [f"- {s}" for s in summary] + [""]
+                      f"{machine_description()}",
+                      f"Load average before/after the run: {load_before[0]:.2f} / {load_after[0]:.2f} "
+                      "(a shared machine: other programs compete for the same cores)", ""] + [f"- {s}" for s in summary] + [""]
                      + [t.markdown() for t in tables] + acc_lines) + "\n"
     print(text)
     if not quick:

@@ -6,16 +6,14 @@ from .core import Activation, Dense, Dropout, Flatten, Input, Permute, Reshape
 __all__ = ["Layer", "register_layer", "get_layer_class", "reset_name_counters", "using_backend",
            "Dense", "Activation", "Dropout", "Flatten", "Reshape", "Permute", "Input"]
 
-# Convolution and pooling layers (issue 7) join when their modules exist.
-try:
-    from .conv import *  # noqa: F401,F403
-    from . import conv as _conv
-    __all__ += list(getattr(_conv, "__all__", []))
-except ImportError:
-    pass
-try:
-    from .pooling import *  # noqa: F401,F403
-    from . import pooling as _pooling
-    __all__ += list(getattr(_pooling, "__all__", []))
-except ImportError:
-    pass
+# Convolution and pooling layers (issue 7) join when their modules exist. A module that exists
+# but fails to import raises: a broken conv.py must not silently vanish from the API.
+from importlib import import_module as _import_module
+from importlib.util import find_spec as _find_spec
+
+for _name in ("conv", "pooling"):
+    if _find_spec(f"{__name__}.{_name}") is not None:
+        _module = _import_module(f"{__name__}.{_name}")
+        _public = list(getattr(_module, "__all__", []))
+        globals().update({n: getattr(_module, n) for n in _public})
+        __all__ += _public
