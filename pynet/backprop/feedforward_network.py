@@ -255,8 +255,11 @@ class Network:
 
         Parameters
         ----------
-        training_data : sequence of (x, y)
-            ``x`` a (n_in, 1) column; ``y`` an int label or a (n_out, 1) target column.
+        training_data : sequence of (x, y), or a ``Data``
+            ``x`` a (n_in, 1) column; ``y`` an int label or a (n_out, 1) target column. A
+            :class:`~pynet.backprop.nielsen_data.Data` from
+            :func:`~pynet.backprop.nielsen_data.prepare` is used as it is (checked once
+            already), which saves stacking the pairs again on every call.
         epochs : int >= 0
         mini_batch_size : int >= 1
         eta : float > 0
