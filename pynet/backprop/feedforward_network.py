@@ -311,8 +311,8 @@ class Network:
             evaluation = prepare(evaluation_data, self.sizes, where, "evaluation_data")
         elif monitor_evaluation_cost or monitor_evaluation_accuracy:
             raise ValueError(f"{where}: monitor_evaluation_cost/accuracy needs evaluation_data")
-        if train.x.max() > 1.5:
-            warnings.warn(f"{where}: training inputs go up to {train.x.max():g}; the text's "
+        if train.x_max > 1.5:
+            warnings.warn(f"{where}: training inputs go up to {train.x_max:g}; the text's "
                           "networks expect pixels scaled to [0, 1] (divide by 255)", stacklevel=2)
 
         n = len(train)

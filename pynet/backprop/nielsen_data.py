@@ -61,11 +61,13 @@ def real(name, value, where, *, positive=False):
 @dataclass
 class Data:
     """A data set as arrays: inputs as rows ``x`` (N, n_in), target rows ``t`` (N, n_out) and
-    integer labels ``labels`` (N,) (the argmax of a target column)."""
+    integer labels ``labels`` (N,) (the argmax of a target column); ``x_max`` is the largest
+    input, kept for the "pixels not scaled?" warning so that it is computed once per data set."""
 
     x: np.ndarray
     t: np.ndarray
     labels: np.ndarray
+    x_max: float = 0.0
 
     def __len__(self):
         return self.x.shape[0]
@@ -130,7 +132,7 @@ def prepare(data, sizes, where, name, *, allow_empty=False) -> Data:
             raise ValueError(f"{where}: {name}[{bad}] has NaN or Inf in its {what}")
     if kind == "target":
         labels = np.argmax(ts, axis=1) if len(pairs) else labels
-    return Data(xs, ts, labels)
+    return Data(xs, ts, labels, float(xs.max()) if len(pairs) else 0.0)
 
 
 def as_columns(x, n_in, where):
