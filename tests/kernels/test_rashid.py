@@ -97,9 +97,9 @@ def test_step_matches_book_formula(kernels_of, backend_name, rng, shape, dtype):
 
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("n", [0, 1, 7, 33, 70])
+@pytest.mark.parametrize("n", [0, 1, 7, 49, 100])
 def test_epoch_compiled_equals_reference(kernels_of, rng, shape, dtype, n):
-    """n = 33 and 70 straddle the compiled kernel's 32-sample blocks."""
+    """n = 49 and 100 straddle the compiled kernel's 48-sample blocks."""
     py, cy = kernels_of("python", DOMAINS), kernels_of("cython", DOMAINS)
     wih, who, x, t = make(rng, shape, dtype, n)
     a = (wih.copy(), who.copy())
@@ -131,6 +131,34 @@ def test_epoch_every_block_size_gives_the_book_numbers(kernels_of, rng, block):
         _c_rashid._set_block_size(old)
     np.testing.assert_allclose(b[0], a[0], rtol=0, atol=1e-13)
     np.testing.assert_allclose(b[1], a[1], rtol=0, atol=1e-13)
+
+
+@pytest.mark.parametrize("lo, hi", [(3, 20), (0, 20), (3, 25), (12, 13), (0, 25), (25, 25)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("block", [1, 4, 48])
+def test_epoch_with_constant_margin_columns(kernels_of, rng, lo, hi, dtype, block):
+    """Samples that agree on the columns outside [lo, hi) (MNIST's background margins) take the
+    compiled kernel's shortcut for those columns; the numbers must not change. (25, 25): every
+    column constant, i.e. all samples identical."""
+    kernels_of("cython", DOMAINS)
+    from pynet.kernels import _c_rashid
+
+    py = kernels_of("python", DOMAINS)
+    wih, who, x, t = make(rng, (25, 6, 3), dtype, 60)
+    margin = rng.uniform(0.01, 1.0, 25).astype(dtype)
+    x[:, :lo] = margin[:lo]
+    x[:, hi:] = margin[hi:]
+    a, b = (wih.copy(), who.copy()), (wih.copy(), who.copy())
+    py.rashid_train_epoch(*a, 0.3, x, t)
+    old = _c_rashid._set_block_size(block)
+    try:
+        _c_rashid.rashid_train_epoch(*b, 0.3, x, t)
+    finally:
+        _c_rashid._set_block_size(old)
+    tol = 1e-12 if dtype == np.float64 else 2e-5
+    np.testing.assert_allclose(b[0], a[0], rtol=0, atol=tol)
+    np.testing.assert_allclose(b[1], a[1], rtol=0, atol=tol)
+    assert np.abs(a[0][:, :lo] - wih[:, :lo]).max(initial=0) > 0 or lo == 0  # margins learn too
 
 
 def test_epoch_equals_steps(kernels_of, backend_name, rng):
