@@ -171,7 +171,11 @@ class Network:
         if backend is None:
             self.kernels = _active_kernels
         elif backend in ("python", "cython"):
-            self.kernels = _active_kernels.load_backend(backend, ["nielsen"])
+            try:
+                self.kernels = _active_kernels.load_backend(backend, ["nielsen"])
+            except ImportError as exc:
+                raise ImportError(f"Network(backend='cython'): the compiled kernels are not "
+                                  f"available ({exc}); {_active_kernels.BUILD_HINT}") from exc
         else:
             raise ValueError(f"Network(): 'backend' must be None, 'python' or 'cython', got "
                              f"{backend!r}")

@@ -469,3 +469,14 @@ def test_load_rejects_bad_files(tmp_path):
         load(missing)
     with pytest.raises(FileNotFoundError):
         load(tmp_path / "nope.json")
+
+
+def test_missing_compiled_backend_says_how_to_build(monkeypatch):
+    from pynet import kernels
+
+    def missing(name, domains=None):
+        raise ImportError("No module named 'pynet.kernels._c_nielsen'")
+
+    monkeypatch.setattr(kernels, "load_backend", missing)
+    with pytest.raises(ImportError, match="compiled kernels are not available.*build them"):
+        Network([3, 2], backend="cython")

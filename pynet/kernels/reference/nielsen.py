@@ -26,7 +26,6 @@ Kernels
 """
 from __future__ import annotations
 
-import numpy as np
 from scipy.special import expit, softmax
 
 from .._checks.nielsen import (
