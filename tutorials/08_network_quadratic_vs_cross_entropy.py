@@ -17,9 +17,16 @@ What to expect
   10,000 images it gets a sixth of the text's updates, and many of its saturated units have
   hardly started to learn. A fifth run gives the same network the N(0, 1/√n_in) weights of
   lesson 10 to show that the initialisation, not the code, is what holds it back.
+* At the end, the text's §7 demonstration: the top-5 listing ("1. Number: 7 | 0.98…") for one
+  test image and the misclassified test digits (the text: 218 of 10,000), drawn as a grid saved
+  to ``$PYNET_OUTPUT`` (or a temporary folder) when matplotlib is installed.
 * ``--quick`` uses 3,000 training and 1,000 test images and 5 epochs.
 """
 from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
 
 import numpy as np
 
@@ -77,7 +84,7 @@ def run(report: Report, quick: bool) -> None:
                    f"{epochs} epochs, mini-batch 10; kernels: {kernels.BACKEND}")
     runs = [(QuadraticCost, 30, 3.0, "large"), (CrossEntropyCost, 30, 0.5, "default"),
             (QuadraticCost, 100, 3.0, "large"), (CrossEntropyCost, 100, 0.5, "default")]
-    results = {}
+    results, nets = {}, {}
     for cost, hidden, eta, init in runs:
         net = Network([784, hidden, 10], cost=cost, seed=SEED, initializer=init)
         history = net.SGD(training_data, epochs, 10, eta, evaluation_data=test_data,
@@ -92,6 +99,7 @@ def run(report: Report, quick: bool) -> None:
                      f"{cost.name} [784,{hidden},10] learns: well above chance (0.1), "
                      f"accuracy {final:.3f}")
         results[(cost.name, hidden)] = final
+        nets[(cost.name, hidden)] = net
     net = Network([784, 100, 10], cost=QuadraticCost, seed=SEED, initializer="default")
     history = net.SGD(training_data, epochs, 10, 3.0, evaluation_data=test_data,
                       monitor_evaluation_accuracy=True, verbose=False)
@@ -100,8 +108,41 @@ def run(report: Report, quick: bool) -> None:
                    note="same run with the new weights (lesson 10)")
     report.check(history.evaluation_accuracy[-1] > results[("QuadraticCost", 100)],
                  "the new initialisation helps the quadratic [784,100,10] network")
+    demonstrate(report, nets[("CrossEntropyCost", 30)], test_data)
     report.say("  The text's weights for the quadratic runs were N(0, 1) (its §3 network); the "
                "cross-entropy runs use the appendix's N(0, 1/√n_in). Same here.")
+
+
+def demonstrate(report, net, test_data):
+    """The text's §7 demonstration: a top-5 listing and the misclassified digits."""
+    from pynet.backprop.nielsen_demo import format_top_k, misclassified, top_k
+    from pynet.inspect.curves import matplotlib_available, plot_misclassified
+
+    report.section("The text's demonstration (§7) with the cross-entropy [784, 30, 10] network")
+    x, label = test_data[0]
+    pairs = top_k(net, x, 5)
+    for line in format_top_k(pairs).splitlines():
+        report.say(f"  {line}")
+    report.say(f"  Real number: {label}")
+    wrong, predicted, actual = misclassified(net, test_data)
+    report.compare("misclassified test images", book="218 of 10000", ours=f"{len(wrong)} of "
+                   f"{len(test_data)}", agree=None, note="the text: 48,000 training images")
+    report.check(len(wrong) == round((1 - net.accuracy(test_data)) * len(test_data)),
+                 "the misclassified count matches the accuracy")
+    if matplotlib_available() and len(wrong):
+        import matplotlib.pyplot as plt
+
+        images = np.stack([test_data[i][0] for i in wrong])
+        path = output_dir() / "08_misclassified.png"
+        plt.close(plot_misclassified(images, predicted, actual, path=path))
+        report.say(f"  the first {min(100, len(wrong))} misclassified digits (P: predicted, "
+                   f"R: real): {path}")
+
+
+def output_dir() -> Path:
+    path = Path(os.environ.get("PYNET_OUTPUT") or Path(tempfile.gettempdir()) / "pynet")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 if __name__ == "__main__":

@@ -37,6 +37,10 @@ def test_quick_run(monkeypatch, tmp_path):
     accuracy_rows = [r for r in report.rows if r.quantity.endswith("test accuracy")]
     assert len(accuracy_rows) == 4 and all(r.agree is None for r in accuracy_rows)
     assert "60,000" in out.getvalue()
+    assert "1. Number: " in out.getvalue() and "Predicted number: " in out.getvalue()
+    assert rows["misclassified test images"].ours.endswith("of 1000")
+    pytest.importorskip("matplotlib")
+    assert (tmp_path / "08_misclassified.png").stat().st_size > 1000
     assert report.headline.quantity.startswith("CrossEntropyCost, [784,30,10]")
     assert seconds < 30
 
