@@ -10,7 +10,8 @@ same order. One record at a time, under ``no_grad``::
     wih.addr_(hidden_errors * h * (1 - h), x, alpha=lr)
 
 ``args``: ``seed``, ``n`` (records), ``lr``, ``dtype`` ("float64" or "float32"), ``repeat``.
-Returns the seconds per epoch (``repeat`` epochs after one warm-up epoch), and, from a clean start,
+Returns the CPU seconds per epoch (``repeat`` epochs after one warm-up epoch; wall-clock seconds
+under ``"wall"``), and, from a clean start,
 the weights' Σw² and the test accuracy after one epoch, so the bench can confirm the same math.
 """
 from __future__ import annotations
@@ -23,7 +24,7 @@ def run(args):
         import torch
     except ImportError:
         return {"unavailable": "torch is not installed"}
-    from bench.harness import time_call
+    from bench.rashid import timed
     from pynet.backprop.three_layer_network import ThreeLayerNetwork
     from pynet.datasets import mnist
 
@@ -59,8 +60,8 @@ def run(args):
     accuracy = float((outputs.argmax(dim=1).numpy() == y_test).mean())
     sum_w2 = float((wih.double() ** 2).sum() + (who.double() ** 2).sum())
     wih, who = fresh()
-    timing = time_call(lambda: epoch(wih, who), repeat=int(args.get("repeat", 3)), warmup=1)
-    return {"timing": timing, "accuracy": accuracy, "sum_w2": sum_w2,
+    cpu, wall = timed(lambda: epoch(wih, who), repeat=int(args.get("repeat", 3)), warmup=1)
+    return {"timing": cpu, "wall": wall.to_json(), "accuracy": accuracy, "sum_w2": sum_w2,
             "torch": torch.__version__, "threads": torch.get_num_threads()}
 
 
