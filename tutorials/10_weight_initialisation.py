@@ -109,8 +109,6 @@ def _histogram(report, z_real):
     if not matplotlib_available():
         report.say("  (matplotlib not installed: no histogram drawn)")
         return
-    import matplotlib
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 3.5))

@@ -33,12 +33,12 @@ def matplotlib_available() -> bool:
 
 def _pyplot():
     try:
-        import matplotlib
+        import matplotlib  # noqa: F401
     except ImportError:
         raise ImportError("plotting needs matplotlib: pip install matplotlib "
                           "(curves_text() works without it)") from None
-    if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline"):
-        matplotlib.use("Agg")
+    # No backend is forced: without a display matplotlib falls back to Agg by itself, and a
+    # user's interactive or notebook backend is left alone.
     import matplotlib.pyplot as plt
     return plt
 
