@@ -115,6 +115,11 @@ class Sequential:
         if any(existing.name == layer.name for existing in self.layers):
             raise ValueError(f"Sequential.add(): the model already has a layer named {layer.name!r}")
         if not self.layers:
+            if (self._input_shape is not None and layer.input_shape is not None
+                    and tuple(layer.input_shape) != tuple(self._input_shape)):
+                raise ValueError(f"Sequential.add(): layer {layer.name!r} declares input_shape "
+                                 f"{format_shape(layer.input_shape)} but the model's Input is "
+                                 f"{format_shape(self._input_shape)}")
             if self._input_shape is None and layer.input_shape is not None:
                 self._input_shape = layer.input_shape
             if self._input_shape is not None and not layer.built:
@@ -208,6 +213,9 @@ class Sequential:
             raise ValueError(f"compile(): metric names must be distinct and not 'loss', got {names}")
         self.optimizer, self.loss, self.metrics = opt, loss_obj, resolved
         self._metric_specs = list(metrics)
+        # 'accuracy' depends on the output shape (one unit -> binary); resolve it again once
+        # the model is built if it was not yet.
+        self._metrics_unresolved = out_shape is None
         self._metric_names = names
         self.compiled = True
 
@@ -265,6 +273,10 @@ class Sequential:
                 self._input_shape = tuple(x.shape[1:])
             self.build()
         self.layers[0].check_input(x, where=where)
+        if getattr(self, "_metrics_unresolved", False):
+            out_shape = self.layers[-1].output_shape
+            self.metrics = [metrics_module.get(spec, self.loss, out_shape) for spec in self._metric_specs]
+            self._metrics_unresolved = False
         dtype = self.dtype
         if x.dtype.kind in "iub" and x.size and int(np.max(x)) > 1:
             warnings.warn(f"{where}: x holds integers up to {int(np.max(x))}; pixel values are "

@@ -451,3 +451,18 @@ def test_reshape_permute_model_round_trip(tmp_path, rng):
     again = load_model(tmp_path / "m")
     np.testing.assert_array_equal(again.predict(x), model.predict(x))
     assert model.check_gradients(x, (x[:, :2] > 0).astype(np.float32)).ok
+
+
+def test_accuracy_resolved_after_a_lazy_build(rng):
+    model = Sequential([Dense(4, activation="relu"), Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="mse", metrics=["accuracy"])  # shape unknown yet
+    x = rng.standard_normal((16, 3)).astype(np.float32)
+    model.fit(x, (x[:, 0] > 0).astype(np.float32), epochs=1, verbose=0)
+    assert model.metrics[0].fn.__name__ == "binary_accuracy"
+
+
+def test_input_layer_and_first_layer_shape_must_agree():
+    model = Sequential([Input(shape=(4,))])
+    with pytest.raises(ValueError, match="declares input_shape"):
+        model.add(Dense(2, input_shape=(5,)))
+    assert model.layers == []
