@@ -466,3 +466,17 @@ def test_input_layer_and_first_layer_shape_must_agree():
     with pytest.raises(ValueError, match="declares input_shape"):
         model.add(Dense(2, input_shape=(5,)))
     assert model.layers == []
+
+
+@pytest.mark.parametrize("verbose", [0, 1, 2])
+def test_fit_verbose_levels(capsys, rng, verbose):
+    x, labels = blobs(rng, n=64)
+    model = mlp()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x, labels, epochs=2, batch_size=32, verbose=verbose)
+    out = capsys.readouterr().out
+    if verbose == 0:
+        assert out == ""
+    else:
+        assert out.count("Epoch ") == 2 and "2/2" in out and "loss: " in out and "accuracy: " in out
+        assert ("[" in out) == (verbose == 1)

@@ -295,3 +295,31 @@ def test_update_with_overlapping_arrays(kern):
     np.testing.assert_array_equal(p, [0.5] * 4)
     with pytest.raises(ValueError, match="share memory"):
         kern.rmsprop_update(p, np.ones(4), p, 0.1)
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 9), d=st.integers(1, 9), u=st.integers(1, 9),
+       act=st.sampled_from(ACTS), f32=st.booleans(), bias=st.booleans(), seed=st.integers(0, 2**16))
+def test_compiled_equals_reference_on_random_shapes(both, n, d, u, act, f32, bias, seed):
+    ref, comp = both
+    dtype = np.float32 if f32 else np.float64
+    r = np.random.default_rng(seed)
+    x = r.standard_normal((n, d)).astype(dtype)
+    w = r.standard_normal((d, u)).astype(dtype)
+    b = r.standard_normal(u).astype(dtype) if bias else None
+    g = r.standard_normal((n, u)).astype(dtype)
+    close = tol(dtype, d + n + u)
+    np.testing.assert_allclose(comp.dense_forward(x, w, b, act), ref.dense_forward(x, w, b, act), **close)
+    y = ref.dense_forward(x, w, b, act)
+    np.testing.assert_allclose(comp.activation_backward(act, y, g), ref.activation_backward(act, y, g), **close)
+    outs = []
+    for k in (ref, comp):
+        gw, gb = np.empty_like(w), (np.empty(u, dtype) if bias else None)
+        gx = k.dense_backward(x, w, g, gw, gb)
+        outs.append((gx, gw, gb))
+    for a, c in zip(outs[0], outs[1]):
+        if a is not None:
+            np.testing.assert_allclose(c, a, **close)
