@@ -681,8 +681,9 @@ class Sequential:
                  "=" * line_length]
         for i, layer in enumerate(self.layers):
             label = f"{layer.name} ({type(layer).__name__})"
-            lines.append(f"{label:<{widths[0]}}{format_shape(layer.output_shape):<{widths[1]}}"
-                         f"{layer.count_params()}")
+            shape = format_shape(layer.output_shape)
+            # a label longer than its column keeps one space before the next (never truncated)
+            lines.append(f"{label:<{widths[0] - 1}} {shape:<{widths[1] - 1}} {layer.count_params()}")
             lines.append("=" * line_length if i == len(self.layers) - 1 else "_" * line_length)
         total = self.count_params()
         trainable = sum(layer.count_trainable_params() for layer in self.layers)
