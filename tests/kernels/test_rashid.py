@@ -161,6 +161,28 @@ def test_epoch_with_constant_margin_columns(kernels_of, rng, lo, hi, dtype, bloc
     assert np.abs(a[0][:, :lo] - wih[:, :lo]).max(initial=0) > 0 or lo == 0  # margins learn too
 
 
+@pytest.mark.parametrize("constant", [
+    [1, 2, 5, 6, 7, 12],          # interior runs only
+    [0, 1, 4, 9, 10, 11, 24],     # margins and interior runs
+    list(range(0, 25, 2)),        # every other column: many one-column runs
+    list(range(3, 22)),           # one wide interior gap
+])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_epoch_with_constant_interior_columns(kernels_of, rng, constant, dtype):
+    """Columns that hold one value in every sample of a block, between varying ones (MNIST's
+    background between the strokes): the compiled kernel copies the varying runs side by side
+    and treats the constant ones once per block; the numbers must not change."""
+    py, cy = kernels_of("python", DOMAINS), kernels_of("cython", DOMAINS)
+    wih, who, x, t = make(rng, (25, 7, 4), dtype, 110)
+    x[:, constant] = rng.uniform(0.01, 1.0, len(constant)).astype(dtype)
+    a, b = (wih.copy(), who.copy()), (wih.copy(), who.copy())
+    py.rashid_train_epoch(*a, 0.4, x, t)
+    cy.rashid_train_epoch(*b, 0.4, x, t)
+    tol = 1e-12 if dtype == np.float64 else 2e-5
+    np.testing.assert_allclose(b[0], a[0], rtol=0, atol=tol)
+    np.testing.assert_allclose(b[1], a[1], rtol=0, atol=tol)
+
+
 def test_epoch_equals_steps(kernels_of, backend_name, rng):
     k = kernels_of(backend_name, DOMAINS)
     wih, who, x, t = make(rng, (20, 8, 4), np.float64, 50)
