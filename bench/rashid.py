@@ -111,6 +111,16 @@ def speed_table(x, t, quick):
     compiled_label = "ThreeLayerNetwork.train_epoch, compiled float64"
     add(bench, compiled_label, lambda: net.train_epoch(x, t), repeat=many,
         work=n, work_unit="samples/s")
+    from pynet.kernels import _c_rashid
+    plain = ThreeLayerNetwork(784, 200, 10, LR, seed=SEED, backend="cython")
+    _c_rashid._set_constant_columns(False)
+    try:
+        add(bench, "ThreeLayerNetwork.train_epoch, compiled float64, without the "
+                   "constant-column shortcut", lambda: plain.train_epoch(x, t), repeat=many,
+            work=n, work_unit="samples/s", note="every column through ?gemm: the plain blocked "
+                                                 "kernel, for comparison")
+    finally:
+        _c_rashid._set_constant_columns(True)
     net32 = ThreeLayerNetwork(784, 200, 10, LR, seed=SEED, backend="cython", dtype="float32")
     x32, t32 = x.astype(np.float32), t.astype(np.float32)
     add(bench, "ThreeLayerNetwork.train_epoch, compiled float32",

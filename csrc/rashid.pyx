@@ -349,6 +349,10 @@ cdef void _epoch_block_runs(floating *wih, floating *who, int hnodes, int inodes
 #: Copy the varying runs (_epoch_block_runs) when at most this fraction of columns varies.
 cdef double RUNS_BELOW = 0.8
 
+#: Whether blocks look for constant columns at all (the bench switches it off to show the
+#: plain blocked kernel; the numbers are the same either way).
+cdef bint CONSTANT_COLUMNS = True
+
 
 cdef void _epoch(floating[:, ::1] wih, floating[:, ::1] who, floating lr,
                  const floating[:, ::1] inputs, const floating[:, ::1] targets,
@@ -371,7 +375,8 @@ cdef void _epoch(floating[:, ::1] wih, floating[:, ::1] who, floating lr,
         while start < count:
             size = BLOCK if start + BLOCK <= count else <int>(count - start)
             block = &inputs[start, 0]
-            nruns = _varying_runs(block, size, inodes, &runs[0]) if size > 1 else 0
+            nruns = _varying_runs(block, size, inodes, &runs[0]) \
+                if size > 1 and CONSTANT_COLUMNS else 0
             varying = 0
             for r in range(nruns):
                 varying += runs[2 * r + 1] - runs[2 * r]
@@ -412,6 +417,15 @@ def _set_block_size(n):
         raise ValueError(f"block size must be >= 1, got {n}")
     old = BLOCK
     BLOCK = n
+    return old
+
+
+def _set_constant_columns(enabled):
+    """Switch the epoch kernel's constant-column shortcut on or off; return the old setting
+    (for the tests and the bench). Not part of the kernel API."""
+    global CONSTANT_COLUMNS
+    old = bool(CONSTANT_COLUMNS)
+    CONSTANT_COLUMNS = bool(enabled)
     return old
 
 

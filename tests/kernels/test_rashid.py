@@ -113,6 +113,27 @@ def test_epoch_compiled_equals_reference(kernels_of, rng, shape, dtype, n):
         assert not np.array_equal(a[0], wih)  # the epoch did change the weights
 
 
+def test_constant_column_shortcut_changes_nothing_on_mnist(kernels_of):
+    kernels_of("cython", DOMAINS)
+    from pynet.datasets import mnist
+    from pynet.kernels import _c_rashid
+
+    (images, labels), _ = mnist.load()
+    x, t = mnist.rashid_inputs(images[:1000]), mnist.rashid_targets(labels[:1000])
+    rng = np.random.default_rng(1)
+    wih, who = rng.normal(0, 0.07, (50, 784)), rng.normal(0, 0.3, (10, 50))
+    a, b = (wih.copy(), who.copy()), (wih.copy(), who.copy())
+    _c_rashid.rashid_train_epoch(*a, 0.1, x, t)
+    old = _c_rashid._set_constant_columns(False)
+    try:
+        _c_rashid.rashid_train_epoch(*b, 0.1, x, t)
+    finally:
+        _c_rashid._set_constant_columns(old)
+    assert old is True
+    np.testing.assert_allclose(a[0], b[0], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(a[1], b[1], rtol=0, atol=1e-12)
+
+
 @pytest.mark.parametrize("block", [1, 2, 5, 32, 100])
 def test_epoch_every_block_size_gives_the_book_numbers(kernels_of, rng, block):
     """The compiled epoch defers wih's updates within a block; any block size must give the
