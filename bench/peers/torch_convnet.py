@@ -9,6 +9,9 @@ Two jobs, chosen by ``args["job"]``:
     (``"fashion_mnist"`` or ``"mnist"``, read with pynet's loaders so both sides see the same
     bytes), ``n_train`` images, ``epochs`` epochs, batch ``batch_size``, shuffled with ``seed``.
     Returns the seconds of each epoch (``timing``) and the test accuracy after each epoch.
+    With ``init_weights`` (an ``.npz`` of pynet's weights) it starts from those weights, and the
+    batches follow ``np.random.default_rng(seed).permutation`` each epoch — the order
+    bench/convnet.py gives pynet in its same-start comparison.
 ``"layers"``
     ``torch.nn.functional.conv2d`` forward and forward+backward, and ``max_pool2d``
     forward+backward, for the shapes in ``args["conv"]`` / ``args["pool"]``.
@@ -49,10 +52,32 @@ def chollet_convnet(torch):
     return model
 
 
+def load_keras_weights(model, path, torch):
+    """Copy pynet's weights (saved by bench/convnet.py as kernel_0, bias_0, ...) into the twin.
+
+    Keras kernels (kh, kw, in, out) become PyTorch's (out, in, kh, kw); pynet flattens the
+    3×3×64 map as (h, w, c) and PyTorch as (c, h, w), so the first Dense kernel's rows are
+    permuted."""
+    w = np.load(path)
+    convs = [m for m in model if isinstance(m, torch.nn.Conv2d)]
+    denses = [m for m in model if isinstance(m, torch.nn.Linear)]
+    with torch.no_grad():
+        for i, m in enumerate(convs):
+            m.weight.copy_(torch.from_numpy(w[f"kernel_{i}"].transpose(3, 2, 0, 1).copy()))
+            m.bias.copy_(torch.from_numpy(w[f"bias_{i}"]))
+        first = w["kernel_3"].reshape(3, 3, 64, 64).transpose(2, 0, 1, 3).reshape(576, 64)
+        denses[0].weight.copy_(torch.from_numpy(first.T.copy()))
+        denses[0].bias.copy_(torch.from_numpy(w["bias_3"]))
+        denses[1].weight.copy_(torch.from_numpy(w["kernel_4"].T.copy()))
+        denses[1].bias.copy_(torch.from_numpy(w["bias_4"]))
+
+
 def train(args, torch):
     torch.manual_seed(args.get("seed", 0))
     xtr, ytr, xte, yte = _data(args.get("dataset", "fashion_mnist"), args.get("n_train", 60000))
     model = chollet_convnet(torch)
+    if args.get("init_weights"):
+        load_keras_weights(model, args["init_weights"], torch)
     opt = torch.optim.RMSprop(model.parameters(), lr=1e-3, alpha=0.9, eps=1e-7)
     loss_fn = torch.nn.CrossEntropyLoss()
     rng = np.random.default_rng(args.get("seed", 0))

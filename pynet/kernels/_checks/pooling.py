@@ -23,9 +23,16 @@ def pool_geometry(kernel: str, x_shape, pool_size, strides, padding):
     return pool, strides, oh, ow, pt, pl
 
 
+#: Largest image (height · width) whose positions fit the compiled max-pool's int32 counters.
+MAX_PIXELS = 2 ** 31 - 1
+
+
 def prepare_pool_forward(kernel, x, pool_size, strides, padding):
     """Validate a pooling forward call; return ``(x, geometry)``."""
     x = image_batch("x", x, kernel=kernel)
+    if x.shape[1] * x.shape[2] > MAX_PIXELS:
+        raise ValueError(f"{kernel}(): images of {x.shape[1]}x{x.shape[2]} pixels are larger than "
+                         f"the {MAX_PIXELS:,} positions argmax can address")
     return x, pool_geometry(kernel, x.shape, pool_size, strides, padding)
 
 
