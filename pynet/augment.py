@@ -9,7 +9,7 @@ accuracy rose from 0.954 to 0.9669; larger angles help less and then hurt.
 Functions
 ---------
 ``rotate(image, angle, cval=None)``            one image, degrees counter-clockwise
-``with_rotations(inputs, targets, angle)``     the book's 3-for-1 data set, ready for ``train_epoch``
+``with_rotations(inputs, targets, angle)``     the book's 3-for-1 data set (for ``train_epoch``)
 
 The book called ``scipy.ndimage.interpolation.rotate``; that namespace is deprecated and this module
 uses ``scipy.ndimage.rotate`` (same function, same arguments).
@@ -28,7 +28,8 @@ def _angle(where, angle):
     try:
         a = float(angle)
     except (TypeError, ValueError):
-        raise TypeError(f"{where}: argument 'angle' must be a number of degrees, got {angle!r}") from None
+        raise TypeError(f"{where}: argument 'angle' must be a number of degrees, "
+                        f"got {angle!r}") from None
     if not math.isfinite(a):
         raise ValueError(f"{where}: argument 'angle' must be finite, got {angle!r}")
     return a

@@ -14,12 +14,12 @@ the text:
 
 For whole data sets, :meth:`ThreeLayerNetwork.train_epoch` and :meth:`ThreeLayerNetwork.query_batch`
 take one sample per *row* (``(N, inodes)``). The train step runs in one kernel from
-:mod:`pynet.kernels` (``rashid_train_step`` / ``rashid_train_epoch``): compiled (BLAS ``?gemv`` and
-``?ger``, GIL released) when built, otherwise its NumPy twin, which is the book's arithmetic line for
-line. Both give the same weights to rounding (≤ 1e-10 after an epoch of MNIST).
+:mod:`pynet.kernels` (``rashid_train_step`` / ``rashid_train_epoch``): compiled (BLAS ``?gemv``
+and ``?ger``, GIL released) when built, otherwise its NumPy twin, which is the book's arithmetic
+line for line. Both give the same weights to rounding (≤ 1e-10 after an epoch of MNIST).
 
-:class:`BookNetwork` is the book's own NumPy formulation (per-sample ``numpy.dot`` on column vectors,
-no checks), kept only as the yardstick for accuracy and speed.
+:class:`BookNetwork` is the book's own NumPy formulation (per-sample ``numpy.dot`` on column
+vectors, no checks), kept only as the yardstick for accuracy and speed.
 
 Errata of the original text and code, and what pynet does
 ---------------------------------------------------------
@@ -70,7 +70,8 @@ def _learning_rate(where, value):
     try:
         lr = float(value)
     except (TypeError, ValueError):
-        raise TypeError(f"{where}: argument 'learningrate' must be a number, got {value!r}") from None
+        raise TypeError(f"{where}: argument 'learningrate' must be a number, "
+                        f"got {value!r}") from None
     if not np.isfinite(lr) or lr <= 0:
         raise ValueError(
             f"{where}: argument 'learningrate' must be a finite number > 0, got {value!r}"
@@ -141,7 +142,8 @@ class ThreeLayerNetwork:
         self.onodes = _positive_int(where, "outputnodes", outputnodes)
         self._lr = _learning_rate(where, learningrate)
         if init not in INITS:
-            raise ValueError(f"{where}: argument 'init' must be one of {sorted(INITS)}, got {init!r}")
+            raise ValueError(f"{where}: argument 'init' must be one of {sorted(INITS)}, "
+                             f"got {init!r}")
         self.init = init
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.float32, np.float64):
@@ -391,7 +393,8 @@ class ThreeLayerNetwork:
             raise ValueError("ThreeLayerNetwork(): argument 'input_range' must be None or a pair "
                              f"(low, high), got {input_range!r}") from None
         if not low < high:
-            raise ValueError(f"ThreeLayerNetwork(): input_range needs low < high, got {input_range!r}")
+            raise ValueError(f"ThreeLayerNetwork(): input_range needs low < high, "
+                             f"got {input_range!r}")
         return (low, high)
 
     def _as_float(self, where, name, values):
@@ -403,7 +406,8 @@ class ThreeLayerNetwork:
                 raise ValueError(f"{where}(): argument {name!r} holds text that is not a number "
                                  f"— split CSV lines on ',' and drop the label first") from None
         if arr.dtype.kind not in "biuf":
-            raise TypeError(f"{where}(): argument {name!r} must hold numbers, got dtype {arr.dtype}")
+            raise TypeError(f"{where}(): argument {name!r} must hold numbers, "
+                            f"got dtype {arr.dtype}")
         return arr.astype(self.dtype, copy=False)
 
     def _vector(self, where, name, values, size):

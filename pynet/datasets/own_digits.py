@@ -75,7 +75,8 @@ def load_image(path) -> np.ndarray:
                 im = Image.alpha_composite(white, rgba)
             grey = np.asarray(im.convert("L"), dtype=np.float64)
     except OSError as exc:
-        raise ValueError(f"load_image(): {os.fspath(path)!r} is not a readable image ({exc})") from None
+        raise ValueError(f"load_image(): {os.fspath(path)!r} is not a readable image "
+                         f"({exc})") from None
     return grey
 
 
@@ -152,7 +153,8 @@ def preprocess(image, *, invert="auto", crop_level: float = 0.2, box: int = 20,
     where = "preprocess()"
     a = _greyscale(where, image)
     if invert not in ("auto", True, False):
-        raise ValueError(f"{where}: argument 'invert' must be 'auto', True or False, got {invert!r}")
+        raise ValueError(f"{where}: argument 'invert' must be 'auto', True or False, "
+                         f"got {invert!r}")
     low, high = float(a.min()), float(a.max())
     if high - low <= 1e-12 * max(1.0, abs(high)):
         raise ValueError(f"{where}: the image is one flat value ({low:g}): there is no ink to find")
@@ -239,8 +241,10 @@ def load_digit(path, label=None, *, require_label: bool = True, **options) -> Ow
     ``label=None`` instead of an error.
     """
     if label is not None:
-        if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or not 0 <= label <= 9:
-            raise ValueError(f"load_digit(): argument 'label' must be an integer 0..9, got {label!r}")
+        if isinstance(label, bool) or not isinstance(label, (int, np.integer)) \
+                or not 0 <= label <= 9:
+            raise ValueError(f"load_digit(): argument 'label' must be an integer 0..9, "
+                             f"got {label!r}")
         label = int(label)
     else:
         try:
@@ -276,7 +280,8 @@ def show_preprocessed(original, processed=None, path=None, *, title=None):
 
 # -- the book's damaged digits ---------------------------------------------------------------------
 
-#: A 5x7 dot-matrix print font (rows top to bottom, "#" = ink): the "print" digit needs no font file.
+#: A 5x7 dot-matrix print font (rows top to bottom, "#" = ink): the "print" digit needs no
+#: font file.
 FONT_5X7 = {
     0: [" ### ", "#   #", "#  ##", "# # #", "##  #", "#   #", " ### "],
     1: ["  #  ", " ##  ", "  #  ", "  #  ", "  #  ", "  #  ", " ### "],

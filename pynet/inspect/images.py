@@ -210,7 +210,8 @@ def weight_tiles(weights, shape=None, *, count=None) -> np.ndarray:
     """
     w = np.asarray(weights, dtype=np.float64)
     if w.ndim != 2 or w.size == 0:
-        raise ValueError(f"weights must be a non-empty 2-D (nodes, inputs) array, got shape {w.shape}")
+        raise ValueError(f"weights must be a non-empty 2-D (nodes, inputs) array, "
+                         f"got shape {w.shape}")
     if shape is None:
         side = math.isqrt(w.shape[1])
         if side * side != w.shape[1]:
