@@ -3,7 +3,7 @@
 Run from the checkout::
 
     python -m bench.kernels            # full (~5 min): 4 shapes x float32/float64 x 1 and all threads
-    python -m bench.kernels --quick    # ~20 s: fewer repeats, 1 thread, no 1024^3
+    python -m bench.kernels --quick    # ~45 s: fewer repeats, 1 thread, no 1024^3
 
 Part 1, matmul GFLOP/s (2·m·n·k / seconds) for ``C = A @ B`` at (m, k, n) = 64³ (where the
 Python loops can still finish), (128, 784, 512) (a mini-batch of MNIST through a 512-unit dense
@@ -25,7 +25,8 @@ elementwise) and alternating large GEMMs (NumPy, then compiled) under every spli
 between the two pools, each in a fresh process, with and without ``OPENBLAS_THREAD_TIMEOUT=4``.
 
 Results go to ``bench/results/kernels.md`` (part 1) and ``bench/results/kernels_threads.md``
-(part 2), via :meth:`Bench.write`; ``--no-study`` / ``--study-only`` run one part.
+(part 2), via :meth:`Bench.write` (``*_quick.md`` with ``--quick``); ``--no-study`` /
+``--study-only`` run one part.
 """
 from __future__ import annotations
 
@@ -355,7 +356,9 @@ def main(argv=None) -> int:
             thread_counts = [1] if args.quick else sorted({1, cores})
         shapes = SHAPES[:3] if args.quick else SHAPES
         dtypes = (np.float64, np.float32)
-        suite = Suite("kernels", "Matrix product: loops, tiled C, NumPy, pynet, PyTorch",
+        # A quick run writes *_quick.md so that it never replaces the full figures.
+        suite = Suite("kernels" + ("_quick" if args.quick else ""),
+                      "Matrix product: loops, tiled C, NumPy, pynet, PyTorch",
                       command="python -m bench.kernels --no-study" + flags)
         for threads in thread_counts:
             suite.tables += matmul_tables(threads, args.quick, dtypes, shapes,
@@ -372,7 +375,8 @@ def main(argv=None) -> int:
         print(f"wrote {suite.write(plot=False)}")
 
     if not args.no_study:
-        study = Suite("kernels_threads", "Two BLAS thread pools: NumPy's and SciPy's",
+        study = Suite("kernels_threads" + ("_quick" if args.quick else ""),
+                      "Two BLAS thread pools: NumPy's and SciPy's",
                       command="python -m bench.kernels --study-only" + flags)
         tables, blas = run_study(rounds=3 if args.quick else 7, timeouts=[None, 4])
         study.tables += tables
