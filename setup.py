@@ -78,8 +78,16 @@ def extensions():
         "cdivision": True,
         "embedsignature": True,
     }
-    return cythonize(exts, compiler_directives=directives, include_path=["csrc"],
-                     quiet=True, force=debug)
+    # cythonize regenerates a .c file only when its .pyx is newer, so switching between debug
+    # and normal builds must force it, or the other mode's C code would silently be reused.
+    stamp = os.path.join("csrc", ".build-mode")
+    mode = "debug" if debug else "release"
+    previous = open(stamp).read().strip() if os.path.exists(stamp) else None
+    modules = cythonize(exts, compiler_directives=directives, include_path=["csrc"],
+                        quiet=True, force=previous != mode)
+    with open(stamp, "w") as fh:
+        fh.write(mode + "\n")
+    return modules
 
 
 setup(

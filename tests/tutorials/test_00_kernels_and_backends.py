@@ -31,7 +31,7 @@ def test_quick_run_agrees_and_reports_backend_and_blas():
 
     lesson = load_lesson()
     out = io.StringIO()
-    report, seconds = run_lesson(lesson.run, lesson.TITLE, quick=True, out=out)
+    report, _ = run_lesson(lesson.run, lesson.TITLE, quick=True, out=out)
     text = out.getvalue()
     assert f"pynet.kernels.BACKEND = {kernels.BACKEND!r}" in text
     for lib in blas_info():
@@ -42,7 +42,6 @@ def test_quick_run_agrees_and_reports_backend_and_blas():
     assert not report.failures
     assert "64x64" in text  # quick mode uses the small size
     assert report.headline.quantity.startswith("naive loops vs vectorised")
-    assert seconds < 30
 
 
 def test_lesson_notices_a_wrong_answer(monkeypatch):

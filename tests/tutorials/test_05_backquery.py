@@ -26,7 +26,7 @@ def test_quick_run_draws_ten_images(tmp_path, monkeypatch):
     lesson = load_lesson()
     assert lesson.__doc__.splitlines()[0].strip()
     out = io.StringIO()
-    report, seconds = run_lesson(lesson.run, lesson.TITLE, quick=True, out=out)
+    report, _ = run_lesson(lesson.run, lesson.TITLE, quick=True, out=out)
     text = out.getvalue()
     assert not report.failures
     assert all(f"label {d}" in text for d in range(10))
@@ -34,7 +34,6 @@ def test_quick_run_draws_ten_images(tmp_path, monkeypatch):
     assert any(r.agree is True and "[0.01, 0.99]" in r.quantity for r in report.rows)
     if have_matplotlib():
         assert (tmp_path / "05_backquery.png").stat().st_size > 1000
-    assert seconds < 30
 
 
 def test_lesson_notices_a_broken_rescale(tmp_path, monkeypatch):

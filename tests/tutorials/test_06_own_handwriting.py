@@ -35,7 +35,7 @@ def test_quick_run_with_a_users_png(tmp_path, monkeypatch):
     lesson = load_lesson()
     assert lesson.__doc__.splitlines()[0].strip()
     out = io.StringIO()
-    report, seconds = run_lesson(lesson.run, lesson.TITLE, quick=True, out=out)
+    report, _ = run_lesson(lesson.run, lesson.TITLE, quick=True, out=out)
     text = out.getvalue()
     assert not report.failures
     row = next(r for r in report.rows if r.quantity == f"my_own_{int(y_test[0])}.png")
@@ -44,7 +44,6 @@ def test_quick_run_with_a_users_png(tmp_path, monkeypatch):
     assert len(kinds) == 6 and "noisy '6': recognised in" in kinds
     assert float(report.headline.ours) > 0.8
     assert "notes.txt" not in text
-    assert seconds < 30
 
 
 def test_lesson_notices_when_preparation_does_nothing(tmp_path, monkeypatch):

@@ -27,7 +27,7 @@ def test_quick_run(tmp_path, monkeypatch):
     lesson = load_lesson()
     assert lesson.__doc__.splitlines()[0].strip()
     out = io.StringIO()
-    report, seconds = run_lesson(lesson.run, lesson.TITLE, quick=True, out=out)
+    report, _ = run_lesson(lesson.run, lesson.TITLE, quick=True, out=out)
     text = out.getvalue()
     assert not report.failures
     for angle in lesson.ANGLES:
@@ -37,7 +37,6 @@ def test_quick_run(tmp_path, monkeypatch):
     assert any(r.agree is True and "tilted" in r.quantity for r in report.rows)
     if have_matplotlib():
         assert (tmp_path / "07_rotations.png").exists()
-    assert seconds < 30
 
 
 def test_check_fails_when_rotation_does_nothing(tmp_path, monkeypatch):

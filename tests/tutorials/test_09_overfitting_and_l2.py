@@ -29,7 +29,7 @@ def test_quick_run(monkeypatch, tmp_path):
     monkeypatch.setenv("PYNET_OUTPUT", str(tmp_path))
     lesson = load_lesson()
     out = io.StringIO()
-    report, seconds = run_lesson(lesson.run, lesson.TITLE, quick=True, out=out)
+    report, _ = run_lesson(lesson.run, lesson.TITLE, quick=True, out=out)
     rows = {r.quantity: r for r in report.rows}
     assert rows["training accuracy at the end"].agree is True
     assert rows["monitored training cost includes λ/2n·Σw²"].agree is True
@@ -39,7 +39,6 @@ def test_quick_run(monkeypatch, tmp_path):
     pytest.importorskip("matplotlib")
     assert (tmp_path / "09_lambda0_curves.png").stat().st_size > 1000
     assert (tmp_path / "09_lambda0.1_overlay.png").exists()
-    assert seconds < 30
 
 
 def test_lesson_notices_a_cost_without_the_l2_term(monkeypatch):

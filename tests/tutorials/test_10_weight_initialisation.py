@@ -28,14 +28,13 @@ def test_protocol():
 def test_quick_run(monkeypatch, tmp_path):
     monkeypatch.setenv("PYNET_OUTPUT", str(tmp_path))
     lesson = load_lesson()
-    report, seconds = run_lesson(lesson.run, lesson.TITLE, quick=True, out=io.StringIO())
+    report, _ = run_lesson(lesson.run, lesson.TITLE, quick=True, out=io.StringIO())
     rows = {r.quantity: r for r in report.rows}
     old, new = rows["std of z, N(0, 1) weights"], rows["std of z, N(0, 1/√n_in) weights"]
     assert old.agree and new.agree
     assert abs(float(old.ours) - 22.38) < 0.7 and abs(float(new.ours) - 1.22) < 0.04
     assert rows["first epoch: new init ahead of the old"].agree is True
     assert report.headline is new
-    assert seconds < 30
 
 
 def test_lesson_notices_a_wrong_initialiser(monkeypatch):

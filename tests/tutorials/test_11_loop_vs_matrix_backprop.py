@@ -28,12 +28,11 @@ def test_protocol():
 def test_quick_run(kernels_of):
     kernels_of("cython", ["nielsen"])                 # skip (or fail under CI) if not built
     lesson = load_lesson()
-    report, seconds = run_lesson(lesson.run, lesson.TITLE, quick=True, out=io.StringIO())
+    report, _ = run_lesson(lesson.run, lesson.TITLE, quick=True, out=io.StringIO())
     diffs = [r for r in report.rows if r.quantity.startswith("max |weight difference|")]
     assert len(diffs) == 2 and all(r.agree for r in diffs)
     assert max(float(r.ours) for r in diffs) <= 1e-10
     assert report.headline.quantity == "speed-up, compiled matrix over the loop"
-    assert seconds < 30
 
 
 def test_lesson_notices_a_loop_that_forgets_weight_decay(monkeypatch):
