@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import ast
 import importlib
-import importlib.util
 import os
 import platform
 import re
@@ -34,7 +33,9 @@ from pathlib import Path
 
 #: A tutorial file name: two digits, an optional letter, ``_``, a name.
 TUTORIAL_FILE = re.compile(r"^(?P<number>\d\d[a-z]?)_(?P<name>[A-Za-z0-9_]+)\.py$")
-TUTORIALS_PACKAGE = "pynet.tutorials"
+
+
+from .lessons import LessonNotFound, tutorials_package  # noqa: E402
 
 
 class CLIError(Exception):
@@ -52,36 +53,6 @@ class Lesson:
     description: str   # first line of the module docstring
     module: str        # importable name, "pynet.tutorials.04_rashid_mnist"
     path: Path
-
-
-def tutorials_package() -> tuple[str, Path]:
-    """``(package name, folder)`` of the tutorials.
-
-    The installed package ``pynet.tutorials`` when there is one; otherwise the ``tutorials/``
-    folder of the source checkout this ``pynet`` was imported from, registered as
-    ``pynet.tutorials`` so that lessons import the same way in both cases.
-    """
-    if TUTORIALS_PACKAGE in sys.modules:
-        module = sys.modules[TUTORIALS_PACKAGE]
-        return TUTORIALS_PACKAGE, Path(list(module.__path__)[0])
-    spec = importlib.util.find_spec(TUTORIALS_PACKAGE)
-    if spec is not None and spec.submodule_search_locations:
-        return TUTORIALS_PACKAGE, Path(list(spec.submodule_search_locations)[0])
-    import pynet
-
-    folder = Path(pynet.__file__).resolve().parent.parent / "tutorials"
-    init = folder / "__init__.py"
-    if not init.is_file():
-        raise CLIError(
-            "no tutorials found: pynet.tutorials is not installed and there is no tutorials/ "
-            f"folder next to the pynet package ({folder}); reinstall pynet (pip install .)"
-        )
-    spec = importlib.util.spec_from_file_location(
-        TUTORIALS_PACKAGE, init, submodule_search_locations=[str(folder)])
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[TUTORIALS_PACKAGE] = module
-    spec.loader.exec_module(module)
-    return TUTORIALS_PACKAGE, folder
 
 
 def _first_docstring_line(path: Path) -> str:
@@ -402,7 +373,7 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except CLIError as exc:
+    except (CLIError, LessonNotFound) as exc:
         print(f"pynet {args.command}: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. `pynet info | head`: the reader left; not an error of ours

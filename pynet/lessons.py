@@ -20,13 +20,22 @@ The first comparison marked ``headline=True`` (or else the last one) goes into t
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
+
+TUTORIALS_PACKAGE = "pynet.tutorials"
 
 
 class LessonFailed(AssertionError):
     """A lesson's value disagreed with the book (or with its own check)."""
+
+
+class LessonNotFound(LookupError):
+    """The tutorials (or one of them) cannot be found."""
 
 
 @dataclass
@@ -125,3 +134,46 @@ def main(run, title: str, argv=None) -> int:
         return 1
     print(f"--- done in {seconds:.1f} s")
     return 0
+
+
+# -- finding the lessons ---------------------------------------------------------------------
+
+def tutorials_package() -> tuple[str, Path]:
+    """``(package name, folder)`` of the tutorials.
+
+    The installed package ``pynet.tutorials`` when there is one; otherwise the ``tutorials/``
+    folder of the source checkout this ``pynet`` was imported from, registered as
+    ``pynet.tutorials`` so that lessons import the same way in both cases.
+    """
+    if TUTORIALS_PACKAGE in sys.modules:
+        module = sys.modules[TUTORIALS_PACKAGE]
+        return TUTORIALS_PACKAGE, Path(list(module.__path__)[0])
+    spec = importlib.util.find_spec(TUTORIALS_PACKAGE)
+    if spec is not None and spec.submodule_search_locations:
+        return TUTORIALS_PACKAGE, Path(list(spec.submodule_search_locations)[0])
+    import pynet
+
+    folder = Path(pynet.__file__).resolve().parent.parent / "tutorials"
+    init = folder / "__init__.py"
+    if not init.is_file():
+        raise LessonNotFound(
+            "no tutorials found: pynet.tutorials is not installed and there is no tutorials/ "
+            f"folder next to the pynet package ({folder}); reinstall pynet (pip install .)"
+        )
+    spec = importlib.util.spec_from_file_location(
+        TUTORIALS_PACKAGE, init, submodule_search_locations=[str(folder)])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[TUTORIALS_PACKAGE] = module
+    spec.loader.exec_module(module)
+    return TUTORIALS_PACKAGE, folder
+
+
+def load_lesson(stem: str):
+    """Import the lesson ``tutorials/<stem>.py`` as ``pynet.tutorials.<stem>`` and return it.
+
+    Works for an installed pynet and for a source checkout alike (see :func:`tutorials_package`).
+    """
+    package, folder = tutorials_package()
+    if not (folder / f"{stem}.py").is_file():
+        raise LessonNotFound(f"no lesson {stem!r} in {folder}")
+    return importlib.import_module(f"{package}.{stem}")

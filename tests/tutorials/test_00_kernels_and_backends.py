@@ -1,22 +1,15 @@
 """Lesson 00 runs quickly on the active backend, and its checks hold."""
 from __future__ import annotations
 
-import importlib.util
 import io
-from pathlib import Path
 
 import pytest
 
+from pynet import lessons
 from pynet.lessons import run_lesson
 
-LESSON = Path(__file__).resolve().parents[2] / "tutorials" / "00_kernels_and_backends.py"
-
-
 def load_lesson():
-    spec = importlib.util.spec_from_file_location("lesson_00_kernels_and_backends", LESSON)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return lessons.load_lesson("00_kernels_and_backends")
 
 
 def test_lesson_follows_the_protocol():

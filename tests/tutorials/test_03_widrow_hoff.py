@@ -1,20 +1,13 @@
 """Lesson 03 runs in quick mode on the active backend, and every comparison agrees."""
 from __future__ import annotations
 
-import importlib.util
 import io
-from pathlib import Path
 
+from pynet import lessons
 from pynet.lessons import run_lesson
 
-LESSON = Path(__file__).resolve().parents[2] / "tutorials" / "03_widrow_hoff.py"
-
-
 def load_lesson():
-    spec = importlib.util.spec_from_file_location("lesson_03_widrow_hoff", LESSON)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return lessons.load_lesson("03_widrow_hoff")
 
 
 def test_lesson_follows_the_protocol():

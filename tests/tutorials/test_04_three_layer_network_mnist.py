@@ -1,22 +1,15 @@
 """Lesson 04 runs quickly, agrees with the book's own NumPy code, and can fail."""
 from __future__ import annotations
 
-import importlib.util
 import io
-from pathlib import Path
 
 import pytest
 
+from pynet import lessons
 from pynet.lessons import LessonFailed, run_lesson
 
-LESSON = Path(__file__).resolve().parents[2] / "tutorials" / "04_three_layer_network_mnist.py"
-
-
 def load_lesson():
-    spec = importlib.util.spec_from_file_location("lesson_04_three_layer_network_mnist", LESSON)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return lessons.load_lesson("04_three_layer_network_mnist")
 
 
 def test_lesson_follows_the_protocol():

@@ -1,22 +1,15 @@
 """Lesson 05 runs quickly, draws the ten back-query images, and its checks can fail."""
 from __future__ import annotations
 
-import importlib.util
 import io
-from pathlib import Path
 
 import pytest
 
+from pynet import lessons
 from pynet.lessons import LessonFailed, run_lesson
 
-LESSON = Path(__file__).resolve().parents[2] / "tutorials" / "05_backquery.py"
-
-
 def load_lesson():
-    spec = importlib.util.spec_from_file_location("lesson_05_backquery", LESSON)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return lessons.load_lesson("05_backquery")
 
 
 def test_quick_run_draws_ten_images(tmp_path, monkeypatch):

@@ -1,23 +1,16 @@
 """Lesson 06 runs quickly, reads a user's PNG, and its checks can fail."""
 from __future__ import annotations
 
-import importlib.util
 import io
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from pynet import lessons
 from pynet.lessons import LessonFailed, run_lesson
 
-LESSON = Path(__file__).resolve().parents[2] / "tutorials" / "06_own_handwriting.py"
-
-
 def load_lesson():
-    spec = importlib.util.spec_from_file_location("lesson_06_own_handwriting", LESSON)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return lessons.load_lesson("06_own_handwriting")
 
 
 def test_quick_run_with_a_users_png(tmp_path, monkeypatch):

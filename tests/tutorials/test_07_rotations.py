@@ -1,23 +1,16 @@
 """Lesson 07 runs quickly, reports accuracy for every angle, and its check can fail."""
 from __future__ import annotations
 
-import importlib.util
 import io
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from pynet import lessons
 from pynet.lessons import LessonFailed, run_lesson
 
-LESSON = Path(__file__).resolve().parents[2] / "tutorials" / "07_rotations.py"
-
-
 def load_lesson():
-    spec = importlib.util.spec_from_file_location("lesson_07_rotations", LESSON)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return lessons.load_lesson("07_rotations")
 
 
 def test_quick_run(tmp_path, monkeypatch):

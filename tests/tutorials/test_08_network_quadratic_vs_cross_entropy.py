@@ -1,22 +1,15 @@
 """Lesson 08 runs quickly, shows the learning slowdown, and can fail."""
 from __future__ import annotations
 
-import importlib.util
 import io
-from pathlib import Path
 
 import pytest
 
+from pynet import lessons
 from pynet.lessons import LessonFailed, run_lesson
 
-LESSON = Path(__file__).resolve().parents[2] / "tutorials" / "08_network_quadratic_vs_cross_entropy.py"
-
-
 def load_lesson():
-    spec = importlib.util.spec_from_file_location("lesson_08", LESSON)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return lessons.load_lesson("08_network_quadratic_vs_cross_entropy")
 
 
 def test_protocol():

@@ -1,22 +1,15 @@
 """Lesson 09 runs quickly, checks the L2 bookkeeping, and can fail."""
 from __future__ import annotations
 
-import importlib.util
 import io
-from pathlib import Path
 
 import pytest
 
+from pynet import lessons
 from pynet.lessons import LessonFailed, run_lesson
 
-LESSON = Path(__file__).resolve().parents[2] / "tutorials" / "09_overfitting_and_l2.py"
-
-
 def load_lesson():
-    spec = importlib.util.spec_from_file_location("lesson_09", LESSON)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return lessons.load_lesson("09_overfitting_and_l2")
 
 
 def test_protocol():

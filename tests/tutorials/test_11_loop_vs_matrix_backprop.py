@@ -1,22 +1,15 @@
 """Lesson 11: loop, NumPy matrix and compiled paths end with the same weights; it can fail."""
 from __future__ import annotations
 
-import importlib.util
 import io
-from pathlib import Path
 
 import pytest
 
+from pynet import lessons
 from pynet.lessons import LessonFailed, run_lesson
 
-LESSON = Path(__file__).resolve().parents[2] / "tutorials" / "11_loop_vs_matrix_backprop.py"
-
-
 def load_lesson():
-    spec = importlib.util.spec_from_file_location("lesson_11", LESSON)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return lessons.load_lesson("11_loop_vs_matrix_backprop")
 
 
 def test_protocol():

@@ -1,20 +1,13 @@
 """Lesson 12 runs quickly, prints Keras's summary with 407,050 parameters, and its checks pass."""
 from __future__ import annotations
 
-import importlib.util
 import io
-from pathlib import Path
 
+from pynet import lessons
 from pynet.lessons import run_lesson
 
-LESSON = Path(__file__).resolve().parents[2] / "tutorials" / "12_keras_mlp.py"
-
-
 def load_lesson():
-    spec = importlib.util.spec_from_file_location("lesson_12_keras_mlp", LESSON)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return lessons.load_lesson("12_keras_mlp")
 
 
 def test_lesson_follows_the_protocol():

@@ -1,20 +1,13 @@
 """Lesson 13 runs quickly; its parameter counts are exact and its custom loss passes the check."""
 from __future__ import annotations
 
-import importlib.util
 import io
-from pathlib import Path
 
+from pynet import lessons
 from pynet.lessons import run_lesson
 
-LESSON = Path(__file__).resolve().parents[2] / "tutorials" / "13_lecture_mlp_baseline.py"
-
-
 def load_lesson():
-    spec = importlib.util.spec_from_file_location("lesson_13_lecture_mlp_baseline", LESSON)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return lessons.load_lesson("13_lecture_mlp_baseline")
 
 
 def test_lesson_follows_the_protocol():

@@ -1,20 +1,13 @@
 """Lesson 14 runs quickly and its capacity/regularization checks pass."""
 from __future__ import annotations
 
-import importlib.util
 import io
-from pathlib import Path
 
+from pynet import lessons
 from pynet.lessons import run_lesson
 
-LESSON = Path(__file__).resolve().parents[2] / "tutorials" / "14_overfitting_and_regularization.py"
-
-
 def load_lesson():
-    spec = importlib.util.spec_from_file_location("lesson_14_overfitting", LESSON)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return lessons.load_lesson("14_overfitting_and_regularization")
 
 
 def test_lesson_follows_the_protocol():

@@ -1,22 +1,15 @@
 """Lesson 15 runs quickly, matches Keras's summary exactly, and agrees with PyTorch."""
 from __future__ import annotations
 
-import importlib.util
 import io
-from pathlib import Path
 
 import pytest
 
+from pynet import lessons
 from pynet.lessons import LessonFailed, run_lesson
 
-LESSON = Path(__file__).resolve().parents[2] / "tutorials" / "15_convnet_mnist.py"
-
-
 def load_lesson():
-    spec = importlib.util.spec_from_file_location("lesson_15_convnet_mnist", LESSON)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return lessons.load_lesson("15_convnet_mnist")
 
 
 def test_lesson_follows_the_protocol():

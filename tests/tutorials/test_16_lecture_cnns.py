@@ -1,22 +1,15 @@
 """Lesson 16: the notes' channels_first CNNs train; CIFAR-10 and cats-vs-dogs counts are exact."""
 from __future__ import annotations
 
-import importlib.util
 import io
-from pathlib import Path
 
 import pytest
 
+from pynet import lessons
 from pynet.lessons import LessonFailed, run_lesson
 
-LESSON = Path(__file__).resolve().parents[2] / "tutorials" / "16_lecture_cnns.py"
-
-
 def load_lesson():
-    spec = importlib.util.spec_from_file_location("lesson_16_lecture_cnns", LESSON)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return lessons.load_lesson("16_lecture_cnns")
 
 
 def test_lesson_follows_the_protocol():
