@@ -13,6 +13,8 @@ The misclassified-digit grid is :func:`pynet.inspect.curves.plot_misclassified`.
 """
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from .feedforward_network import Network
@@ -53,64 +55,34 @@ def misclassified(network: Network, data):
     return wrong, predicted[wrong], d.labels[wrong]
 
 
-def preprocess_digit(image, *, threshold: float = 0.12) -> np.ndarray:
-    """Turn a picture of one dark-on-light (or light-on-dark) digit into an MNIST-like column.
+def preprocess_digit(image, **options) -> np.ndarray:
+    """Turn a picture of one digit into an MNIST-like (784, 1) column in [0, 1].
 
-    The MNIST recipe: grey levels; ink bright on a dark background (inverted if the border is
-    lighter than the middle); faint background below ``threshold`` (a fraction of full ink) set
-    to 0; cropped to the ink's bounding box; scaled so the longer side is 20 pixels; placed in a
-    28×28 canvas with its centre of mass at the centre; scaled to [0, 1].
+    The preparation is MNIST's own (:func:`pynet.datasets.own_digits.preprocess`: ink made bright
+    on a dark background, cropped, fitted into 20×20, centred by mass in 28×28); this only maps its
+    0.01..1.0 range onto the [0, 1] this network was trained on.
 
     Parameters
     ----------
-    image : str, path, PIL.Image.Image or ndarray (H, W)
-        An array may be 0..255 or 0..1.
+    image : str, path, PIL.Image.Image or ndarray (H, W) / (H, W, 3|4)
+        A file needs Pillow; an array may be 0..255 or 0..1.
+    **options
+        Passed on to :func:`~pynet.datasets.own_digits.preprocess` (``invert``, ``crop_level``).
 
     Returns
     -------
     ndarray, shape (784, 1), float64 in [0, 1]
     """
-    try:
-        from PIL import Image
-    except ImportError:  # pragma: no cover - Pillow is optional
-        raise ImportError("preprocess_digit() needs Pillow: pip install Pillow") from None
-    if isinstance(image, np.ndarray):
-        arr = np.asarray(image, dtype=np.float64)
-        if arr.ndim == 3:
-            arr = arr[..., :3].mean(axis=2)
-        if arr.ndim != 2:
-            raise ValueError(f"preprocess_digit(): expected a 2-D grey image, got shape {arr.shape}")
-        arr = arr / 255.0 if arr.max() > 1.0 else arr
-    else:
-        img = image if isinstance(image, Image.Image) else Image.open(image)
-        arr = np.asarray(img.convert("L"), dtype=np.float64) / 255.0
-    if not np.isfinite(arr).all():
-        raise ValueError("preprocess_digit(): the image holds NaN or Inf")
-    def border(a):
-        return np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]])
+    from ..datasets import own_digits
 
-    if border(arr).mean() > arr.mean():     # light paper, dark ink: make ink bright like MNIST
-        arr = 1.0 - arr
-    arr = arr - np.median(border(arr))      # the paper's grey level becomes 0
-    arr = np.clip(arr / max(arr.max(), 1e-12), 0.0, 1.0)
-    arr[arr < threshold] = 0.0
-    rows, cols = np.flatnonzero(arr.any(axis=1)), np.flatnonzero(arr.any(axis=0))
-    if rows.size == 0:
-        raise ValueError("preprocess_digit(): no ink found (the image is blank after thresholding)")
-    crop = arr[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
-    h, w = crop.shape
-    scale = 20.0 / max(h, w)
-    new = (max(1, round(w * scale)), max(1, round(h * scale)))
-    small = np.asarray(Image.fromarray((crop * 255).astype(np.uint8)).resize(new, Image.LANCZOS),
-                       dtype=np.float64) / 255.0
-    canvas = np.zeros((28, 28))
-    total = small.sum()
-    cy, cx = ((np.indices(small.shape) * small).reshape(2, -1).sum(axis=1) / total
-              if total > 0 else (small.shape[0] / 2, small.shape[1] / 2))
-    top = int(np.clip(round(14 - cy), 0, 28 - small.shape[0]))
-    left = int(np.clip(round(14 - cx), 0, 28 - small.shape[1]))
-    canvas[top:top + small.shape[0], left:left + small.shape[1]] = small
-    return np.clip(canvas, 0.0, 1.0).reshape(784, 1)
+    if isinstance(image, (str, os.PathLike)):
+        pixels = own_digits.load_image(image)
+    elif hasattr(image, "convert") and not isinstance(image, np.ndarray):  # a Pillow image
+        pixels = np.asarray(image.convert("L"), dtype=np.float64)
+    else:
+        pixels = image
+    rashid_range = own_digits.preprocess(pixels, **options)       # background 0.01, ink 1.0
+    return ((rashid_range - 0.01) / 0.99).reshape(784, 1)
 
 
 def predict_image(network: Network, image, *, k: int = 5, verbose: bool = True):
