@@ -665,6 +665,19 @@ class Sequential:
         for layer, ws in plan:
             layer.set_weights(ws)
 
+    def input_gradient(self, x, output_index=None, *, layer=None):
+        """Gradient of an output with respect to the input, through the whole model.
+
+        ``output_index`` picks the class (``None``: each image's predicted class), or with
+        ``layer=`` the channel of that layer whose mean activation is differentiated. The
+        visualisations (saliency, filter patterns, Grad-CAM) are built on it; see
+        :func:`pynet.inspect.convnet.input_gradient` for the details. Returns an array shaped
+        like ``x`` (with its batch axis).
+        """
+        from .inspect.convnet import input_gradient
+
+        return input_gradient(self, x, output_index, layer=layer)
+
     def summary(self, line_length=65, print_fn=None) -> str:
         """Print (and return) Keras's table: layer name (type), output shape, params, totals.
 

@@ -480,3 +480,21 @@ def test_fit_verbose_levels(capsys, rng, verbose):
     else:
         assert out.count("Epoch ") == 2 and "2/2" in out and "loss: " in out and "accuracy: " in out
         assert ("[" in out) == (verbose == 1)
+
+
+def test_input_gradient_matches_central_differences():
+    """model.input_gradient(x, k) is d softmax_k / d x: check it element by element."""
+    import numpy as np
+
+    from pynet.gradient_check import numerical_gradient
+    from pynet.layers.core import Dense
+    from pynet.sequential import Sequential
+
+    model = Sequential([Dense(5, activation="tanh", input_shape=(4,), dtype="float64"),
+                        Dense(3, activation="softmax", dtype="float64")])
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    x = np.random.default_rng(7).standard_normal((1, 4))
+    analytic = model.input_gradient(x, 2)
+    numeric = numerical_gradient(lambda: float(model.predict(x)[0, 2]), x)
+    assert analytic.shape == x.shape
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-9)
