@@ -18,15 +18,14 @@ progress line for ``verbose=1``/``2``), :class:`EarlyStopping`, :class:`ModelChe
 """
 from __future__ import annotations
 
-import csv
 import inspect
-import io
 import os
 import sys
 import time
-import warnings
 
 import numpy as np
+
+from .persistence import atomic_write
 
 __all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping",
            "ModelCheckpoint", "ReduceLROnPlateau", "LearningRateScheduler", "CSVLogger"]
@@ -336,20 +335,29 @@ class LearningRateScheduler(Callback):
 
 
 class CSVLogger(Callback):
-    """Write one CSV row per epoch (``epoch`` then the log keys, sorted), flushed each epoch."""
+    """Write one CSV row per epoch (``epoch`` then the log keys, sorted).
+
+    The whole file is rewritten atomically after every epoch (it is small), so a crash or a full
+    disk leaves the previous complete file, never a torn last line. With ``append=True`` the rows
+    of an earlier run are kept and the new rows follow them.
+    """
 
     def __init__(self, filename, separator=",", append=False):
         super().__init__()
         self.filename = os.fspath(filename)
         self.separator = separator
         self.append = bool(append)
-        self._fh = None
         self.keys = None
+        self._text = ""
 
     def on_train_begin(self, logs=None):
-        exists = self.append and os.path.exists(self.filename) and os.path.getsize(self.filename) > 0
-        self._write_header = not exists
-        self._fh = open(self.filename, "a" if self.append else "w", newline="")
+        self._text = ""
+        if self.append and os.path.exists(self.filename):
+            with open(self.filename, encoding="utf-8", newline="") as fh:
+                self._text = fh.read()
+            if self._text and not self._text.endswith("\n"):
+                self._text += "\n"
+        self._write_header = not self._text
         self.keys = None
 
     def on_epoch_end(self, epoch, logs=None):
@@ -357,12 +365,7 @@ class CSVLogger(Callback):
         if self.keys is None:
             self.keys = sorted(logs)
             if self._write_header:
-                self._fh.write(self.separator.join(["epoch"] + self.keys) + "\n")
+                self._text += self.separator.join(["epoch"] + self.keys) + "\n"
         row = [str(epoch)] + [repr(float(logs[k])) if k in logs else "" for k in self.keys]
-        self._fh.write(self.separator.join(row) + "\n")
-        self._fh.flush()
-
-    def on_train_end(self, logs=None):
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
+        self._text += self.separator.join(row) + "\n"
+        atomic_write(self.filename, self._text.encode("utf-8"))

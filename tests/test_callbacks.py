@@ -142,6 +142,23 @@ def test_csv_logger(tmp_path, data):
     assert len(list(csv.DictReader(open(path)))) == 4
 
 
+def test_csv_logger_file_is_whole_after_every_epoch(data, tmp_path):
+    """Each epoch replaces the file atomically: a reader between epochs sees complete rows only,
+    and no temporary file is left behind."""
+    x, y = data
+    path = tmp_path / "log.csv"
+    seen = []
+
+    class Reader(cb.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append(path.read_text())
+
+    model_for().fit(x, y, epochs=3, verbose=0, callbacks=[cb.CSVLogger(path), Reader()])
+    assert [text.count("\n") for text in seen] == [2, 3, 4]       # header + one row per epoch
+    assert all(text.endswith("\n") for text in seen)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["log.csv"]
+
+
 @pytest.mark.parametrize("verbose", [1, 2])
 def test_progress_lines(data, verbose):
     x, y = data
