@@ -162,7 +162,7 @@ def run(report: Report, quick: bool) -> None:
                    ours=history.history["accuracy"][-1], agree=None)
     test_loss, test_acc = net.evaluate(x_test, y_test)
     report.compare("test accuracy", book=BOOK_TEST_ACCURACY, ours=test_acc, agree=None,
-                   note=f"we train on {n_train} images")
+                   note=f"we train on {n_train} images", headline=True)
     floor = 0.80 if quick else 0.92
     report.check(test_acc > floor, f"test accuracy above {floor}")
     report.check(history.history["loss"][-1] < history.history["loss"][0],

@@ -207,7 +207,7 @@ def run(report: Report, quick: bool) -> None:
     report.say(f"  trained in {seconds:.1f} s ({seconds / (epochs * n_train) * 1e3:.2f} ms per "
                "image)")
     report.compare("test accuracy, book (60k images) vs ours", book=BOOK_TEST_ACCURACY, ours=acc,
-                   agree=None, note=f"we train on {n_train}")
+                   agree=None, note=f"we train on {n_train}", headline=True)
     report.compare("the Dense network of chapter 2 (book)", book=BOOK_DENSE_ACCURACY, ours=acc,
                    agree=None, note="the convnet should beat it")
     floor = 0.85 if quick else 0.975
