@@ -12,8 +12,6 @@ Nielsen's first chapter (course write-up §1.2) in code:
 from __future__ import annotations
 
 import itertools
-import os
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -173,8 +171,9 @@ def learning_rule(report: Report) -> None:
         import matplotlib  # noqa: F401
     except ImportError:
         return
-    folder = Path(os.environ.get("PYNET_OUTPUT") or tempfile.mkdtemp(prefix="pynet-"))
-    folder.mkdir(parents=True, exist_ok=True)
+    from pynet.inspect.images import output_dir
+
+    folder = output_dir()
     path = plot_boundaries([("AND: learned", and_perceptron, [0, 0, 0, 1]),
                             ("XOR: where the rule stopped", p, [0, 1, 1, 0])],
                            folder / "01_perceptron_decision_boundaries.png")

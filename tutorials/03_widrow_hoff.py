@@ -10,13 +10,12 @@ and explains instead of letting the numbers overflow.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 import warnings
 from pathlib import Path
 
 import numpy as np
 
+from pynet.inspect.images import output_dir
 from pynet.classic.delta_rule import DeltaRule, TrainingDiverged, stable_alpha_limit
 from pynet.classic.perceptron import ConvergenceWarning
 from pynet.lessons import Report, main
@@ -60,12 +59,6 @@ def plot_curves(curves: dict, path: Path) -> Path:
     return path
 
 
-def output_dir() -> Path:
-    given = os.environ.get("PYNET_OUTPUT")
-    if given:
-        Path(given).mkdir(parents=True, exist_ok=True)
-        return Path(given)
-    return Path(tempfile.mkdtemp(prefix="pynet-"))
 
 
 def linear_map(report: Report, quick: bool) -> list:

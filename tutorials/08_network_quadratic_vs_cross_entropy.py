@@ -24,12 +24,10 @@ What to expect
 """
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
 
 import numpy as np
 
+from pynet.inspect.images import output_dir
 from pynet.lessons import Report, main
 
 TITLE = "08 · Nielsen's network: quadratic vs cross-entropy cost"
@@ -139,10 +137,6 @@ def demonstrate(report, net, test_data):
                    f"R: real): {path}")
 
 
-def output_dir() -> Path:
-    path = Path(os.environ.get("PYNET_OUTPUT") or Path(tempfile.gettempdir()) / "pynet")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 if __name__ == "__main__":

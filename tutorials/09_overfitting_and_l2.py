@@ -21,12 +21,10 @@ What to expect
 """
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
 
 import numpy as np
 
+from pynet.inspect.images import output_dir
 from pynet.lessons import Report, main
 
 TITLE = "09 · Overfitting and L2 regularisation (Nielsen's network)"
@@ -38,10 +36,6 @@ BOOK_TEST_FULL_L2 = 0.9647      # λ = 5 on the full data (the text's sentence; 
 BOOK_GAP_FULL = 0.9781 - 0.9561  # λ = 0 on the full data: train 97.81% vs test 95.61% (R8)
 
 
-def output_dir() -> Path:
-    path = Path(os.environ.get("PYNET_OUTPUT") or Path(tempfile.gettempdir()) / "pynet")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def load(n_train, n_test):

@@ -19,12 +19,10 @@ What to expect
 """
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
 
 import numpy as np
 
+from pynet.inspect.images import output_dir
 from pynet.lessons import Report, main
 
 TITLE = "10 · Weight initialisation: N(0, 1) vs N(0, 1/√n_in)"
@@ -34,10 +32,6 @@ BOOK_FIRST_EPOCH = {"large": 0.89, "default": 0.93}
 BOOK_FINAL = 0.96
 
 
-def output_dir() -> Path:
-    path = Path(os.environ.get("PYNET_OUTPUT") or Path(tempfile.gettempdir()) / "pynet")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def hidden_z(initializer, x, hidden):

@@ -20,9 +20,6 @@ PNG (with matplotlib) in ``$PYNET_OUTPUT`` or a temporary folder. ``--quick``: 1
 """
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
 
 import numpy as np
 
@@ -162,8 +159,9 @@ def run(report: Report, quick: bool) -> None:
     report.check(penalty > 0 and reg_net.train_on_batch(x[:256], y[:256])[0] > reg_net.evaluate(x[:256], y[:256])[0],
                  "the penalty counts in the training loss, not in evaluate()")
 
-    folder = Path(os.environ.get("PYNET_OUTPUT") or tempfile.mkdtemp(prefix="pynet-14-"))
-    folder.mkdir(parents=True, exist_ok=True)
+    from pynet.inspect.images import output_dir
+
+    folder = output_dir()
     path = plot(histories, folder / "14_overfitting_curves.png")
     report.say(f"  curves: {path}" if path else "  (matplotlib not installed: no PNG; the table above has the numbers)")
 

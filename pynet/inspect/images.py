@@ -15,7 +15,7 @@ Images may be given as a 3-D array ``(N, H, W)`` (or ``(N, H, W, 1)``, or ``(N, 
 a list of 2-D arrays or of flattened vectors (``(784,)`` or a ``(784, 1)`` column) whose length is
 a square number. A single 2-D array is one image; reshape rows ``(N, 784)`` with
 ``x.reshape(-1, 28, 28)`` first. ``output_dir()`` picks
-where tutorials write pictures: ``$PYNET_OUTPUT`` or a fresh temporary directory.
+where tutorials write pictures: ``$PYNET_OUTPUT`` or ``<temp>/pynet``.
 """
 from __future__ import annotations
 
@@ -44,13 +44,11 @@ def have_matplotlib() -> bool:
 
 
 def output_dir(env: str = "PYNET_OUTPUT") -> Path:
-    """Directory for pictures: ``$PYNET_OUTPUT`` (created if needed) or a new temporary one."""
-    given = os.environ.get(env)
-    if given:
-        path = Path(given)
-        path.mkdir(parents=True, exist_ok=True)
-        return path
-    return Path(tempfile.mkdtemp(prefix="pynet-"))
+    """Directory for pictures: ``$PYNET_OUTPUT``, or ``pynet`` in the system's temporary
+    directory (one place for a whole tour's pictures); created if needed."""
+    path = Path(os.environ.get(env) or Path(tempfile.gettempdir()) / "pynet")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def _as_image(img, index=None) -> np.ndarray:
