@@ -56,9 +56,13 @@ def as_float_array(name: str, x, *, ndim=None, kernel: str = "") -> np.ndarray:
     return np.ascontiguousarray(a)
 
 
-def same_dtype(kernel: str, **arrays: np.ndarray) -> np.dtype:
-    """Check that all given arrays share one float dtype and return it."""
-    dtypes = {name: a.dtype for name, a in arrays.items()}
+def same_dtype(kernel: str, arrays: dict | None = None, /, **named: np.ndarray) -> np.dtype:
+    """Check that all given arrays share one float dtype and return it.
+
+    Arrays come by keyword (``same_dtype("matmul", a=a, b=b)``) or as a dict; ``kernel`` is
+    positional-only, so an array may itself be called ``kernel`` (Conv2D's and Dense's are).
+    """
+    dtypes = {name: a.dtype for name, a in {**(arrays or {}), **named}.items()}
     if len(set(dtypes.values())) > 1:
         listing = ", ".join(f"{n}={d}" for n, d in dtypes.items())
         raise TypeError(

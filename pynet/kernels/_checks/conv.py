@@ -19,7 +19,7 @@ import numbers
 
 import numpy as np
 
-from . import as_float_array, describe, writable_output
+from . import as_float_array, describe, same_dtype, writable_output
 
 PADDINGS = ("valid", "same")
 
@@ -35,19 +35,6 @@ def normalize_activation(activation, *, where: str) -> str:
         raise ValueError(f"{where}: activation must be 'linear' or 'relu' (the layer applies any "
                          f"other one itself), got {activation!r}")
     return name.lower()
-
-
-def same_dtype(kernel: str, arrays: dict) -> np.dtype:
-    """All arrays share one float dtype (the generic helper's message; takes a dict because one
-    of the arguments here is itself called ``kernel``)."""
-    dtypes = {name: a.dtype for name, a in arrays.items()}
-    if len(set(dtypes.values())) > 1:
-        listing = ", ".join(f"{n}={d}" for n, d in dtypes.items())
-        raise TypeError(
-            f"{kernel}(): arguments must share one float dtype, got {listing}; "
-            "convert with .astype() so the precision is your choice"
-        )
-    return next(iter(dtypes.values()))
 
 
 def normalize_pair(name: str, value, *, where: str, minimum: int = 1) -> tuple[int, int]:

@@ -4,18 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import as_float_array, describe, require_scalar, writable_output
+from . import as_float_array, describe, require_scalar, same_dtype, writable_output
 
-
-def same_dtype(kernel_name, **arrays):
-    """All arrays share one float dtype (the generic helper's first parameter is called
-    ``kernel``, which is also an argument name here)."""
-    dtypes = {n: a.dtype for n, a in arrays.items()}
-    if len(set(dtypes.values())) > 1:
-        listing = ", ".join(f"{n}={d}" for n, d in dtypes.items())
-        raise TypeError(f"{kernel_name}(): arguments must share one float dtype, got {listing}; "
-                        "convert with .astype() so the precision is your choice")
-    return next(iter(dtypes.values()))
 
 #: Activations the dense kernels know.
 ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh", "softmax")
