@@ -265,3 +265,108 @@ def test_parameters_updated_in_place_must_be_contiguous(both, rng):
     _raises_same(both, lambda k: k.nielsen_step(ro, bs, x, y, 1.0, 0.0, 2, "quadratic"),
                  ValueError, "read-only")
     assert max_diff(wf, ws) == 0
+
+
+# -- the compiled epoch's sparse first layer (zero inputs skipped, lazy L2 decay) ---------------
+
+@pytest.fixture
+def first_layer(both, monkeypatch):
+    """Set the compiled module's FIRST_LAYER switch ("auto", "dense", "sparse") for one test."""
+    import pynet.kernels._c_nielsen as compiled
+
+    def use(mode):
+        monkeypatch.setattr(compiled, "FIRST_LAYER", mode)
+        return compiled
+    return use
+
+
+def sparse_data(rng, n, n_in, n_out, density, dtype):
+    """Inputs with about ``density`` nonzeros, some all-zero columns and rows, |x|^2 ~ 1."""
+    mask = rng.random((n, n_in)) < density
+    mask[:, ::5] = False                       # features that are never nonzero
+    mask[::7] = False                          # examples that are all zero
+    x = rng.random((n, n_in)) * mask * np.sqrt(3.0 / (n_in * max(density, 1e-3)))
+    y = np.eye(n_out)[rng.integers(0, n_out, n)]
+    return x.astype(dtype), y.astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("density", [0.0, 0.03, 0.2, 0.6, 1.0])
+@pytest.mark.parametrize("sizes", [[40, 1, 3], [40, 9, 5], [61, 17, 6, 4], [30, 4]], ids=str)
+@pytest.mark.parametrize("mbs", [1, 10])
+@pytest.mark.parametrize("lmbda", [0.0, 5.0])
+def test_sparse_first_layer_matches_reference(both, first_layer, rng, dtype, density, sizes, mbs,
+                                              lmbda):
+    """The sparse path (forced) == the reference twin after a whole epoch; n = 53 rows, so
+    mini-batch 10 ends with a short batch of 3."""
+    py, cy = both
+    first_layer("sparse")
+    n = 53
+    ws, bs = make_net(rng, sizes, dtype)
+    x, y = sparse_data(rng, n, sizes[0], sizes[-1], density, dtype)
+    order = rng.permutation(n)
+    wp, bp, wc, bc = copy(ws), copy(bs), copy(ws), copy(bs)
+    py.nielsen_epoch(wp, bp, x, y, order, mbs, 0.5, lmbda, n, "cross_entropy")
+    cy.nielsen_epoch(wc, bc, x, y, order, mbs, 0.5, lmbda, n, "cross_entropy")
+    assert all(a.dtype == dtype for a in wc + bc)
+    assert max_diff(wp + bp, ws + bs) > 1e-3                  # it did train
+    assert max_diff(wp + bp, wc + bc) <= (1e-10 if dtype == np.float64 else 2e-5)
+
+
+@pytest.mark.parametrize("cost", COSTS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("eta_lmbda_over_n", [0.5, 1.0, 0.999])
+def test_sparse_lazy_decay_renormalises(both, first_layer, rng, cost, dtype, eta_lmbda_over_n):
+    """Long epochs with a strong decay: the scale of the lazily decayed layer 1 leaves [1e-3, 1]
+    every few mini-batches (factor 0.5), is exactly 0 (factor 0) or tiny at once (factor 1e-3),
+    and is folded back each time; still == the reference."""
+    py, cy = both
+    first_layer("sparse")
+    sizes, n_rows, eta = [50, 8, 4], 400, 0.5
+    lmbda, n = eta_lmbda_over_n * 10.0 / eta, 10
+    ws, bs = make_net(rng, sizes, dtype)
+    x, y = sparse_data(rng, n_rows, sizes[0], sizes[-1], 0.15, dtype)
+    order = np.concatenate([rng.permutation(n_rows) for _ in range(3)])      # 1200 steps
+    wp, bp, wc, bc = copy(ws), copy(bs), copy(ws), copy(bs)
+    py.nielsen_epoch(wp, bp, x, y, order, 1, eta, lmbda, n, cost)
+    cy.nielsen_epoch(wc, bc, x, y, order, 1, eta, lmbda, n, cost)
+    assert max_diff(wp + bp, wc + bc) <= (1e-10 if dtype == np.float64 else 2e-5)
+
+
+def test_sparse_long_mild_decay_matches_reference(both, first_layer, rng):
+    """Many mini-batches with the bench's mild decay (scale drifts to ~0.4 without a fold) on
+    [784, 30, 10], mini-batch 1 and 10 and a short last batch."""
+    py, cy = both
+    first_layer("sparse")
+    sizes, n_rows = [784, 30, 10], 3000
+    ws, bs = make_net(rng, sizes)
+    x, y = sparse_data(rng, n_rows, 784, 10, 0.19, np.float64)
+    for mbs in (1, 7):
+        order = rng.permutation(n_rows)
+        wp, bp, wc, bc = copy(ws), copy(bs), copy(ws), copy(bs)
+        py.nielsen_epoch(wp, bp, x, y, order, mbs, 0.5, 5.0, 10000, "cross_entropy")
+        cy.nielsen_epoch(wc, bc, x, y, order, mbs, 0.5, 5.0, 10000, "cross_entropy")
+        assert max_diff(wp + bp, wc + bc) <= 1e-10
+
+
+def test_sparse_and_dense_paths_agree_and_auto_chooses(both, first_layer, rng):
+    """Forced dense, forced sparse and "auto" give the same weights; "auto" takes the sparse path
+    for mostly-zero inputs and the dense path otherwise; a bad switch value is an error."""
+    _, cy = both
+    sizes, n = [64, 12, 5], 90
+    ws, bs = make_net(rng, sizes)
+    for density, expect_sparse in ((0.1, True), (0.9, False)):
+        x, y = sparse_data(rng, n, 64, 5, density, np.float64)
+        order = rng.permutation(n)
+        out = []
+        for mode in ("dense", "sparse", "auto"):
+            module = first_layer(mode)
+            w, b = copy(ws), copy(bs)
+            cy.nielsen_epoch(w, b, x, y, order, 10, 0.5, 5.0, n, "log_likelihood")
+            out.append(w + b)
+        assert max_diff(out[0], out[1]) <= 1e-12
+        assert max_diff(out[0], out[2]) <= 1e-12
+        assert module._use_sparse(x, order) is expect_sparse
+    module = first_layer("fast")
+    with pytest.raises(ValueError, match="FIRST_LAYER"):
+        cy.nielsen_epoch(copy(ws), copy(bs), x, y, order, 10, 0.5, 5.0, n, "quadratic")
