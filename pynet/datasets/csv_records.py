@@ -112,15 +112,18 @@ def read_csv(path, *, flat: bool = False, n_classes: int | None = 10):
     for lineno, line in enumerate(lines, start=1):
         if not line.strip() or line.count(",") != _VALUES - 1:
             raise CSVFormatError(f"{path!r}: " + _problem(lineno, line, n_classes))
+    # Parsed as floats and checked for whole numbers here: NumPy 1.x's loadtxt(dtype=int)
+    # silently truncates "3.5" to 3 (NumPy 2 raises), so integer parsing cannot be trusted.
     try:
-        values = np.loadtxt(io.StringIO("\n".join(lines)), delimiter=",", dtype=np.int64,
+        values = np.loadtxt(io.StringIO("\n".join(lines)), delimiter=",", dtype=np.float64,
                             comments=None, ndmin=2)
     except ValueError:
         values = None
     if values is not None:
+        not_whole = (~np.isfinite(values) | (values != np.floor(values))).any(axis=1)
         bad_label = (values[:, 0] < 0) | (values[:, 0] >= (n_classes or 256))
         bad_pixel = ((values[:, 1:] < 0) | (values[:, 1:] > 255)).any(axis=1)
-        bad = np.flatnonzero(bad_label | bad_pixel)
+        bad = np.flatnonzero(not_whole | bad_label | bad_pixel)
     if values is None or bad.size:
         # find and describe the first bad line the slow, exact way
         start = 0 if values is None else int(bad[0])
