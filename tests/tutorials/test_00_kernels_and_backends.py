@@ -12,12 +12,6 @@ def load_lesson():
     return lessons.load_lesson("00_kernels_and_backends")
 
 
-def test_lesson_follows_the_protocol():
-    lesson = load_lesson()
-    assert lesson.__doc__.splitlines()[0].strip()  # the one-line description `pynet list` shows
-    assert isinstance(lesson.TITLE, str) and callable(lesson.run)
-
-
 def test_quick_run_agrees_and_reports_backend_and_blas():
     import pynet.kernels as kernels
     from pynet.kernels.threads import blas_info

@@ -12,12 +12,6 @@ def load_lesson():
     return lessons.load_lesson("04_three_layer_network_mnist")
 
 
-def test_lesson_follows_the_protocol():
-    lesson = load_lesson()
-    assert lesson.__doc__.splitlines()[0].strip()
-    assert lesson.TITLE.startswith("04") and callable(lesson.run)
-
-
 def test_quick_run_matches_the_book_formulation():
     lesson = load_lesson()
     out = io.StringIO()

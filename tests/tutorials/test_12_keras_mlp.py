@@ -10,12 +10,6 @@ def load_lesson():
     return lessons.load_lesson("12_keras_mlp")
 
 
-def test_lesson_follows_the_protocol():
-    lesson = load_lesson()
-    assert lesson.__doc__.splitlines()[0].strip()
-    assert lesson.TITLE.startswith("12") and callable(lesson.run)
-
-
 def test_quick_run():
     lesson = load_lesson()
     out = io.StringIO()

@@ -13,12 +13,6 @@ def load_lesson():
     return lessons.load_lesson("17_inside_a_convnet")
 
 
-def test_lesson_follows_the_protocol():
-    lesson = load_lesson()
-    assert lesson.__doc__.splitlines()[0].strip()
-    assert lesson.TITLE.startswith("17") and callable(lesson.run)
-
-
 def test_ink_share():
     lesson = load_lesson()
     digit = np.zeros((4, 4))
