@@ -59,23 +59,25 @@ class Timing:
         return cls(list(d["samples"]))
 
 
+def seconds_per_call(fn, min_seconds: float = 0.0) -> float:
+    """One sample: call ``fn()`` until at least ``min_seconds`` have passed (once at least) and
+    return the mean seconds per call."""
+    n = 0
+    start = time.perf_counter()
+    while True:
+        fn()
+        n += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= min_seconds:
+            return elapsed / n
+
+
 def time_call(fn, *, repeat: int = 5, warmup: int = 1, min_seconds: float = 0.0) -> Timing:
     """Time ``fn()``: ``warmup`` untimed calls, then ``repeat`` timed ones (each call is one
     sample; if a call is shorter than ``min_seconds`` it is repeated in a loop and averaged)."""
     for _ in range(warmup):
         fn()
-    samples = []
-    for _ in range(repeat):
-        n = 0
-        start = time.perf_counter()
-        while True:
-            fn()
-            n += 1
-            elapsed = time.perf_counter() - start
-            if elapsed >= min_seconds:
-                break
-        samples.append(elapsed / n)
-    return Timing(samples)
+    return Timing([seconds_per_call(fn, min_seconds) for _ in range(repeat)])
 
 
 def pin_threads(threads: int) -> None:

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bench.harness import REPO, Bench, Timing, pin_threads, run_peer
+from bench.harness import REPO, Bench, Timing, pin_threads, run_peer, seconds_per_call
 
 SHAPES = [(64, 64, 64), (128, 784, 512), (512, 512, 512), (1024, 1024, 1024)]
 GOAL_SHAPES = [(512, 512, 512), (1024, 1024, 1024)]
@@ -97,14 +97,7 @@ def timed_rounds(groups, *, repeat, threads, min_seconds=0.05):
                 for label, fn in active:
                     if round_ == 0:
                         fn()  # warm-up
-                    n, start = 0, time.perf_counter()
-                    while True:
-                        fn()
-                        n += 1
-                        elapsed = time.perf_counter() - start
-                        if elapsed >= min_seconds:
-                            break
-                    samples[label].append(elapsed / n)
+                    samples[label].append(seconds_per_call(fn, min_seconds))
     return {label: Timing(v) for label, v in samples.items()}
 
 
