@@ -14,7 +14,8 @@ Each callback sees the model as ``self.model`` and the fit settings as ``self.pa
 
 Included: :class:`History` (always added; ``fit`` returns it), :class:`ProgbarLogger` (the
 progress line for ``verbose=1``/``2``), :class:`EarlyStopping`, :class:`ModelCheckpoint`,
-:class:`ReduceLROnPlateau`, :class:`LearningRateScheduler`, :class:`CSVLogger`.
+:class:`ReduceLROnPlateau`, :class:`LearningRateScheduler`, :class:`CSVLogger`,
+:class:`TensorBoard` (event files for ``tensorboard --logdir``; needs the ``tensorboard`` package).
 """
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ import numpy as np
 from .persistence import atomic_write
 
 __all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping",
-           "ModelCheckpoint", "ReduceLROnPlateau", "LearningRateScheduler", "CSVLogger"]
+           "ModelCheckpoint", "ReduceLROnPlateau", "LearningRateScheduler", "CSVLogger",
+           "TensorBoard"]
 
 
 class Callback:
@@ -369,3 +371,55 @@ class CSVLogger(Callback):
         row = [str(epoch)] + [repr(float(logs[k])) if k in logs else "" for k in self.keys]
         self._text += self.separator.join(row) + "\n"
         atomic_write(self.filename, self._text.encode("utf-8"))
+
+
+class TensorBoard(Callback):
+    """Write TensorBoard event files: every epoch's logs as scalars and, every
+    ``histogram_freq`` epochs, a histogram of each weight (Chollet §7.2.2, lectures §18).
+
+    ``tensorboard --logdir LOG_DIR`` then shows the run. Training scalars go to
+    ``LOG_DIR/train``, the ``val_`` ones (without the prefix) to ``LOG_DIR/validation``, as Keras
+    does, so the two curves share one chart. Needs the ``tensorboard`` package (the writer is
+    :mod:`pynet.tensorboard`); without it the callback raises ImportError when made, before
+    training starts. CSVLogger and :mod:`pynet.inspect.curves` are the no-dependency path.
+    """
+
+    def __init__(self, log_dir="logs", histogram_freq=0, write_graph=True):
+        super().__init__()
+        if isinstance(histogram_freq, bool) or not isinstance(histogram_freq, int) or histogram_freq < 0:
+            raise ValueError(f"TensorBoard(): histogram_freq must be an int >= 0, got {histogram_freq!r}")
+        from . import tensorboard as tb   # ImportError with advice when the package is missing
+        self._tb = tb
+        self.log_dir = os.fspath(log_dir)
+        self.histogram_freq = histogram_freq
+        self.write_graph = bool(write_graph)
+        self._writers = {}
+
+    def _writer(self, which):
+        if which not in self._writers:
+            self._writers[which] = self._tb.FileWriter(os.path.join(self.log_dir, which))
+        return self._writers[which]
+
+    def on_train_begin(self, logs=None):
+        if self.write_graph and hasattr(self.model, "summary"):
+            try:
+                text = self.model.summary(print_fn=lambda s: None)
+            except ValueError:
+                text = None
+            if text is not None and hasattr(self._tb.FileWriter, "add_text"):
+                self._writer("train").add_text("model/summary", text, 0)
+
+    def on_epoch_end(self, epoch, logs=None):
+        for key, value in (logs or {}).items():
+            which, tag = ("validation", key[4:]) if key.startswith("val_") else ("train", key)
+            self._writer(which).add_scalar(f"epoch_{tag}", float(value), epoch)
+        if self.histogram_freq and epoch % self.histogram_freq == 0:
+            for name, values in self.model.params.items():
+                self._writer("train").add_histogram(name, np.asarray(values), epoch)
+        for writer in self._writers.values():
+            writer.flush()
+
+    def on_train_end(self, logs=None):
+        for writer in self._writers.values():
+            writer.close()
+        self._writers = {}

@@ -1,10 +1,11 @@
 """The Keras-like layer API. Every layer subclasses :class:`pynet.layers.base.Layer` (the
 contract is in that module's docstring) and joins the registry with ``@register_layer``."""
 from .base import Layer, register_layer, get_layer_class, reset_name_counters, using_backend
-from .core import Activation, Dense, Dropout, Flatten, Input, Permute, Reshape
+from .core import Activation, Dense, Dropout, Flatten, Input, InputLayer, Permute, Reshape
 
 __all__ = ["Layer", "register_layer", "get_layer_class", "reset_name_counters", "using_backend",
-           "Dense", "Activation", "Dropout", "Flatten", "Reshape", "Permute", "Input"]
+           "Dense", "Activation", "Dropout", "Flatten", "Reshape", "Permute", "Input", "InputLayer",
+           "Lambda"]
 
 # Convolution and pooling layers (issue 7) join when their modules exist. A module that exists
 # but fails to import raises: a broken conv.py must not silently vanish from the API.
@@ -17,3 +18,6 @@ for _name in ("conv", "pooling"):
         _public = list(getattr(_module, "__all__", []))
         globals().update({n: getattr(_module, n) for n in _public})
         __all__ += _public
+
+# Lambda lives with the custom-layer machinery of the model house.
+from pynet.models.custom import Lambda  # noqa: E402

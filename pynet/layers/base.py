@@ -159,21 +159,47 @@ def using_backend(name_or_namespace):
         _KERNELS_OVERRIDE = previous
 
 
+def _accepts(function, argument: str) -> bool:
+    """Does ``function`` take a parameter called ``argument`` (or ``**kwargs``)?"""
+    import inspect
+    try:
+        params = inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return False
+    return argument in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+
 def format_shape(shape) -> str:
     """``(None, 28, 28, 1)`` style, the batch axis shown as None."""
-    return "(" + ", ".join(["None"] + [str(int(s)) for s in shape]) + ")" if len(shape) else "(None,)"
+    return ("(" + ", ".join(["None"] + ["None" if s is None else str(int(s)) for s in shape]) + ")"
+            if len(shape) else "(None,)")
+
+
+def _dim(s):
+    """A shape entry: a positive int, or None for "any size" (a sequence of any length)."""
+    return None if s is None else int(s)
+
+
+def shape_tuple(shape) -> tuple:
+    """``shape`` as a tuple of ints, keeping None entries."""
+    return tuple(_dim(s) for s in shape)
+
+
+def shapes_match(expected, got) -> bool:
+    """Do two sample shapes agree, None in ``expected`` accepting any size?"""
+    return len(expected) == len(got) and all(e is None or e == g for e, g in zip(expected, got))
 
 
 def _clean_shape(shape, what: str, where: str) -> tuple:
     if isinstance(shape, (int, np.integer)):
         shape = (int(shape),)
     try:
-        out = tuple(int(s) for s in shape)
+        out = tuple(_dim(s) for s in shape)
     except (TypeError, ValueError):
-        raise TypeError(f"{where}: {what} must be a tuple of positive ints (batch axis excluded),"
-                        f" got {shape!r}") from None
-    if any(s <= 0 for s in out) or any(float(s) != float(t) for s, t in zip(out, shape)):
-        raise ValueError(f"{where}: {what} must be a tuple of positive ints (batch axis "
+        raise TypeError(f"{where}: {what} must be a tuple of positive ints or None (batch axis "
+                        f"excluded), got {shape!r}") from None
+    if any(s is not None and (s <= 0 or float(s) != float(t)) for s, t in zip(out, shape)):
+        raise ValueError(f"{where}: {what} must be a tuple of positive ints or None (batch axis "
                          f"excluded), got {shape!r}")
     return out
 
@@ -196,6 +222,10 @@ class Layer:
 
     #: Prefix for automatic names (``dense`` -> ``dense_1``, ``dense_2``, ...).
     name_prefix = "layer"
+    #: True for layers that take a list of inputs (merge layers): ``forward(list)``.
+    multi_input = False
+    #: True for layers that use a mask (``forward(x, training, mask=...)``) or pass it on.
+    supports_masking = False
 
     def __init__(self, name: str | None = None, trainable: bool = True, dtype="float32",
                  input_shape=None):
@@ -222,6 +252,10 @@ class Layer:
         self._non_trainable_keys: set = set()
         #: Set to False by the model for its first layer: backward may then return None.
         self.input_grad_needed = True
+        #: Nodes recorded when the layer is called on symbolic tensors (pynet.models.graph).
+        self._inbound_nodes: list = []
+        #: Extra loss terms recorded by :meth:`add_loss` in the last forward pass.
+        self._losses: list = []
 
     # -- building -------------------------------------------------------------------------
     def build(self, input_shape: tuple) -> None:
@@ -230,20 +264,34 @@ class Layer:
         Subclasses create their weights with :meth:`add_weight` first, then call
         ``super().build(input_shape)``.
         """
-        self.input_shape = tuple(int(s) for s in input_shape)
-        self.output_shape = tuple(int(s) for s in self.compute_output_shape(self.input_shape))
+        self.input_shape = shape_tuple(input_shape)
+        self.output_shape = shape_tuple(self.compute_output_shape(self.input_shape))
         self.built = True
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         """Output shape without the batch axis (identity by default)."""
         return tuple(input_shape)
 
-    def add_weight(self, key: str, shape, initializer="zeros", *, regularizer=None,
-                   trainable: bool = True, seed=None) -> np.ndarray:
+    def add_weight(self, key: str | None = None, shape=None, initializer="zeros", *,
+                   regularizer=None, trainable: bool = True, seed=None, name=None,
+                   dtype=None) -> np.ndarray:
         """Create parameter ``key`` of ``shape`` in the layer's dtype, its zero gradient, and
         register its regularizer. ``initializer`` is a name, an
-        :mod:`pynet.initializers` object or a callable ``(shape, dtype, rng) -> array``."""
+        :mod:`pynet.initializers` object or a callable ``(shape, dtype, rng) -> array``.
+
+        Keras's spelling ``add_weight(name="kernel", shape=..., initializer=...)`` works too
+        (``name`` is the key; ``dtype``, when given, must be the layer's)."""
         from pynet import initializers, regularizers
+        if key is None:
+            key = name
+        if not isinstance(key, str) or not key or "/" in key:
+            raise ValueError(f"layer {self.name!r}: add_weight() needs a name without '/', "
+                             f"got {key!r}")
+        if shape is None:
+            raise ValueError(f"layer {self.name!r}: add_weight({key!r}) needs a shape")
+        if dtype is not None and np.dtype(dtype) != self.dtype:
+            raise TypeError(f"layer {self.name!r}: add_weight({key!r}) dtype {np.dtype(dtype)} "
+                            f"differs from the layer's {self.dtype}")
         init = initializers.get(initializer)
         values = np.ascontiguousarray(init(tuple(shape), self.dtype), dtype=self.dtype)
         if values.shape != tuple(shape):
@@ -267,12 +315,74 @@ class Layer:
         return active_kernels()
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        """``y = f(x)`` for a batch ``x`` of shape ``(batch,) + input_shape``."""
-        raise NotImplementedError(f"{type(self).__name__}.forward")
+        """``y = f(x)`` for a batch ``x`` of shape ``(batch,) + input_shape``.
+
+        A custom layer written the Keras way defines ``call(x)`` (optionally
+        ``call(x, training=...)``) instead; this default runs it."""
+        call = getattr(type(self), "call", None)
+        if call is None:
+            raise NotImplementedError(f"{type(self).__name__} defines neither forward() nor call()")
+        self._losses = []
+        self._last_input = x
+        if _accepts(call, "training"):
+            return self.call(x, training=training)
+        return self.call(x)
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
-        """Given dL/dy, store dL/dparam in ``self.grads`` and return dL/dx."""
-        raise NotImplementedError(f"{type(self).__name__}.backward")
+        """Given dL/dy, store dL/dparam in ``self.grads`` and return dL/dx.
+
+        A layer written with ``call`` and no ``backward`` is differentiated by
+        :mod:`pynet.autodiff` when its ``call`` uses autodiff operations; otherwise training
+        through it raises, naming the layer (never a silent zero gradient)."""
+        from pynet.models.custom import differentiate_call
+        return differentiate_call(self, grad)
+
+    # -- extra loss terms -----------------------------------------------------------------
+    def add_loss(self, value) -> None:
+        """Add ``value`` (a float) to the training loss of the model this layer runs in.
+
+        Call it inside ``forward``/``call`` during training; the terms of the last forward pass
+        are in :attr:`losses`. pynet has no automatic differentiation of these terms: the
+        layer's ``backward`` adds their gradient to what it returns (see the VAE lesson)."""
+        value = float(np.asarray(value, dtype=np.float64).sum())
+        self._losses.append(value)
+
+    @property
+    def losses(self) -> list:
+        """Loss terms added by :meth:`add_loss` in the last forward pass."""
+        return list(self._losses)
+
+    def compute_mask(self, x, mask=None):
+        """The mask of this layer's output: passed on unchanged by layers that support masking,
+        dropped (None) by the others (Keras 3; Keras 2 raised instead)."""
+        return mask if self.supports_masking else None
+
+    # -- the graph (functional API) ---------------------------------------------------------
+    def _single_node(self, what):
+        if not self._inbound_nodes:
+            raise AttributeError(f"layer {self.name!r} has no {what}: it has not been called on a "
+                                 "symbolic tensor (pynet.models.Input) or added to a built model")
+        if len(self._inbound_nodes) > 1:
+            raise AttributeError(f"layer {self.name!r} has been called {len(self._inbound_nodes)} "
+                                 f"times (it is shared), so it has several {what}s; use "
+                                 f"get_{what}_at(node_index)")
+        return self._inbound_nodes[0]
+
+    @property
+    def output(self):
+        """The symbolic output of the layer's only call (Keras's ``layer.output``)."""
+        return self._single_node("output").output_value
+
+    @property
+    def input(self):
+        """The symbolic input of the layer's only call (Keras's ``layer.input``)."""
+        return self._single_node("input").input_value
+
+    def get_output_at(self, node_index: int):
+        return self._inbound_nodes[node_index].output_value
+
+    def get_input_at(self, node_index: int):
+        return self._inbound_nodes[node_index].input_value
 
     def check_input(self, x, *, where: str | None = None) -> None:
         """Raise a ValueError naming this layer if ``x`` is not ``(batch,) + input_shape``."""
@@ -280,7 +390,7 @@ class Layer:
             return
         shape = np.shape(x)
         expected = self.input_shape
-        if len(shape) != len(expected) + 1 or tuple(shape[1:]) != expected:
+        if len(shape) != len(expected) + 1 or not shapes_match(expected, tuple(shape[1:])):
             hint = ""
             if len(shape) == len(expected) and tuple(shape) == expected:
                 hint = " — a single sample needs a batch axis: x[np.newaxis]"
@@ -291,7 +401,17 @@ class Layer:
                 f"{prefix}layer {self.name!r} ({type(self).__name__}) expected input of shape "
                 f"{format_shape(expected)}, got {tuple(shape)}{hint}")
 
-    def __call__(self, x, training: bool = False):
+    def __call__(self, x, training: bool = False, **kwargs):
+        from pynet.models.graph import call_symbolic, is_symbolic
+        if is_symbolic(x):
+            return call_symbolic(self, x, **kwargs)
+        if kwargs:
+            raise TypeError(f"layer {self.name!r}: unexpected arguments {sorted(kwargs)}")
+        if self.multi_input:
+            xs = [np.asarray(v) for v in x]
+            if not self.built:
+                self.build([v.shape[1:] for v in xs])
+            return self.forward([np.asarray(v, dtype=self.dtype) for v in xs], training)
         x = np.asarray(x)
         if not self.built:
             if x.ndim < 1:
@@ -323,16 +443,16 @@ class Layer:
         """Copies of the parameters, in order."""
         return [p.copy() for p in self.params.values()]
 
-    def set_weights(self, weights) -> None:
-        """Replace the parameters in place; count, shapes and finiteness are checked before
-        anything changes."""
+    def _checked_weights(self, weights) -> list:
+        """Check count, shapes, type and finiteness of ``weights``; return ``[(param, new), ...]``
+        without changing anything (models check every layer before assigning any)."""
         weights = list(weights)
         if len(weights) != len(self.params):
             raise ValueError(
                 f"layer {self.name!r} has {len(self.params)} weight arrays "
                 f"({', '.join(self.params) or 'none'}), got {len(weights)}"
             )
-        new = []
+        plan = []
         for (key, old), w in zip(self.params.items(), weights):
             w = np.asarray(w)
             if w.shape != old.shape:
@@ -343,9 +463,14 @@ class Layer:
                 raise TypeError(f"layer {self.name!r}: weight {key!r} must be numeric, got {w.dtype}")
             if not np.isfinite(w).all():
                 raise ValueError(f"layer {self.name!r}: weight {key!r} contains NaN/Inf")
-            new.append((key, w.astype(old.dtype, copy=True)))
-        for key, w in new:
-            self.params[key][...] = w
+            plan.append((old, w.astype(old.dtype, copy=True)))
+        return plan
+
+    def set_weights(self, weights) -> None:
+        """Replace the parameters in place; count, shapes and finiteness are checked before
+        anything changes."""
+        for target, value in self._checked_weights(weights):
+            target[...] = value
 
     def count_params(self) -> int:
         """Number of scalars in all parameters."""

@@ -11,7 +11,7 @@ import numpy as np
 from .. import activations, initializers, regularizers
 from .base import Layer, _clean_shape, register_layer
 
-__all__ = ["Dense", "Activation", "Dropout", "Flatten", "Reshape", "Permute", "Input"]
+__all__ = ["Dense", "Activation", "Dropout", "Flatten", "Reshape", "Permute", "Input", "InputLayer"]
 
 
 def _positive_int(value, name, where):
@@ -335,31 +335,7 @@ class Permute(Layer):
         return {**super().get_config(), "dims": list(self.dims)}
 
 
-@register_layer
-class Input(Layer):
-    """Declares the shape of one sample: ``Sequential([Input(shape=(784,)), Dense(10)])``.
 
-    In a Sequential model it only fixes the input shape (it holds no weights and does not
-    appear in ``model.layers`` or the summary, as in Keras).
-    """
 
-    name_prefix = "input"
-
-    def __init__(self, shape=None, name=None, dtype="float32", input_shape=None, **kwargs):
-        shape = shape if shape is not None else input_shape
-        if shape is None:
-            raise ValueError("Input(): shape is required, e.g. Input(shape=(784,))")
-        super().__init__(name=name, dtype=dtype, input_shape=_clean_shape(shape, "shape", "Input()"),
-                         **kwargs)
-        self.build(self.input_shape)
-
-    def forward(self, x, training=False):
-        return x
-
-    def backward(self, grad):
-        return grad
-
-    def get_config(self):
-        config = super().get_config()
-        config["shape"] = config.pop("input_shape")
-        return config
+# ``Input`` returns a symbolic tensor (the functional API); ``InputLayer`` is the layer behind it.
+from pynet.models.graph import Input, InputLayer  # noqa: E402,F401

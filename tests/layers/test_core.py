@@ -7,7 +7,7 @@ import pytest
 
 from pynet import initializers, regularizers
 from pynet.gradient_check import check_gradients
-from pynet.layers import (Activation, Dense, Dropout, Flatten, Input, Permute, Reshape,
+from pynet.layers import (InputLayer, Activation, Dense, Dropout, Flatten, Input, Permute, Reshape,
                           get_layer_class, reset_name_counters, using_backend)
 
 ACTS = ["linear", "relu", "sigmoid", "tanh", "softmax", "leaky_relu", "elu", "selu"]
@@ -243,7 +243,11 @@ def test_frozen_layer_offers_no_variables():
 
 
 def test_input_layer():
+    # Input returns a symbolic tensor (Keras's functional API); InputLayer is the layer behind it
     inp = Input(shape=(28, 28, 1))
-    assert inp.input_shape == (28, 28, 1) and inp.output_shape == (28, 28, 1)
+    assert inp.shape == (None, 28, 28, 1) and inp.dtype == np.float32
+    layer = inp.node.layer
+    assert isinstance(layer, InputLayer)
+    assert layer.input_shape == (28, 28, 1) and layer.output_shape == (28, 28, 1)
     with pytest.raises(ValueError, match="shape is required"):
         Input()

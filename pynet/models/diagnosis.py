@@ -1,0 +1,123 @@
+"""When training goes wrong, and checking that it computes the right gradients.
+
+* :class:`TrainingDiverged` — raised when the loss turns NaN/infinite, or when an update left
+  non-finite weights (checked after every epoch and every ``train_on_batch``, so a run whose
+  *last* update overflowed cannot return normally); :func:`diagnose` says where and why.
+* :func:`check_gradients` — back-propagation against central differences on a float64 twin.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["TrainingDiverged", "NotCompiledError", "diagnose", "check_finite_weights",
+           "check_gradients"]
+
+
+class TrainingDiverged(FloatingPointError):
+    """The training loss became NaN or infinite. ``history`` holds the epochs completed."""
+
+    def __init__(self, message, history=None):
+        super().__init__(message)
+        self.history = history
+
+
+class NotCompiledError(RuntimeError):
+    """fit/evaluate/train_on_batch before compile."""
+
+
+def _bad_weights(model):
+    return [name for name, p in model.params.items() if not np.isfinite(p).all()]
+
+
+def check_finite_weights(model, *, epoch=None, history=None):
+    """Raise :class:`TrainingDiverged` if an update left NaN/Inf in any weight."""
+    bad = _bad_weights(model)
+    if bad:
+        where = "" if epoch is None else f" in epoch {epoch + 1}"
+        lr = getattr(model.optimizer, "learning_rate", None)
+        raise TrainingDiverged(
+            f"training stopped{where}: an update left non-finite values in {', '.join(bad)} "
+            f"(the loss before it was still finite). Learning rate: {lr:g}. Likely fixes: lower "
+            f"the learning rate (try {lr / 10:g}); scale the inputs; restore weights saved "
+            "before this run", history)
+
+
+def diagnose(model, xs, loss, *, epoch, batch):
+    """Say where a non-finite loss came from and what usually causes it."""
+    where = "" if epoch is None else f" at epoch {epoch + 1}, batch {batch + 1}"
+    lines = [f"training stopped{where}: the loss is {loss} (not finite)."]
+    bad = _bad_weights(model)
+    if bad:
+        lines.append(f"  Non-finite weights already in: {', '.join(bad)} (an earlier update "
+                     "overflowed).")
+    else:
+        culprit = model._first_non_finite(xs)
+        if culprit is not None:
+            lines.append(culprit)
+    lr = getattr(model.optimizer, "learning_rate", None)
+    scale = max((float(np.max(np.abs(x))) for x in xs if x.size), default=0.0)
+    lines.append(f"  Learning rate: {lr:g}. Largest |input| in this batch: {scale:.3g}.")
+    hints = [f"lower the learning rate (try {lr / 10:g})" if lr is not None and lr >= 0.1
+             else "lower the learning rate"]
+    if scale > 10:
+        hints.append("scale the inputs (pixels: x / 255; other data: subtract the mean and "
+                     "divide by the standard deviation)")
+    hints.append("check the targets match the loss (e.g. probabilities in [0, 1] for "
+                 "cross-entropy)")
+    lines.append("  Likely fixes: " + "; ".join(hints) + ".")
+    return "\n".join(lines)
+
+
+def check_gradients(model, x, y, *, samples=20, eps=1e-5, tolerance=1e-6, seed=0):
+    """Compare back-propagation with central differences on a float64 copy of ``model``.
+
+    The copy has the same weights; the loss is the compiled loss plus the regularization
+    penalties, in inference mode (Dropout off). For each parameter, ``samples`` randomly chosen
+    entries are perturbed by ±``eps`` (all of them when there are fewer). Returns a
+    :class:`pynet.gradient_check.GradientReport`: ``report.ok`` and ``print(report)``.
+    """
+    from pynet.gradient_check import GradientReport, relative_error
+
+    model._require_compiled("check_gradients()")
+    twin = model._float64_twin()
+    if twin is not model:
+        twin._output_specs = model._output_specs
+        twin.compiled = True
+    where = "check_gradients()"
+    xs = twin._checked_inputs(x, where)
+    ys = twin._checked_targets(y, xs[0].shape[0], where)
+    ys = [None if v is None else (v if v.dtype.kind in "iu" else v.astype(np.float64)) for v in ys]
+    sws = [None] * len(ys)
+    from pynet.models.training import loss_gradients, weighted_losses
+
+    def total_loss():
+        outs = twin._runner.forward(xs, training=False)
+        return weighted_losses(twin, ys, outs, sws)[0] + twin._penalties(force=True)
+
+    twin._runner.set_input_grad_flags(False)
+    outs = twin._runner.forward(xs, training=False)
+    grads, fused = loss_gradients(twin, ys, outs, sws)
+    twin._runner.backward(grads, fused)
+    twin._add_penalty_gradients(force=True)
+    report = GradientReport(tolerance=tolerance)
+    rng = np.random.default_rng(seed)
+    for name, param, grad in twin.trainable_variables():
+        analytic = grad.reshape(-1).copy()
+        flat = param.reshape(-1)
+        picks = (np.arange(flat.size) if flat.size <= samples
+                 else rng.choice(flat.size, samples, replace=False))
+        numeric = np.empty(len(picks))
+        for j, i in enumerate(picks):
+            old = flat[i]
+            flat[i] = old + eps
+            plus = total_loss()
+            flat[i] = old - eps
+            minus = total_loss()
+            flat[i] = old
+            numeric[j] = (plus - minus) / (2 * eps)
+        err = relative_error(analytic[picks], numeric)
+        worst = int(np.argmax(err)) if err.size else 0
+        report.errors[name] = float(err.max()) if err.size else 0.0
+        report.worst_index[name] = tuple(int(v) for v in np.unravel_index(
+            int(picks[worst]) if err.size else 0, param.shape))
+    return report

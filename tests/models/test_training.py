@@ -1,0 +1,96 @@
+"""The training loop's options: sample and class weights, generators, divergence after the
+last update."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pynet import optimizers
+from pynet.layers import Dense
+from pynet.models import Input, Model, Sequential, TrainingDiverged
+
+
+def regression(seed=0, n=12):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((n, 3)).astype(np.float32), rng.standard_normal((n, 1)).astype(np.float32)
+
+
+def test_sample_weight_scales_each_sample_and_zero_removes_it():
+    x, y = regression()
+    model = Sequential([Dense(1, input_shape=(3,))])
+    model.compile(optimizer="sgd", loss="mse")
+    w = np.zeros(12)
+    w[:6] = 2.0
+    weighted = model.evaluate(x, y, verbose=0, sample_weight=w)
+    plain_first_half = model.evaluate(x[:6], y[:6], verbose=0)
+    # mean over all 12 of w·loss = (2 · Σ first six losses) / 12 = mean of the first six
+    assert weighted == pytest.approx(plain_first_half, rel=1e-6)
+    start = model.get_weights()
+    model.train_on_batch(x, y, sample_weight=w)
+    step_weighted = [a - b for a, b in zip(model.get_weights(), start)]
+    model.set_weights(start)
+    model.train_on_batch(x[:6], y[:6])
+    step_half = [a - b for a, b in zip(model.get_weights(), start)]
+    for a, b in zip(step_weighted, step_half):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+
+
+def test_class_weight_is_a_sample_weight_from_the_label():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((10, 2)).astype(np.float32)
+    labels = np.array([0, 1] * 5)
+    model = Sequential([Dense(2, activation="softmax", input_shape=(2,))])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    start = model.get_weights()
+    model.fit(x, labels, epochs=1, batch_size=10, verbose=0, shuffle=False,
+              class_weight={0: 3.0, 1: 0.5})
+    by_class = model.get_weights()
+    model.set_weights(start)
+    model.fit(x, labels, epochs=1, batch_size=10, verbose=0, shuffle=False,
+              sample_weight=np.where(labels == 0, 3.0, 0.5))
+    for a, b in zip(by_class, model.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+    with pytest.raises(ValueError, match="sample_weight.*shape \\(10,\\)"):
+        model.fit(x, labels, sample_weight=np.ones(3), verbose=0)
+
+
+def test_fit_from_a_generator_matches_fit_from_arrays():
+    x, y = regression(n=16)
+
+    def batches():
+        while True:
+            for i in range(0, 16, 4):
+                yield x[i:i + 4], y[i:i + 4]
+
+    models = []
+    for source in ("arrays", "generator"):
+        model = Sequential([Dense(1, input_shape=(3,), kernel_initializer="ones")])
+        model.compile(optimizer="sgd", loss="mse")
+        if source == "arrays":
+            h = model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0,
+                          validation_data=(x, y))
+        else:
+            h = model.fit(batches(), steps_per_epoch=4, epochs=2, verbose=0,
+                          validation_data=batches(), validation_steps=4)
+        models.append((model.get_weights(), h.history))
+    np.testing.assert_allclose(models[0][0][0], models[1][0][0], rtol=1e-6)
+    np.testing.assert_allclose(models[0][1]["val_loss"], models[1][1]["val_loss"], rtol=1e-6)
+
+    def short():
+        yield x[:4], y[:4]
+    model = Sequential([Dense(1, input_shape=(3,))])
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(ValueError, match="stopped after 1 batches"):
+        model.fit(short(), steps_per_epoch=3, verbose=0)
+
+
+def test_an_update_that_overflows_the_weights_cannot_return_normally():
+    x, y = regression()
+    model = Sequential([Dense(4, input_shape=(3,)), Dense(1)])
+    model.compile(optimizer=optimizers.SGD(learning_rate=1e38), loss="mse")
+    with pytest.raises(TrainingDiverged, match="non-finite values in .*learning rate"):
+        model.fit(x, y * 1e6, epochs=1, batch_size=12, verbose=0)
+    model2 = Sequential([Dense(4, input_shape=(3,)), Dense(1)])
+    model2.compile(optimizer=optimizers.SGD(learning_rate=1e38), loss="mse")
+    with pytest.raises(TrainingDiverged):
+        model2.train_on_batch(x, y * 1e6)
