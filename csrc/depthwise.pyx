@@ -31,19 +31,57 @@ cdef Geometry _geometry(tuple x_shape, tuple k_shape, tuple geometry):
     return g
 
 
+cdef extern from *:
+    """
+    /* One kernel tap for one output pixel, over all channels. `restrict` tells the compiler the
+       image, kernel, gradient and output never overlap (they are distinct arrays), which is what
+       lets it use vector instructions; M == 1 (the usual depth multiplier) gets its own loop. */
+    #define PYNET_DW_TAPS(T, SUF)                                                               \
+    static inline void pynet_dw_fwd_##SUF(const T *restrict src, const T *restrict k,          \
+                                          T *restrict dst, Py_ssize_t c, Py_ssize_t m) {       \
+        if (m == 1) { for (Py_ssize_t i = 0; i < c; i++) dst[i] += src[i] * k[i]; return; }    \
+        for (Py_ssize_t i = 0; i < c; i++) {                                                   \
+            T v = src[i];                                                                      \
+            for (Py_ssize_t j = 0; j < m; j++) dst[i * m + j] += v * k[i * m + j];             \
+        }                                                                                      \
+    }                                                                                          \
+    static inline void pynet_dw_bwd_##SUF(const T *restrict src, const T *restrict k,          \
+                                          const T *restrict g, T *restrict dk,                 \
+                                          T *restrict dsrc, Py_ssize_t c, Py_ssize_t m) {      \
+        if (m == 1) {                                                                          \
+            for (Py_ssize_t i = 0; i < c; i++) dk[i] += src[i] * g[i];                         \
+            if (dsrc) for (Py_ssize_t i = 0; i < c; i++) dsrc[i] += g[i] * k[i];               \
+            return;                                                                            \
+        }                                                                                      \
+        for (Py_ssize_t i = 0; i < c; i++) {                                                   \
+            T v = src[i], acc = 0;                                                             \
+            for (Py_ssize_t j = 0; j < m; j++) {                                               \
+                dk[i * m + j] += v * g[i * m + j];                                             \
+                acc += g[i * m + j] * k[i * m + j];                                            \
+            }                                                                                  \
+            if (dsrc) dsrc[i] += acc;                                                          \
+        }                                                                                      \
+    }
+    PYNET_DW_TAPS(float, f)
+    PYNET_DW_TAPS(double, d)
+    """
+    void dw_fwd_f "pynet_dw_fwd_f" (const float *src, const float *k, float *dst,
+                                    Py_ssize_t c, Py_ssize_t m) noexcept nogil
+    void dw_fwd_d "pynet_dw_fwd_d" (const double *src, const double *k, double *dst,
+                                    Py_ssize_t c, Py_ssize_t m) noexcept nogil
+    void dw_bwd_f "pynet_dw_bwd_f" (const float *src, const float *k, const float *g, float *dk,
+                                    float *dsrc, Py_ssize_t c, Py_ssize_t m) noexcept nogil
+    void dw_bwd_d "pynet_dw_bwd_d" (const double *src, const double *k, const double *g,
+                                    double *dk, double *dsrc, Py_ssize_t c, Py_ssize_t m) noexcept nogil
+
+
 cdef inline void _tap_forward(const floating *src, const floating *k, floating *dst,
                               Py_ssize_t c, Py_ssize_t m) noexcept nogil:
     """dst[ch·M + j] += src[ch] · k[ch·M + j]"""
-    cdef Py_ssize_t ch, j
-    cdef floating v
-    if m == 1:
-        for ch in range(c):
-            dst[ch] += src[ch] * k[ch]
-        return
-    for ch in range(c):
-        v = src[ch]
-        for j in range(m):
-            dst[ch * m + j] += v * k[ch * m + j]
+    if floating is float:
+        dw_fwd_f(src, k, dst, c, m)
+    else:
+        dw_fwd_d(src, k, dst, c, m)
 
 
 cdef void _forward(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] kernel,
@@ -95,19 +133,14 @@ def depthwise_conv2d_forward(x, kernel, bias=None, *, strides=1, padding="valid"
 
 
 cdef inline void _tap_backward(const floating *src, const floating *k, const floating *grad,
-                               floating *dk, floating *dsrc, Py_ssize_t c, Py_ssize_t m,
-                               bint need_dx) noexcept nogil:
-    """dk[ch·M + j] += src[ch] · grad[ch·M + j];  dsrc[ch] += Σ_j grad[ch·M + j] · k[ch·M + j]"""
-    cdef Py_ssize_t ch, j
-    cdef floating v, acc
-    for ch in range(c):
-        v = src[ch]
-        acc = 0
-        for j in range(m):
-            dk[ch * m + j] += v * grad[ch * m + j]
-            acc = acc + grad[ch * m + j] * k[ch * m + j]
-        if need_dx:
-            dsrc[ch] += acc
+                               floating *dk, floating *dsrc, Py_ssize_t c,
+                               Py_ssize_t m) noexcept nogil:
+    """dk[ch·M + j] += src[ch] · grad[ch·M + j];  dsrc[ch] += Σ_j grad[ch·M + j] · k[ch·M + j]
+    (dsrc NULL: no input gradient)"""
+    if floating is float:
+        dw_bwd_f(src, k, grad, dk, dsrc, c, m)
+    else:
+        dw_bwd_d(src, k, grad, dk, dsrc, c, m)
 
 
 cdef void _backward(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] kernel,
@@ -136,7 +169,7 @@ cdef void _backward(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1]
                             offset = ((n * g.h + r) * g.w + s) * g.c
                             _tap_backward(xp + offset, kp + (p * g.kw + q) * cm, gp,
                                           dkp + (p * g.kw + q) * cm,
-                                          dx + offset if need_dx else NULL, g.c, g.m, need_dx)
+                                          dx + offset if need_dx else NULL, g.c, g.m)
 
 
 def depthwise_conv2d_backward(x, kernel, grad_output, *, strides=1, padding="valid", dilation=1,

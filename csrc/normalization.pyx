@@ -18,6 +18,71 @@ from pynet.kernels._checks.normalization import (
 __all__ = ["batch_norm_train_forward", "batch_norm_inference_forward", "batch_norm_backward"]
 
 
+cdef extern from *:
+    """
+    /* The channels-last rows (inner == 1): one row of C channels at a time. `restrict` tells the
+       compiler the arrays never overlap (they are distinct buffers), so it can vectorize. */
+    #define PYNET_BN_ROWS(T, SUF)                                                              \
+    static inline void pynet_bn_sum_##SUF(const T *restrict x, double *restrict total,         \
+                                          Py_ssize_t n) {                                      \
+        for (Py_ssize_t i = 0; i < n; i++) total[i] += (double)x[i];                           \
+    }                                                                                          \
+    static inline void pynet_bn_sqdev_##SUF(const T *restrict x, const double *restrict mean,  \
+                                            double *restrict total, Py_ssize_t n) {            \
+        for (Py_ssize_t i = 0; i < n; i++) {                                                   \
+            double d = (double)x[i] - mean[i];                                                 \
+            total[i] += d * d;                                                                 \
+        }                                                                                      \
+    }                                                                                          \
+    static inline void pynet_bn_affine_##SUF(const T *restrict x, const T *restrict centre,    \
+                                             const T *restrict scale, const T *restrict shift, \
+                                             T *restrict y, Py_ssize_t n) {                    \
+        for (Py_ssize_t i = 0; i < n; i++) y[i] = (x[i] - centre[i]) * scale[i] + shift[i];    \
+    }                                                                                          \
+    static inline void pynet_bn_gsums_##SUF(const T *restrict x, const T *restrict g,          \
+                                            const T *restrict mean, const T *restrict inv,     \
+                                            double *restrict dgamma, double *restrict dbeta,   \
+                                            Py_ssize_t n) {                                    \
+        for (Py_ssize_t i = 0; i < n; i++) {                                                   \
+            dbeta[i] += (double)g[i];                                                          \
+            dgamma[i] += (double)g[i] * (double)((x[i] - mean[i]) * inv[i]);                   \
+        }                                                                                      \
+    }                                                                                          \
+    static inline void pynet_bn_dx_##SUF(const T *restrict x, const T *restrict g,             \
+                                         const T *restrict mean, const T *restrict inv,        \
+                                         const T *restrict scale, const T *restrict tb,        \
+                                         const T *restrict tg, T *restrict dx, Py_ssize_t n) { \
+        for (Py_ssize_t i = 0; i < n; i++)                                                     \
+            dx[i] = scale[i] * (g[i] - tb[i] - (x[i] - mean[i]) * inv[i] * tg[i]);             \
+    }
+    PYNET_BN_ROWS(float, f)
+    PYNET_BN_ROWS(double, d)
+    """
+    void sum_f "pynet_bn_sum_f" (const float *x, double *total, Py_ssize_t n) noexcept nogil
+    void sum_d "pynet_bn_sum_d" (const double *x, double *total, Py_ssize_t n) noexcept nogil
+    void sqdev_f "pynet_bn_sqdev_f" (const float *x, const double *mean, double *total,
+                                     Py_ssize_t n) noexcept nogil
+    void sqdev_d "pynet_bn_sqdev_d" (const double *x, const double *mean, double *total,
+                                     Py_ssize_t n) noexcept nogil
+    void affine_f "pynet_bn_affine_f" (const float *x, const float *centre, const float *scale,
+                                       const float *shift, float *y, Py_ssize_t n) noexcept nogil
+    void affine_d "pynet_bn_affine_d" (const double *x, const double *centre,
+                                       const double *scale, const double *shift, double *y,
+                                       Py_ssize_t n) noexcept nogil
+    void gsums_f "pynet_bn_gsums_f" (const float *x, const float *g, const float *mean,
+                                     const float *inv, double *dgamma, double *dbeta,
+                                     Py_ssize_t n) noexcept nogil
+    void gsums_d "pynet_bn_gsums_d" (const double *x, const double *g, const double *mean,
+                                     const double *inv, double *dgamma, double *dbeta,
+                                     Py_ssize_t n) noexcept nogil
+    void dx_f "pynet_bn_dx_f" (const float *x, const float *g, const float *mean,
+                               const float *inv, const float *scale, const float *tb,
+                               const float *tg, float *dx, Py_ssize_t n) noexcept nogil
+    void dx_d "pynet_bn_dx_d" (const double *x, const double *g, const double *mean,
+                               const double *inv, const double *scale, const double *tb,
+                               const double *tg, double *dx, Py_ssize_t n) noexcept nogil
+
+
 cdef void _channel_sums(const floating[:, :, ::1] x, double[::1] total) noexcept nogil:
     """total[c] += Σ_{a, b} x[a, c, b]"""
     cdef Py_ssize_t a, c, b
@@ -25,8 +90,10 @@ cdef void _channel_sums(const floating[:, :, ::1] x, double[::1] total) noexcept
     cdef double acc
     if B == 1:
         for a in range(A):
-            for c in range(C):
-                total[c] += x[a, c, 0]
+            if floating is float:
+                sum_f(&x[a, 0, 0], &total[0], C)
+            else:
+                sum_d(&x[a, 0, 0], &total[0], C)
         return
     for a in range(A):
         for c in range(C):
@@ -44,9 +111,10 @@ cdef void _squared_deviations(const floating[:, :, ::1] x, const double[::1] mea
     cdef double acc, d, mu
     if B == 1:
         for a in range(A):
-            for c in range(C):
-                d = x[a, c, 0] - mean[c]
-                total[c] += d * d
+            if floating is float:
+                sqdev_f(&x[a, 0, 0], &mean[0], &total[0], C)
+            else:
+                sqdev_d(&x[a, 0, 0], &mean[0], &total[0], C)
         return
     for a in range(A):
         for c in range(C):
@@ -67,8 +135,10 @@ cdef void _affine(const floating[:, :, ::1] x, const floating[::1] centre,
     cdef floating mu, s, t
     if B == 1:
         for a in range(A):
-            for c in range(C):
-                y[a, c, 0] = (x[a, c, 0] - centre[c]) * scale[c] + shift[c]
+            if floating is float:
+                affine_f(&x[a, 0, 0], &centre[0], &scale[0], &shift[0], &y[a, 0, 0], C)
+            else:
+                affine_d(&x[a, 0, 0], &centre[0], &scale[0], &shift[0], &y[a, 0, 0], C)
         return
     for a in range(A):
         for c in range(C):
@@ -146,10 +216,10 @@ cdef void _gamma_beta_sums(const floating[:, :, ::1] x, const floating[:, :, ::1
     cdef floating mu
     if B == 1:
         for a in range(A):
-            for c in range(C):
-                gv = g[a, c, 0]
-                dbeta[c] += gv
-                dgamma[c] += gv * ((x[a, c, 0] - mean[c]) * inv_std[c])
+            if floating is float:
+                gsums_f(&x[a, 0, 0], &g[a, 0, 0], &mean[0], &inv_std[0], &dgamma[0], &dbeta[0], C)
+            else:
+                gsums_d(&x[a, 0, 0], &g[a, 0, 0], &mean[0], &inv_std[0], &dgamma[0], &dbeta[0], C)
         return
     for a in range(A):
         for c in range(C):
@@ -174,9 +244,12 @@ cdef void _input_grad(const floating[:, :, ::1] x, const floating[:, :, ::1] g,
     cdef floating mu, inv, s, tb, tg
     if B == 1:
         for a in range(A):
-            for c in range(C):
-                dx[a, c, 0] = scale[c] * (g[a, c, 0] - beta_term[c]
-                                          - (x[a, c, 0] - mean[c]) * inv_std[c] * gamma_term[c])
+            if floating is float:
+                dx_f(&x[a, 0, 0], &g[a, 0, 0], &mean[0], &inv_std[0], &scale[0], &beta_term[0],
+                     &gamma_term[0], &dx[a, 0, 0], C)
+            else:
+                dx_d(&x[a, 0, 0], &g[a, 0, 0], &mean[0], &inv_std[0], &scale[0], &beta_term[0],
+                     &gamma_term[0], &dx[a, 0, 0], C)
         return
     for a in range(A):
         for c in range(C):

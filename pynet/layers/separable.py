@@ -22,7 +22,8 @@ Weights, in Keras's layouts and order: ``depthwise_kernel`` ``(kh, kw, C, M)``, 
 ``(filters,)`` for separable). Output sizes follow Conv2D's rules.
 
 The numbers come from :func:`pynet.kernels.depthwise_conv2d_forward` / ``_backward`` (direct
-loops) and, for the pointwise step, the 1×1 case of ``conv2d_forward`` (one matrix product).
+loops) and, for the pointwise step, ``dense_forward`` / ``dense_backward``: a 1×1 convolution
+is the matrix product ``(N·OH·OW, C·M) @ (C·M, filters)`` (one GEMM each way).
 """
 from __future__ import annotations
 
@@ -222,8 +223,9 @@ class SeparableConv2D(_DepthwiseBase):
     Shapes: input ``(N, H, W, C)``; depthwise_kernel ``(kh, kw, C, M)``; pointwise_kernel
     ``(1, 1, C·M, filters)``; bias ``(filters,)``; output ``(N, OH, OW, filters)``.
 
-    Backward: the pointwise step's gradient (a 1×1 ``conv2d_backward``) gives dL/dz, which the
-    depthwise backward turns into dL/dx and dL/ddepthwise_kernel.
+    Backward: the pointwise step's gradient (``dense_backward`` on the 1×1 kernel viewed as a
+    ``(C·M, filters)`` matrix) gives dL/dz, which the depthwise backward turns into dL/dx and
+    dL/ddepthwise_kernel.
     """
 
     name_prefix = "separable_conv2d"
@@ -260,8 +262,11 @@ class SeparableConv2D(_DepthwiseBase):
         k = self.kernels
         z = k.depthwise_conv2d_forward(x, self.params["depthwise_kernel"], None,
                                        **self._geometry())
-        y = self._activate(k.conv2d_forward(z, self.params["pointwise_kernel"],
-                                            self.params.get("bias")))
+        cm = z.shape[3]
+        z2 = z.reshape(-1, cm)                          # a 1×1 convolution is a matrix product
+        y = k.dense_forward(z2, self.params["pointwise_kernel"].reshape(cm, self.filters),
+                            self.params.get("bias"), "linear")
+        y = self._activate(y.reshape(z.shape[:3] + (self.filters,)))
         self._cache = (x, z, y)
         return self._from_nhwc(y)
 
@@ -272,15 +277,16 @@ class SeparableConv2D(_DepthwiseBase):
         x, z, y = self._cache
         grad_y = self._activation_backward(y, self._grad_to_nhwc(grad, y))
         k = self.kernels
-        dz, dpk, db = k.conv2d_backward(z, self.params["pointwise_kernel"],
-                                        np.ascontiguousarray(grad_y), need_bias_grad=self.use_bias)
+        cm = z.shape[3]
+        dz = k.dense_backward(z.reshape(-1, cm),
+                              self.params["pointwise_kernel"].reshape(cm, self.filters),
+                              np.ascontiguousarray(grad_y).reshape(-1, self.filters),
+                              self.grads["pointwise_kernel"].reshape(cm, self.filters),
+                              self.grads.get("bias")).reshape(z.shape)
         dx, ddk, _ = k.depthwise_conv2d_backward(
             x, self.params["depthwise_kernel"], dz, need_input_grad=self.input_grad_needed,
             need_bias_grad=False, **self._geometry())
         self.grads["depthwise_kernel"][...] = ddk
-        self.grads["pointwise_kernel"][...] = dpk
-        if self.use_bias:
-            self.grads["bias"][...] = db
         return None if dx is None else self._from_nhwc(dx)
 
     def get_config(self):
