@@ -27,7 +27,7 @@ import numbers
 
 import numpy as np
 
-from .base import Layer, format_shape, register_layer
+from .base import Layer, format_shape, register_layer, shape_tuple
 
 __all__ = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot",
            "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate", "dot"]
@@ -74,7 +74,7 @@ class _Merge(Layer):
                 not all(isinstance(s, (list, tuple)) for s in input_shapes):
             raise ValueError(f"{self._where()}: a merge layer is called on a list of inputs "
                              f"(build takes a list of sample shapes), got {input_shapes!r}")
-        shapes = [tuple(int(d) for d in s) for s in input_shapes]
+        shapes = [shape_tuple(s) for s in input_shapes]
         if self.n_inputs is not None and len(shapes) != self.n_inputs:
             raise ValueError(f"{self._where()}: takes exactly {self.n_inputs} inputs, got "
                              f"{len(shapes)} with shapes {_shapes_text(shapes)}")
@@ -85,7 +85,7 @@ class _Merge(Layer):
         output = self.compute_output_shape(shapes)      # every check before anything is set
         self._input_shapes = shapes
         self.input_shape = shapes
-        self.output_shape = tuple(int(d) for d in output)
+        self.output_shape = shape_tuple(output)
         self.built = True
 
     # -- calling --------------------------------------------------------------------------------

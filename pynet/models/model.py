@@ -636,7 +636,8 @@ class Model(Layer):
     def _float64_twin(self):
         """The model itself when it computes in float64 already (its weights are perturbed and
         restored exactly), else a float64 copy rebuilt from its configuration."""
-        if all(p.dtype == np.float64 for p in self.params.values()):
+        if all(np.dtype(getattr(l, "dtype", np.float64)) == np.float64
+               for l in self._leaf_layers()):
             return self
         from pynet.models.saving import model_from_config, with_dtype
         try:
