@@ -7,7 +7,7 @@ its name to :data:`DOMAINS`, a module here, ``csrc/<domain>.pyx`` and ``tests/ke
 from importlib import import_module
 
 #: Kernel domains in dependency order.
-DOMAINS = ("linalg", "classic", "rashid", "nielsen", "dense", "conv", "pooling")
+DOMAINS = ("linalg", "classic", "rashid", "nielsen", "dense", "conv", "pooling", "recurrent")
 
 __all__ = []
 for _domain in DOMAINS:
