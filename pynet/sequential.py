@@ -227,8 +227,16 @@ class Sequential:
 
     # -- running the layers ----------------------------------------------------------------------
     def _forward(self, x, training):
+        mask = None
         for layer in self.layers:
-            x = layer.forward(x, training)
+            # masks (issue 10): passed only to layers that declare supports_masking
+            if mask is not None and getattr(layer, "supports_masking", False):
+                y = layer.forward(x, training, mask=mask)
+            else:
+                y = layer.forward(x, training)
+            compute_mask = getattr(layer, "compute_mask", None)
+            mask = compute_mask(x, mask) if compute_mask is not None else None
+            x = y
         return x
 
     def _fused(self):
@@ -278,6 +286,12 @@ class Sequential:
             self.metrics = [metrics_module.get(spec, self.loss, out_shape) for spec in self._metric_specs]
             self._metrics_unresolved = False
         dtype = self.dtype
+        if getattr(self.layers[0], "integer_input", False):
+            # word ids for an Embedding stay integers (issue 10); the layer checks them
+            if x.dtype.kind not in "iu":
+                raise TypeError(f"{where}: layer {self.layers[0].name!r} takes integer ids, "
+                                f"got dtype {x.dtype}; convert with x.astype('int64')")
+            return np.ascontiguousarray(x)
         if x.dtype.kind in "iub" and x.size and int(np.max(x)) > 1:
             warnings.warn(f"{where}: x holds integers up to {int(np.max(x))}; pixel values are "
                           "usually scaled first (x.astype('float32') / 255)", stacklevel=3)

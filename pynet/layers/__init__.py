@@ -11,7 +11,7 @@ __all__ = ["Layer", "register_layer", "get_layer_class", "reset_name_counters", 
 from importlib import import_module as _import_module
 from importlib.util import find_spec as _find_spec
 
-for _name in ("conv", "pooling"):
+for _name in ("conv", "pooling", "embedding", "recurrent", "wrappers"):
     if _find_spec(f"{__name__}.{_name}") is not None:
         _module = _import_module(f"{__name__}.{_name}")
         _public = list(getattr(_module, "__all__", []))
