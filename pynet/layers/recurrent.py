@@ -29,6 +29,7 @@ Keras's semantics, followed exactly
 """
 from __future__ import annotations
 
+import contextlib
 import numbers
 
 import numpy as np
@@ -38,6 +39,40 @@ from pynet.kernels._checks.recurrent import ACTIVATIONS
 from pynet.layers.base import Layer, format_shape, register_layer
 
 __all__ = ["SimpleRNN", "LSTM", "GRU", "Orthogonal"]
+
+
+_BLAS_CONTROLLERS = []
+#: batch·units below which a step's GEMM is too small for OpenBLAS to thread (no limit needed).
+SMALL_STEP = 256
+
+
+@contextlib.contextmanager
+def one_blas_thread(needed=True):
+    """Run the block with every BLAS pool on one thread, then restore the counts.
+
+    A recurrent layer's products are one small GEMM per time step ((batch, units) by
+    (units, k·units)); threaded BLAS gains nothing there and its spinning workers cost a lot
+    (on a busy 2-core machine an LSTM(100) step ran 15× slower on two threads than on one) —
+    the thread policy of ``pynet.kernels.threads`` for small products. The controllers are
+    looked up once (that costs milliseconds); setting a count is one C call. ``needed=False``
+    (products so small that OpenBLAS keeps them on one thread anyway) skips even that.
+    """
+    if not needed:
+        yield
+        return
+    if not _BLAS_CONTROLLERS:
+        from pynet.kernels.threads import _blas_controllers
+        _BLAS_CONTROLLERS.extend(_blas_controllers())
+    previous = [c.get_num_threads() for c in _BLAS_CONTROLLERS]
+    changed = [c for c, n in zip(_BLAS_CONTROLLERS, previous) if n != 1]
+    for c in changed:
+        c.set_num_threads(1)
+    try:
+        yield
+    finally:
+        for c, n in zip(_BLAS_CONTROLLERS, previous):
+            if n != 1:
+                c.set_num_threads(n)
 
 
 class Orthogonal(initializers.Initializer):
@@ -297,7 +332,8 @@ class RNNBase(Layer):
         if training and self.recurrent_dropout > 0:
             rdp = self._dropout_mask((b, self.units), self.recurrent_dropout)
         init = self._initial_states(b)
-        h, saved = self._run(xt, init, mt, rdp)                         # h: (T, B, units)
+        with one_blas_thread(b * self.units >= SMALL_STEP):
+            h, saved = self._run(xt, init, mt, rdp)                     # h: (T, B, units)
         finals = [h[-1]] + ([saved[0][-1]] if len(self.STATES) == 2 else [])
         if self.stateful:
             self.states = [s.copy() for s in finals]
@@ -345,7 +381,8 @@ class RNNBase(Layer):
         grad_c = None
         if self.return_state and len(self.STATES) == 2 and grads[2] is not None:
             grad_c = np.asarray(grads[2], dtype=self.dtype)
-        dx, weight_grads = self._run_backward(xt, init, mt, rdp, h, saved, grad_h, grad_c)
+        with one_blas_thread(b * self.units >= SMALL_STEP):
+            dx, weight_grads = self._run_backward(xt, init, mt, rdp, h, saved, grad_h, grad_c)
         for key, g in zip(("kernel", "recurrent_kernel", "bias"), weight_grads):
             if key in self.grads:
                 self.grads[key][...] = g
