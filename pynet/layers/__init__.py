@@ -12,10 +12,11 @@ __all__ = ["Layer", "register_layer", "get_layer_class", "reset_name_counters", 
 from importlib import import_module as _import_module
 from importlib.util import find_spec as _find_spec
 
-# Issue 12's layers (merge, normalization, separable convolutions, the small layers) and issue
-# 11's 1-D convolution and pooling join the same way.
+# Issue 12's layers (merge, normalization, separable convolutions, the small layers), issue 11's
+# 1-D convolution and pooling, and issue 10's embedding and recurrent layers join the same way.
 for _name in ("conv", "pooling", "merge", "normalization", "separable", "reshaping",
-              "activation_layers", "noise", "conv1d", "pooling1d"):
+              "activation_layers", "noise", "conv1d", "pooling1d", "embedding", "recurrent",
+              "wrappers"):
     if _find_spec(f"{__name__}.{_name}") is not None:
         _module = _import_module(f"{__name__}.{_name}")
         _public = list(getattr(_module, "__all__", []))

@@ -399,8 +399,9 @@ class Model(Layer):
             raise ValueError(f"{where}: {label} for input {tensor.node.layer.name!r} must have "
                              f"shape {format_shape(expected)}, got {tuple(a.shape)}{hint}")
         if tensor.dtype.kind in "iu" and a.dtype.kind not in "iu":
-            raise TypeError(f"{where}: {label} for input {tensor.node.layer.name!r} must hold "
-                            f"integer ids ({tensor.dtype.name}), got dtype {a.dtype}")
+            raise TypeError(f"{where}: {label} for input {tensor.node.layer.name!r} takes integer "
+                            f"ids ({tensor.dtype.name}), got dtype {a.dtype}; convert with "
+                            "x.astype('int64')")
 
     def _checked_inputs(self, x, where):
         xs = data.check_inputs(self, data.as_list(x, self._input_names_for_data(), "input", where),

@@ -74,7 +74,7 @@ class Sequential(Model):
                                  f"{format_shape(self._input_shape)}")
             if self._input_shape is None and declared is not None:
                 self._input_shape = tuple(declared)
-                self._input_dtype = np.dtype(getattr(layer, "input_dtype", layer.dtype))
+                self._input_dtype = _input_dtype_of(layer)
         else:
             prev = self._layers[-1]
             out = _sample_output_shape(prev)
@@ -137,7 +137,7 @@ class Sequential(Model):
             if self._input_shape is None:
                 self._input_shape = tuple(shapes[0])
                 first = self._layers[0]
-                self._input_dtype = np.dtype(getattr(first, "input_dtype", first.dtype))
+                self._input_dtype = _input_dtype_of(first)
             self.build()
 
     # -- what differs from a functional model ---------------------------------------------------------------
@@ -252,3 +252,11 @@ def _sample_output_shape(layer):
     if isinstance(layer, Model):
         return tuple(layer.output_shape[1:]) if layer.built and not layer._outputs_as_list else None
     return tuple(layer.output_shape) if layer.built and layer.output_shape is not None else None
+
+
+def _input_dtype_of(layer):
+    """The dtype a Sequential's input keeps for its first layer: integer ids for a layer with
+    ``integer_input`` (Embedding), else the layer's float dtype."""
+    if getattr(layer, "integer_input", False):
+        return np.dtype(np.int64)
+    return np.dtype(getattr(layer, "input_dtype", layer.dtype))

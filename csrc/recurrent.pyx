@@ -1,0 +1,708 @@
+# cython: language_level=3
+"""Compiled recurrent kernels: SimpleRNN, LSTM and GRU over a whole sequence (forward and
+backpropagation through time) and the Embedding gather / scatter-add.
+
+Same names, signatures and results as :mod:`pynet.kernels.reference.recurrent` (read that one
+for the equations). What is done differently, for speed:
+
+* the input projection of all steps, ``X·W + b``, is one GEMM straight into the gate buffer;
+* each step is one GEMM (``h_{t−1}·U`` added onto that buffer, ``beta = 1``) followed by one
+  fused pass over ``(batch, units)`` that applies the gate nonlinearities and the cell update
+  (and the mask) without temporaries;
+* backward is one fused pass per step (gate gradients into ``dA``), one GEMM for ``dh_{t−1}``,
+  and after the loop three GEMMs over all steps for ``dW``, ``dU`` and ``dx``.
+
+Time-major layout ``(T, B, ·)`` so that a step's rows are contiguous. The GIL is released for
+the whole loop.
+"""
+from cython cimport floating
+from libc.math cimport tanh, tanhf
+from libc.string cimport memcpy, memset
+from scipy.linalg.cython_blas cimport sgemm, dgemm
+
+from mathfn cimport sigmoid_scalar
+
+import numpy as np
+
+from pynet.kernels._checks.recurrent import (
+    gru_gate_width, prepare_embedding_backward, prepare_embedding_forward, prepare_recurrent,
+    saved_array,
+)
+from pynet.kernels.reference import recurrent as _reference
+
+# Activation codes (the names the checks accept, in the same order).
+cdef enum:
+    ACT_TANH = 0
+    ACT_SIGMOID = 1
+    ACT_HARD_SIGMOID = 2
+    ACT_RELU = 3
+    ACT_LINEAR = 4
+
+_ACT_CODES = {"tanh": ACT_TANH, "sigmoid": ACT_SIGMOID, "hard_sigmoid": ACT_HARD_SIGMOID,
+              "relu": ACT_RELU, "linear": ACT_LINEAR}
+
+#: Slope of Keras 3's hard sigmoid, relu6(z + 3) / 6.
+cdef double HARD_SIGMOID_SLOPE = 1.0 / 6.0
+
+
+cdef inline void gemm_ld(bint trans_a, bint trans_b, int m, int n, int k, floating alpha,
+                         const floating *a, int lda, const floating *b, int ldb,
+                         floating beta, floating *c, int ldc) noexcept nogil:
+    """C (m, n) := alpha·op(A)·op(B) + beta·C, row-major with row strides lda, ldb, ldc."""
+    # Column-major BLAS sees each row-major matrix transposed: C^T = op(B)^T · op(A)^T.
+    cdef char ta = b'T' if trans_a else b'N'
+    cdef char tb = b'T' if trans_b else b'N'
+    if m <= 0 or n <= 0:
+        return
+    if floating is float:
+        sgemm(&tb, &ta, &n, &m, &k, &alpha, <float *>b, &ldb, <float *>a, &lda, &beta, c, &ldc)
+    else:
+        dgemm(&tb, &ta, &n, &m, &k, &alpha, <double *>b, &ldb, <double *>a, &lda, &beta, c, &ldc)
+
+
+cdef inline floating act(int code, floating z) noexcept nogil:
+    """φ(z) for the activation with this code."""
+    cdef floating y
+    if code == ACT_TANH:
+        if floating is float:
+            return tanhf(z)
+        return tanh(z)
+    if code == ACT_SIGMOID:
+        return sigmoid_scalar(z)
+    if code == ACT_HARD_SIGMOID:
+        y = z * <floating>HARD_SIGMOID_SLOPE + <floating>0.5
+        return 0 if y < 0 else (1 if y > 1 else y)
+    if code == ACT_RELU:
+        return z if z > 0 else 0
+    return z
+
+
+cdef inline floating dact(int code, floating y) noexcept nogil:
+    """φ′ expressed through the output y = φ(z)."""
+    if code == ACT_TANH:
+        return 1 - y * y
+    if code == ACT_SIGMOID:
+        return y * (1 - y)
+    if code == ACT_HARD_SIGMOID:
+        return <floating>HARD_SIGMOID_SLOPE if (y > 0 and y < 1) else 0
+    if code == ACT_RELU:
+        return 1 if y > 0 else 0
+    return 1
+
+
+cdef void project(const floating *x, Py_ssize_t rows, Py_ssize_t f, const floating *w,
+                  Py_ssize_t n, const floating *bias, floating *out, Py_ssize_t ldo) noexcept nogil:
+    """out (rows, n; row stride ldo) := bias + X·W — the input projection of every step."""
+    cdef Py_ssize_t r
+    for r in range(rows):
+        memcpy(&out[r * ldo], bias, n * sizeof(floating))
+    gemm_ld(False, False, <int>rows, <int>n, <int>f, <floating>1, x, <int>f, w, <int>n,
+            <floating>1, out, <int>ldo)
+
+
+cdef void input_grads(const floating *x, Py_ssize_t rows, Py_ssize_t f, const floating *w,
+                      Py_ssize_t n, const floating *dA, Py_ssize_t lda, floating *dw,
+                      floating *dx) noexcept nogil:
+    """dW := Xᵀ·dA and (if dx) dx := dA·Wᵀ, over all steps at once; dA's row stride is lda."""
+    gemm_ld(True, False, <int>f, <int>n, <int>rows, <floating>1, x, <int>f, dA, <int>lda,
+            <floating>0, dw, <int>n)
+    if dx != NULL:
+        gemm_ld(False, True, <int>rows, <int>f, <int>n, <floating>1, dA, <int>lda, w, <int>n,
+                <floating>0, dx, <int>f)
+
+
+cdef void previous_states(const floating *h0, const floating *h, const floating *rmask,
+                          Py_ssize_t T, Py_ssize_t B, Py_ssize_t U, floating *prev) noexcept nogil:
+    """prev[t] := h_{t−1} ⊙ m_rec (h_{−1} = h0)."""
+    cdef Py_ssize_t t, i
+    cdef Py_ssize_t n = B * U
+    cdef const floating *src
+    for t in range(T):
+        src = h0 if t == 0 else &h[(t - 1) * n]
+        for i in range(n):
+            prev[t * n + i] = src[i] * rmask[i] if rmask != NULL else src[i]
+
+
+cdef void column_sums(const floating *a, Py_ssize_t rows, Py_ssize_t cols, Py_ssize_t lda,
+                      floating *out) noexcept nogil:
+    """out[j] := Σ_r a[r, j]."""
+    cdef Py_ssize_t r, j
+    memset(out, 0, cols * sizeof(floating))
+    for r in range(rows):
+        for j in range(cols):
+            out[j] += a[r * lda + j]
+
+
+cdef const floating *dropped(const floating *h, const floating *rmask, floating *scratch,
+                             Py_ssize_t n) noexcept nogil:
+    """h ⊙ m_rec into scratch (or h itself when there is no recurrent mask)."""
+    cdef Py_ssize_t i
+    if rmask == NULL:
+        return h
+    for i in range(n):
+        scratch[i] = h[i] * rmask[i]
+    return scratch
+
+
+cdef inline floating *data(floating[::1] a) noexcept nogil:
+    """First element of a flat view, or NULL for the (0,) placeholder meaning 'absent'."""
+    return &a[0] if a.shape[0] > 0 else NULL
+
+
+def _flat(a, dtype):
+    """Flat C-contiguous view; None becomes the (0,) placeholder."""
+    return np.zeros(0, dtype=dtype) if a is None else a.reshape(-1)
+
+
+def _empty_batch(x):
+    # Zero-size arrays have no first element to point at; the twin handles them.
+    return x.shape[1] == 0
+
+
+# -- SimpleRNN ------------------------------------------------------------------------------
+
+cdef void _rnn_forward(floating[::1] x, floating[::1] w, floating[::1] rk, floating[::1] bias,
+                       floating[::1] h0, floating[::1] mask, floating[::1] rmask, int code,
+                       Py_ssize_t T, Py_ssize_t B, Py_ssize_t F, Py_ssize_t U,
+                       floating[::1] out, floating[::1] scratch):
+    cdef Py_ssize_t t, b, u
+    cdef const floating *prev
+    cdef const floating *src
+    cdef floating *o
+    cdef floating *mk = data(mask)
+    cdef floating *rm = data(rmask)
+    with nogil:
+        project(&x[0], T * B, F, &w[0], U, &bias[0], &out[0], U)
+        for t in range(T):
+            prev = &h0[0] if t == 0 else &out[(t - 1) * B * U]
+            src = dropped(prev, rm, &scratch[0], B * U)
+            o = &out[t * B * U]
+            gemm_ld(False, False, <int>B, <int>U, <int>U, <floating>1, src, <int>U, &rk[0],
+                    <int>U, <floating>1, o, <int>U)
+            for b in range(B):
+                if mk != NULL and mk[t * B + b] == 0:       # masked: carry the state over
+                    memcpy(&o[b * U], &prev[b * U], U * sizeof(floating))
+                    continue
+                for u in range(U):
+                    o[b * U + u] = act(code, o[b * U + u])
+
+
+def simple_rnn_forward(x, kernel, recurrent_kernel, bias=None, h0=None, *, mask=None,
+                       recurrent_mask=None, activation="tanh"):
+    (x, kernel, rk, bias, states, mask, rmask, a, _) = prepare_recurrent(
+        "simple_rnn", "simple_rnn_forward", x, kernel, recurrent_kernel, bias, {"h0": h0},
+        mask, recurrent_mask, activation, "sigmoid")
+    if _empty_batch(x):
+        return _reference.simple_rnn_forward(x, kernel, rk, bias, h0, mask=mask,
+                                             recurrent_mask=rmask, activation=a)
+    T, B, F = x.shape
+    U = rk.shape[0]
+    out = np.empty((T, B, U), dtype=x.dtype)
+    args = (x.reshape(-1), kernel.reshape(-1), rk.reshape(-1), bias.reshape(-1),
+            states["h0"].reshape(-1), _flat(mask, x.dtype), _flat(rmask, x.dtype),
+            _ACT_CODES[a], T, B, F, U, out.reshape(-1), np.empty(B * U, dtype=x.dtype))
+    if x.dtype == np.float64:
+        _rnn_forward[double](*args)
+    else:
+        _rnn_forward[float](*args)
+    return out
+
+
+cdef void _rnn_backward(floating[::1] x, floating[::1] w, floating[::1] rk, floating[::1] h0,
+                        floating[::1] h, floating[::1] gh, floating[::1] mask,
+                        floating[::1] rmask, int code, Py_ssize_t T, Py_ssize_t B,
+                        Py_ssize_t F, Py_ssize_t U, floating[::1] dA, floating[::1] prev,
+                        floating[::1] dx, floating[::1] dw, floating[::1] drk,
+                        floating[::1] db, floating[::1] dh, floating[::1] tmp):
+    cdef Py_ssize_t t, b, u, i
+    cdef floating *mk = data(mask)
+    cdef floating *rm = data(rmask)
+    cdef floating *dxp = data(dx)
+    cdef floating *da
+    cdef Py_ssize_t n = B * U
+    with nogil:
+        memset(&dh[0], 0, n * sizeof(floating))
+        for t in range(T - 1, -1, -1):
+            da = &dA[t * n]
+            for b in range(B):
+                for u in range(U):
+                    i = b * U + u
+                    dh[i] += gh[t * n + i]
+                    if mk != NULL and mk[t * B + b] == 0:
+                        da[i] = 0
+                    else:
+                        da[i] = dh[i] * dact(code, h[t * n + i])
+            # dh_{t−1} = (dA_t · Uᵀ) ⊙ m_rec where the step was real, dh itself where masked
+            gemm_ld(False, True, <int>B, <int>U, <int>U, <floating>1, da, <int>U, &rk[0],
+                    <int>U, <floating>0, &tmp[0], <int>U)
+            for b in range(B):
+                if mk != NULL and mk[t * B + b] == 0:
+                    continue
+                for u in range(U):
+                    i = b * U + u
+                    dh[i] = tmp[i] * rm[i] if rm != NULL else tmp[i]
+        input_grads(&x[0], T * B, F, &w[0], U, &dA[0], U, &dw[0], dxp)
+        previous_states(&h0[0], &h[0], rm, T, B, U, &prev[0])
+        gemm_ld(True, False, <int>U, <int>U, <int>(T * B), <floating>1, &prev[0], <int>U,
+                &dA[0], <int>U, <floating>0, &drk[0], <int>U)
+        column_sums(&dA[0], T * B, U, U, &db[0])
+
+
+def simple_rnn_backward(x, kernel, recurrent_kernel, h0, h, grad_h, *, mask=None,
+                        recurrent_mask=None, activation="tanh", need_input_grad=True):
+    k = "simple_rnn_backward"
+    (x, kernel, rk, _, states, mask, rmask, a, _) = prepare_recurrent(
+        "simple_rnn", k, x, kernel, recurrent_kernel, None, {"h0": h0}, mask, recurrent_mask,
+        activation, "sigmoid")
+    T, B, F = x.shape
+    U = rk.shape[0]
+    h = saved_array("h", h, (T, B, U), x.dtype, kernel=k)
+    grad_h = saved_array("grad_h", grad_h, (T, B, U), x.dtype, kernel=k)
+    if _empty_batch(x):
+        return _reference.simple_rnn_backward(x, kernel, rk, h0, h, grad_h, mask=mask,
+                                              recurrent_mask=rmask, activation=a,
+                                              need_input_grad=need_input_grad)
+    dt = x.dtype
+    dx = np.empty((T, B, F), dtype=dt) if need_input_grad else None
+    dw, drk, db, dh = (np.empty(s, dtype=dt) for s in ((F, U), (U, U), (U,), (B, U)))
+    args = (x.reshape(-1), kernel.reshape(-1), rk.reshape(-1), states["h0"].reshape(-1),
+            h.reshape(-1), grad_h.reshape(-1), _flat(mask, dt), _flat(rmask, dt),
+            _ACT_CODES[a], T, B, F, U, np.empty(T * B * U, dtype=dt),
+            np.empty(T * B * U, dtype=dt), _flat(dx, dt), dw.reshape(-1), drk.reshape(-1),
+            db, dh.reshape(-1), np.empty(B * U, dtype=dt))
+    if dt == np.float64:
+        _rnn_backward[double](*args)
+    else:
+        _rnn_backward[float](*args)
+    return dx, dw, drk, db, dh
+
+
+# -- LSTM -----------------------------------------------------------------------------------
+
+cdef void _lstm_forward(floating[::1] x, floating[::1] w, floating[::1] rk, floating[::1] bias,
+                        floating[::1] h0, floating[::1] c0, floating[::1] mask,
+                        floating[::1] rmask, int code, int rcode, Py_ssize_t T, Py_ssize_t B,
+                        Py_ssize_t F, Py_ssize_t U, floating[::1] hs, floating[::1] cs,
+                        floating[::1] gates, floating[::1] scratch):
+    cdef Py_ssize_t t, b, u, n = B * U, G = 4 * U
+    cdef const floating *hprev
+    cdef const floating *cprev
+    cdef const floating *src
+    cdef floating *g
+    cdef floating *ho
+    cdef floating *co
+    cdef floating gi, gf, gc, go, c_new
+    cdef floating *mk = data(mask)
+    cdef floating *rm = data(rmask)
+    with nogil:
+        project(&x[0], T * B, F, &w[0], G, &bias[0], &gates[0], G)
+        for t in range(T):
+            hprev = &h0[0] if t == 0 else &hs[(t - 1) * n]
+            cprev = &c0[0] if t == 0 else &cs[(t - 1) * n]
+            src = dropped(hprev, rm, &scratch[0], n)
+            g = &gates[t * B * G]
+            gemm_ld(False, False, <int>B, <int>G, <int>U, <floating>1, src, <int>U, &rk[0],
+                    <int>G, <floating>1, g, <int>G)
+            ho = &hs[t * n]
+            co = &cs[t * n]
+            for b in range(B):
+                # the fused step: four gates, the carry update and the output in one pass
+                for u in range(U):
+                    gi = act(rcode, g[b * G + u])
+                    gf = act(rcode, g[b * G + U + u])
+                    gc = act(code, g[b * G + 2 * U + u])
+                    go = act(rcode, g[b * G + 3 * U + u])
+                    g[b * G + u] = gi
+                    g[b * G + U + u] = gf
+                    g[b * G + 2 * U + u] = gc
+                    g[b * G + 3 * U + u] = go
+                    c_new = gf * cprev[b * U + u] + gi * gc
+                    co[b * U + u] = c_new
+                    ho[b * U + u] = go * act(code, c_new)
+                if mk != NULL and mk[t * B + b] == 0:       # masked: carry both states over
+                    memcpy(&ho[b * U], &hprev[b * U], U * sizeof(floating))
+                    memcpy(&co[b * U], &cprev[b * U], U * sizeof(floating))
+
+
+def lstm_forward(x, kernel, recurrent_kernel, bias=None, h0=None, c0=None, *, mask=None,
+                 recurrent_mask=None, activation="tanh", recurrent_activation="sigmoid"):
+    (x, kernel, rk, bias, states, mask, rmask, a, ra) = prepare_recurrent(
+        "lstm", "lstm_forward", x, kernel, recurrent_kernel, bias, {"h0": h0, "c0": c0},
+        mask, recurrent_mask, activation, recurrent_activation)
+    if _empty_batch(x):
+        return _reference.lstm_forward(x, kernel, rk, bias, h0, c0, mask=mask,
+                                       recurrent_mask=rmask, activation=a,
+                                       recurrent_activation=ra)
+    T, B, F = x.shape
+    U = rk.shape[0]
+    dt = x.dtype
+    hs, cs = np.empty((T, B, U), dtype=dt), np.empty((T, B, U), dtype=dt)
+    gates = np.empty((T, B, 4 * U), dtype=dt)
+    args = (x.reshape(-1), kernel.reshape(-1), rk.reshape(-1), bias.reshape(-1),
+            states["h0"].reshape(-1), states["c0"].reshape(-1), _flat(mask, dt),
+            _flat(rmask, dt), _ACT_CODES[a], _ACT_CODES[ra], T, B, F, U, hs.reshape(-1),
+            cs.reshape(-1), gates.reshape(-1), np.empty(B * U, dtype=dt))
+    if dt == np.float64:
+        _lstm_forward[double](*args)
+    else:
+        _lstm_forward[float](*args)
+    return hs, cs, gates
+
+
+cdef void _lstm_backward(floating[::1] x, floating[::1] w, floating[::1] rk, floating[::1] h0,
+                         floating[::1] c0, floating[::1] hs, floating[::1] cs,
+                         floating[::1] gates, floating[::1] gh, floating[::1] mask,
+                         floating[::1] rmask, int code, int rcode, Py_ssize_t T, Py_ssize_t B,
+                         Py_ssize_t F, Py_ssize_t U, floating[::1] dA, floating[::1] prev,
+                         floating[::1] dx, floating[::1] dw, floating[::1] drk,
+                         floating[::1] db, floating[::1] dh, floating[::1] dc,
+                         floating[::1] dct, floating[::1] tmp):
+    cdef Py_ssize_t t, b, u, i, j, n = B * U, G = 4 * U
+    cdef floating *mk = data(mask)
+    cdef floating *rm = data(rmask)
+    cdef const floating *g
+    cdef const floating *cprev
+    cdef floating *da
+    cdef floating gi, gf, gc, go, phi, d
+    with nogil:
+        memset(&dh[0], 0, n * sizeof(floating))
+        for t in range(T - 1, -1, -1):
+            g = &gates[t * B * G]
+            da = &dA[t * B * G]
+            cprev = &c0[0] if t == 0 else &cs[(t - 1) * n]
+            for b in range(B):
+                if mk != NULL and mk[t * B + b] == 0:
+                    for u in range(U):
+                        dh[b * U + u] += gh[t * n + b * U + u]
+                    memset(&da[b * G], 0, G * sizeof(floating))
+                    continue
+                for u in range(U):
+                    i = b * U + u
+                    j = b * G + u
+                    dh[i] += gh[t * n + i]
+                    gi, gf, gc, go = g[j], g[j + U], g[j + 2 * U], g[j + 3 * U]
+                    phi = act(code, cs[t * n + i])
+                    d = dc[i] + dh[i] * go * dact(code, phi)      # dL/dc_t
+                    dct[i] = d
+                    da[j] = d * gc * dact(rcode, gi)
+                    da[j + U] = d * cprev[i] * dact(rcode, gf)
+                    da[j + 2 * U] = d * gi * dact(code, gc)
+                    da[j + 3 * U] = dh[i] * phi * dact(rcode, go)
+            gemm_ld(False, True, <int>B, <int>U, <int>G, <floating>1, da, <int>G, &rk[0],
+                    <int>G, <floating>0, &tmp[0], <int>U)
+            for b in range(B):
+                if mk != NULL and mk[t * B + b] == 0:
+                    continue
+                for u in range(U):
+                    i = b * U + u
+                    dh[i] = tmp[i] * rm[i] if rm != NULL else tmp[i]
+                    dc[i] = dct[i] * g[b * G + U + u]               # through the forget gate
+        input_grads(&x[0], T * B, F, &w[0], G, &dA[0], G, &dw[0], data(dx))
+        previous_states(&h0[0], &hs[0], rm, T, B, U, &prev[0])
+        gemm_ld(True, False, <int>U, <int>G, <int>(T * B), <floating>1, &prev[0], <int>U,
+                &dA[0], <int>G, <floating>0, &drk[0], <int>G)
+        column_sums(&dA[0], T * B, G, G, &db[0])
+
+
+def lstm_backward(x, kernel, recurrent_kernel, h0, c0, h, c, gates, grad_h, grad_c=None, *,
+                  mask=None, recurrent_mask=None, activation="tanh",
+                  recurrent_activation="sigmoid", need_input_grad=True):
+    k = "lstm_backward"
+    (x, kernel, rk, _, states, mask, rmask, a, ra) = prepare_recurrent(
+        "lstm", k, x, kernel, recurrent_kernel, None, {"h0": h0, "c0": c0, "grad_c": grad_c},
+        mask, recurrent_mask, activation, recurrent_activation)
+    T, B, F = x.shape
+    U = rk.shape[0]
+    dt = x.dtype
+    h = saved_array("h", h, (T, B, U), dt, kernel=k)
+    c = saved_array("c", c, (T, B, U), dt, kernel=k)
+    gates = saved_array("gates", gates, (T, B, 4 * U), dt, kernel=k)
+    grad_h = saved_array("grad_h", grad_h, (T, B, U), dt, kernel=k)
+    if _empty_batch(x):
+        return _reference.lstm_backward(x, kernel, rk, h0, c0, h, c, gates, grad_h, grad_c,
+                                        mask=mask, recurrent_mask=rmask, activation=a,
+                                        recurrent_activation=ra, need_input_grad=need_input_grad)
+    dx = np.empty((T, B, F), dtype=dt) if need_input_grad else None
+    dw, drk, db, dh = (np.empty(s, dtype=dt) for s in ((F, 4 * U), (U, 4 * U), (4 * U,), (B, U)))
+    dc = states["grad_c"].copy()
+    args = (x.reshape(-1), kernel.reshape(-1), rk.reshape(-1), states["h0"].reshape(-1),
+            states["c0"].reshape(-1), h.reshape(-1), c.reshape(-1), gates.reshape(-1),
+            grad_h.reshape(-1), _flat(mask, dt), _flat(rmask, dt), _ACT_CODES[a],
+            _ACT_CODES[ra], T, B, F, U, np.empty(T * B * 4 * U, dtype=dt),
+            np.empty(T * B * U, dtype=dt), _flat(dx, dt), dw.reshape(-1), drk.reshape(-1), db,
+            dh.reshape(-1), dc.reshape(-1), np.empty(B * U, dtype=dt), np.empty(B * U, dtype=dt))
+    if dt == np.float64:
+        _lstm_backward[double](*args)
+    else:
+        _lstm_backward[float](*args)
+    return dx, dw, drk, db, dh, dc
+
+
+# -- GRU ------------------------------------------------------------------------------------
+
+cdef void _gru_forward(floating[::1] x, floating[::1] w, floating[::1] rk, floating[::1] b_in,
+                       floating[::1] b_rec, floating[::1] h0, floating[::1] mask,
+                       floating[::1] rmask, int code, int rcode, bint reset_after,
+                       Py_ssize_t T, Py_ssize_t B, Py_ssize_t F, Py_ssize_t U,
+                       floating[::1] hs, floating[::1] gates, floating[::1] xw,
+                       floating[::1] rec, floating[::1] scratch, floating[::1] rh):
+    cdef Py_ssize_t t, b, u, i, n = B * U, G3 = 3 * U
+    cdef Py_ssize_t GW = (4 if reset_after else 3) * U
+    cdef const floating *hprev
+    cdef const floating *src
+    cdef floating *xt
+    cdef floating *g
+    cdef floating *ho
+    cdef floating z, r, hh
+    cdef floating *mk = data(mask)
+    cdef floating *rm = data(rmask)
+    with nogil:
+        project(&x[0], T * B, F, &w[0], G3, &b_in[0], &xw[0], G3)
+        for t in range(T):
+            hprev = &h0[0] if t == 0 else &hs[(t - 1) * n]
+            src = dropped(hprev, rm, &scratch[0], n)
+            xt = &xw[t * B * G3]
+            g = &gates[t * B * GW]
+            ho = &hs[t * n]
+            if reset_after:
+                for b in range(B):
+                    memcpy(&rec[b * G3], &b_rec[0], G3 * sizeof(floating))
+                gemm_ld(False, False, <int>B, <int>G3, <int>U, <floating>1, src, <int>U,
+                        &rk[0], <int>G3, <floating>1, &rec[0], <int>G3)
+                for b in range(B):
+                    for u in range(U):
+                        i = b * G3 + u
+                        z = act(rcode, xt[i] + rec[i])
+                        r = act(rcode, xt[i + U] + rec[i + U])
+                        hh = act(code, xt[i + 2 * U] + r * rec[i + 2 * U])
+                        g[b * GW + u] = z
+                        g[b * GW + U + u] = r
+                        g[b * GW + 2 * U + u] = hh
+                        g[b * GW + 3 * U + u] = rec[i + 2 * U]
+                        ho[b * U + u] = z * hprev[b * U + u] + (1 - z) * hh
+            else:
+                gemm_ld(False, False, <int>B, <int>(2 * U), <int>U, <floating>1, src, <int>U,
+                        &rk[0], <int>G3, <floating>0, &rec[0], <int>G3)
+                for b in range(B):
+                    for u in range(U):
+                        i = b * G3 + u
+                        z = act(rcode, xt[i] + rec[i])
+                        r = act(rcode, xt[i + U] + rec[i + U])
+                        g[b * GW + u] = z
+                        g[b * GW + U + u] = r
+                        rh[b * U + u] = r * src[b * U + u]            # the reset applied first
+                gemm_ld(False, False, <int>B, <int>U, <int>U, <floating>1, &rh[0], <int>U,
+                        &rk[2 * U], <int>G3, <floating>0, &rec[2 * U], <int>G3)
+                for b in range(B):
+                    for u in range(U):
+                        i = b * G3 + u
+                        hh = act(code, xt[i + 2 * U] + rec[i + 2 * U])
+                        z = g[b * GW + u]
+                        g[b * GW + 2 * U + u] = hh
+                        ho[b * U + u] = z * hprev[b * U + u] + (1 - z) * hh
+            if mk != NULL:
+                for b in range(B):
+                    if mk[t * B + b] == 0:                      # masked: carry the state over
+                        memcpy(&ho[b * U], &hprev[b * U], U * sizeof(floating))
+
+
+def gru_forward(x, kernel, recurrent_kernel, bias=None, h0=None, *, mask=None,
+                recurrent_mask=None, activation="tanh", recurrent_activation="sigmoid",
+                reset_after=True):
+    (x, kernel, rk, bias, states, mask, rmask, a, ra) = prepare_recurrent(
+        "gru", "gru_forward", x, kernel, recurrent_kernel, bias, {"h0": h0}, mask,
+        recurrent_mask, activation, recurrent_activation, reset_after)
+    reset_after = bool(reset_after)
+    if _empty_batch(x):
+        return _reference.gru_forward(x, kernel, rk, bias, h0, mask=mask, recurrent_mask=rmask,
+                                      activation=a, recurrent_activation=ra,
+                                      reset_after=reset_after)
+    T, B, F = x.shape
+    U = rk.shape[0]
+    dt = x.dtype
+    hs = np.empty((T, B, U), dtype=dt)
+    gates = np.empty((T, B, gru_gate_width(U, reset_after)), dtype=dt)
+    b_in = bias[0] if reset_after else bias
+    b_rec = bias[1] if reset_after else np.zeros(3 * U, dtype=dt)
+    args = (x.reshape(-1), kernel.reshape(-1), rk.reshape(-1), np.ascontiguousarray(b_in),
+            np.ascontiguousarray(b_rec), states["h0"].reshape(-1), _flat(mask, dt),
+            _flat(rmask, dt), _ACT_CODES[a], _ACT_CODES[ra], reset_after, T, B, F, U,
+            hs.reshape(-1), gates.reshape(-1), np.empty(T * B * 3 * U, dtype=dt),
+            np.empty(B * 3 * U, dtype=dt), np.empty(B * U, dtype=dt), np.empty(B * U, dtype=dt))
+    if dt == np.float64:
+        _gru_forward[double](*args)
+    else:
+        _gru_forward[float](*args)
+    return hs, gates
+
+
+cdef void _gru_backward(floating[::1] x, floating[::1] w, floating[::1] rk, floating[::1] h0,
+                        floating[::1] hs, floating[::1] gates, floating[::1] gh,
+                        floating[::1] mask, floating[::1] rmask, int code, int rcode,
+                        bint reset_after, Py_ssize_t T, Py_ssize_t B, Py_ssize_t F,
+                        Py_ssize_t U, floating[::1] dA, floating[::1] dR, floating[::1] prev,
+                        floating[::1] dx, floating[::1] dw, floating[::1] drk,
+                        floating[::1] db, floating[::1] dh, floating[::1] tmp,
+                        floating[::1] drh, floating[::1] rprev):
+    cdef Py_ssize_t t, b, u, i, j, n = B * U, G3 = 3 * U
+    cdef Py_ssize_t GW = (4 if reset_after else 3) * U
+    cdef floating *mk = data(mask)
+    cdef floating *rm = data(rmask)
+    cdef const floating *g
+    cdef const floating *hb
+    cdef floating *da
+    cdef floating *dr
+    cdef floating z, r, hh, da_h, da_r, v
+    with nogil:
+        memset(&dh[0], 0, n * sizeof(floating))
+        memset(&drk[0], 0, U * G3 * sizeof(floating))
+        previous_states(&h0[0], &hs[0], rm, T, B, U, &prev[0])
+        for t in range(T - 1, -1, -1):
+            g = &gates[t * B * GW]
+            da = &dA[t * B * G3]
+            dr = &dR[t * B * G3]
+            hb = &h0[0] if t == 0 else &hs[(t - 1) * n]
+            for b in range(B):
+                if mk != NULL and mk[t * B + b] == 0:
+                    for u in range(U):
+                        dh[b * U + u] += gh[t * n + b * U + u]
+                    memset(&da[b * G3], 0, G3 * sizeof(floating))
+                    memset(&dr[b * G3], 0, G3 * sizeof(floating))
+                    continue
+                for u in range(U):
+                    i = b * U + u
+                    j = b * G3 + u
+                    dh[i] += gh[t * n + i]
+                    z, r, hh = g[b * GW + u], g[b * GW + U + u], g[b * GW + 2 * U + u]
+                    da_h = dh[i] * (1 - z) * dact(code, hh)
+                    da[j] = dh[i] * (hb[i] - hh) * dact(rcode, z)
+                    da[j + 2 * U] = da_h
+                    dr[j] = da[j]
+                    if reset_after:
+                        da_r = da_h * g[b * GW + 3 * U + u] * dact(rcode, r)
+                        da[j + U] = da_r
+                        dr[j + U] = da_r
+                        dr[j + 2 * U] = da_h * r
+                    else:
+                        dr[j + 2 * U] = 0
+            if not reset_after:
+                # dL/d(r ⊙ h_rec) = da_h · U_hᵀ, then the reset gate's share of it
+                gemm_ld(False, True, <int>B, <int>U, <int>U, <floating>1, &da[2 * U], <int>G3,
+                        &rk[2 * U], <int>G3, <floating>0, &drh[0], <int>U)
+                for b in range(B):
+                    for u in range(U):
+                        i = b * U + u
+                        j = b * G3 + u
+                        r = g[b * GW + U + u]
+                        if mk != NULL and mk[t * B + b] == 0:
+                            rprev[i] = 0
+                            continue
+                        da_r = drh[i] * prev[t * n + i] * dact(rcode, r)
+                        da[j + U] = da_r
+                        dr[j + U] = da_r
+                        rprev[i] = r * prev[t * n + i]
+                gemm_ld(True, False, <int>U, <int>U, <int>B, <floating>1, &rprev[0], <int>U,
+                        &da[2 * U], <int>G3, <floating>1, &drk[2 * U], <int>G3)
+            gemm_ld(False, True, <int>B, <int>U, <int>(G3 if reset_after else 2 * U),
+                    <floating>1, dr, <int>G3, &rk[0], <int>G3, <floating>0, &tmp[0], <int>U)
+            for b in range(B):
+                if mk != NULL and mk[t * B + b] == 0:
+                    continue
+                for u in range(U):
+                    i = b * U + u
+                    v = tmp[i]
+                    if not reset_after:
+                        v = v + drh[i] * g[b * GW + U + u]
+                    if rm != NULL:
+                        v = v * rm[i]
+                    dh[i] = v + dh[i] * g[b * GW + u]               # the direct path z ⊙ h
+        input_grads(&x[0], T * B, F, &w[0], G3, &dA[0], G3, &dw[0], data(dx))
+        gemm_ld(True, False, <int>U, <int>(G3 if reset_after else 2 * U), <int>(T * B),
+                <floating>1, &prev[0], <int>U, &dR[0], <int>G3, <floating>1, &drk[0], <int>G3)
+        column_sums(&dA[0], T * B, G3, G3, &db[0])
+        if reset_after:
+            column_sums(&dR[0], T * B, G3, G3, &db[G3])
+
+
+def gru_backward(x, kernel, recurrent_kernel, h0, h, gates, grad_h, *, mask=None,
+                 recurrent_mask=None, activation="tanh", recurrent_activation="sigmoid",
+                 reset_after=True, need_input_grad=True):
+    k = "gru_backward"
+    (x, kernel, rk, _, states, mask, rmask, a, ra) = prepare_recurrent(
+        "gru", k, x, kernel, recurrent_kernel, None, {"h0": h0}, mask, recurrent_mask,
+        activation, recurrent_activation, reset_after)
+    reset_after = bool(reset_after)
+    T, B, F = x.shape
+    U = rk.shape[0]
+    dt = x.dtype
+    h = saved_array("h", h, (T, B, U), dt, kernel=k)
+    gates = saved_array("gates", gates, (T, B, gru_gate_width(U, reset_after)), dt, kernel=k)
+    grad_h = saved_array("grad_h", grad_h, (T, B, U), dt, kernel=k)
+    if _empty_batch(x):
+        return _reference.gru_backward(x, kernel, rk, h0, h, gates, grad_h, mask=mask,
+                                       recurrent_mask=rmask, activation=a,
+                                       recurrent_activation=ra, reset_after=reset_after,
+                                       need_input_grad=need_input_grad)
+    dx = np.empty((T, B, F), dtype=dt) if need_input_grad else None
+    dw, drk, dh = (np.empty(s, dtype=dt) for s in ((F, 3 * U), (U, 3 * U), (B, U)))
+    db = np.empty((2, 3 * U) if reset_after else (3 * U,), dtype=dt)
+    args = (x.reshape(-1), kernel.reshape(-1), rk.reshape(-1), states["h0"].reshape(-1),
+            h.reshape(-1), gates.reshape(-1), grad_h.reshape(-1), _flat(mask, dt),
+            _flat(rmask, dt), _ACT_CODES[a], _ACT_CODES[ra], reset_after, T, B, F, U,
+            np.empty(T * B * 3 * U, dtype=dt), np.empty(T * B * 3 * U, dtype=dt),
+            np.empty(T * B * U, dtype=dt), _flat(dx, dt), dw.reshape(-1), drk.reshape(-1),
+            db.reshape(-1), dh.reshape(-1), np.empty(B * U, dtype=dt),
+            np.empty(B * U, dtype=dt), np.empty(B * U, dtype=dt))
+    if dt == np.float64:
+        _gru_backward[double](*args)
+    else:
+        _gru_backward[float](*args)
+    return dx, dw, drk, db, dh
+
+
+# -- Embedding ------------------------------------------------------------------------------
+
+cdef void _gather(const long long[::1] idx, floating[::1] emb, Py_ssize_t D,
+                  floating[::1] out):
+    cdef Py_ssize_t i, n = idx.shape[0]
+    with nogil:
+        for i in range(n):
+            memcpy(&out[i * D], &emb[idx[i] * D], D * sizeof(floating))
+
+
+cdef void _scatter_add(const long long[::1] idx, floating[::1] grad, Py_ssize_t D,
+                       floating[::1] out):
+    cdef Py_ssize_t i, d, row, n = idx.shape[0]
+    with nogil:
+        for i in range(n):
+            row = idx[i] * D
+            for d in range(D):
+                out[row + d] += grad[i * D + d]
+
+
+def embedding_forward(indices, embeddings):
+    indices, embeddings = prepare_embedding_forward(indices, embeddings)
+    D = embeddings.shape[1]
+    out = np.empty(indices.shape + (D,), dtype=embeddings.dtype)
+    if indices.size == 0 or D == 0:
+        return out
+    flat = indices.reshape(-1).astype(np.longlong, copy=False)
+    if embeddings.dtype == np.float64:
+        _gather[double](flat, embeddings.reshape(-1), D, out.reshape(-1))
+    else:
+        _gather[float](flat, embeddings.reshape(-1), D, out.reshape(-1))
+    return out
+
+
+def embedding_backward(indices, grad_output, input_dim):
+    indices, grad_output, input_dim = prepare_embedding_backward(indices, grad_output, input_dim)
+    D = grad_output.shape[grad_output.ndim - 1]
+    out = np.zeros((input_dim, D), dtype=grad_output.dtype)
+    if indices.size == 0 or D == 0:
+        return out
+    flat = indices.reshape(-1).astype(np.longlong, copy=False)
+    if grad_output.dtype == np.float64:
+        _scatter_add[double](flat, grad_output.reshape(-1), D, out.reshape(-1))
+    else:
+        _scatter_add[float](flat, grad_output.reshape(-1), D, out.reshape(-1))
+    return out
