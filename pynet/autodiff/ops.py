@@ -20,6 +20,17 @@ import numpy as np
 
 from .tensor import Tensor, as_tensor, make, unbroadcast
 
+__all__ = [
+    "add", "subtract", "multiply", "div", "mod", "pow", "maximum", "minimum", "equal",
+    "abs", "negative", "sign", "round", "square", "sqrt", "exp", "log", "cos", "sin",
+    "relu", "sigmoid", "tanh", "softmax", "log_softmax", "clip_by_value", "cast", "stop_gradient",
+    "matmul", "transpose", "reshape", "getitem", "concat",
+    "matrix_determinant", "matrix_inverse", "matrix_solve",
+    "reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "reduce_all",
+    "reduce_any", "segment_sum", "argmax", "argmin", "unique", "setdiff1d",
+    "zeros", "ones", "random_normal", "operation",
+]
+
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 # -- dispatch to graph building ------------------------------------------------------------------
@@ -38,13 +49,17 @@ def _has_symbol(args, kwargs) -> bool:
 
 def operation(fn=None, *, outputs=1):
     """Decorator: run ``fn`` eagerly on tensors, or add it to a graph when an argument is a graph
-    node. ``outputs`` is the number of results (``unique`` returns two)."""
+    node. ``outputs`` is the number of results (``unique`` returns two). Every operation also
+    takes ``name=`` (TensorFlow's), shown in drawings and messages."""
     def decorate(fn):
         @functools.wraps(fn)
-        def op(*args, **kwargs):
+        def op(*args, name=None, **kwargs):
             if SYMBOL_TYPES and _has_symbol(args, kwargs):
-                return GRAPH_BUILDER(op, args, kwargs, outputs)
-            return fn(*args, **kwargs)
+                return GRAPH_BUILDER(op, args, kwargs, outputs, name)
+            out = fn(*args, **kwargs)
+            if name is not None and isinstance(out, Tensor):
+                out.name = name
+            return out
         op.eager = fn
         op.outputs = outputs
         return op
