@@ -8,7 +8,8 @@ Eager use (each operation computes at once and, when a gradient may be wanted, r
         loss = ad.reduce_mean(ad.relu(x @ w) ** 2)
     dw = tape.gradient(loss, w)
 
-The TensorFlow-1 style (graph, placeholders, session) is in :mod:`pynet.autodiff.graph`.
+The TensorFlow-1 style (graph, placeholders, session) is in :mod:`pynet.autodiff.graph`;
+:func:`vjp` differentiates a layer's ``call`` written with these operations.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from .tensor import (
     unbroadcast,
 )
 from .value import Value
+from .bridge import vjp
 
 #: TensorFlow's other spellings.
 truediv = divide = div
@@ -32,7 +34,7 @@ matrix_transpose = transpose
 
 __all__ = [
     "Value", "Tensor", "tensor", "as_tensor", "gradient", "record", "no_grad", "Tape",
-    "unbroadcast", "NoGradientError", "GraphFreedError",
+    "unbroadcast", "NoGradientError", "GraphFreedError", "vjp",
     "abs", "add", "argmax", "argmin", "cast", "clip_by_value", "concat", "cos", "div", "divide",
     "equal", "exp", "getitem", "log", "log_softmax", "matmul", "matrix_determinant",
     "matrix_inverse", "matrix_solve", "matrix_transpose", "maximum", "minimum", "mod",
