@@ -21,7 +21,7 @@ def test_quick_run_agrees(monkeypatch, tmp_path):
     text = out.getvalue()
     assert not report.failures
     assert sum(r.agree is True for r in report.rows) == 6
-    assert "dy/dw (chain rule by hand vs engine)" in text and "1.57289546" in text
+    assert "dy/dw (chain rule by hand vs engine)" in text and "1.57289547" in text
     assert "y = tanh(n4)" in text
     assert report.headline.ours == "0 1 1 0"
 
