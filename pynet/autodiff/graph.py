@@ -379,6 +379,15 @@ summary = types.SimpleNamespace(scalar=_summary_scalar, histogram=_summary_histo
 
 
 # -- running ----------------------------------------------------------------------------------------
+def _resolve(a, values):
+    """``a`` with every node in it replaced by its value in this run."""
+    if isinstance(a, Node):
+        return values[id(a)]
+    if isinstance(a, (list, tuple)):
+        return type(a)(_resolve(b, values) for b in a)
+    return a
+
+
 class Session:
     """Runs parts of a graph: ``sess.run(fetches, feed_dict)``. Holds the values of the graph's
     variables (each session its own)."""
@@ -429,6 +438,8 @@ class Session:
 
     # -- the order of evaluation ---------------------------------------------------------------
     def _order(self, fetches, fed):
+        """The nodes to evaluate, each after its inputs (fed nodes' inputs are skipped), and the
+        minimize nodes among them; cached per (fetches, fed) pair."""
         key = (tuple(id(f) for f in fetches), frozenset(id(n) for n in fed))
         order = self._orders.get(key)
         if order is None:
@@ -443,6 +454,7 @@ class Session:
                     if id(node) not in fed:
                         stack.extend((i, False) for i in reversed(node.inputs)
                                      if id(i) not in seen)
+            order = (order, [n for n in order if n.kind == "minimize"])
             self._orders[key] = order
         return order
 
@@ -458,8 +470,8 @@ class Session:
         feeds = {}
         for node, value in (feed_dict or {}).items():
             feeds[id(node)] = (node, self._feed(node, value))
-        order = self._order(flat, feeds)
-        training = any(n.kind == "minimize" for n in order)
+        order, minimizers = self._order(flat, feeds)
+        training = len(minimizers) > 0
         values = {}
         with (contextlib.nullcontext() if training else no_grad()):
             for node in order:
@@ -467,9 +479,8 @@ class Session:
                     values[id(node)] = feeds[id(node)][1]
                     continue
                 values[id(node)] = self._evaluate(node, values, flat)
-        for node in order:
-            if node.kind == "minimize":
-                self._minimize(node, values, several=sum(n.kind == "minimize" for n in order) > 1)
+        for node in minimizers:
+            self._minimize(node, values, several=len(minimizers) > 1)
 
         def rebuild(x):
             if isinstance(x, dict):
@@ -487,15 +498,9 @@ class Session:
         if kind == "const":
             return node.value
         if kind == "op":
-            def resolve(a):
-                if isinstance(a, Node):
-                    return values[id(a)]
-                if isinstance(a, (list, tuple)):
-                    return type(a)(resolve(b) for b in a)
-                return a
             try:
-                return node.op.eager(*resolve(node.args), **{k: resolve(v) for k, v in
-                                                             node.kwargs.items()})
+                return node.op.eager(*_resolve(node.args, values),
+                                     **{k: _resolve(v, values) for k, v in node.kwargs.items()})
             except Exception as exc:
                 exc.add_note(f"(while running node {node.name!r}, operation {node.op_name})")
                 raise

@@ -3,7 +3,8 @@ rule), named as TensorFlow 1 names them (the lecture notes' C32–C37).
 
 Every operation is a function ``op(tensors..., attributes...)``. Its inner ``backward(g)`` gets
 ``g = dL/d output`` and returns ``dL/d input`` for each tensor input (None for an input that has no
-gradient); :func:`.tensor.make` records it. Operations with no derivative (``argmax``, ``equal``,
+gradient; the busiest operations also skip inputs that do not require one — a constant, the
+data); :func:`.tensor.make` records it. Operations with no derivative (``argmax``, ``equal``,
 ``unique`` …) pass ``backward=None`` and are named in the error when a gradient meets them.
 
 Matmul and the activations call pynet's kernels (``pynet.kernels.matmul``,
@@ -90,7 +91,8 @@ def add(x, y):
     x, y = _pair(x, y)
 
     def backward(g):                              # ∂/∂x = 1, ∂/∂y = 1
-        return unbroadcast(g, x.shape), unbroadcast(g, y.shape)
+        return (unbroadcast(g, x.shape) if x.requires_grad else None,
+                unbroadcast(g, y.shape) if y.requires_grad else None)
     return make(x.data + y.data, (x, y), "add", backward)
 
 
@@ -100,7 +102,8 @@ def subtract(x, y):
     x, y = _pair(x, y)
 
     def backward(g):                              # ∂/∂x = 1, ∂/∂y = −1
-        return unbroadcast(g, x.shape), unbroadcast(-g, y.shape)
+        return (unbroadcast(g, x.shape) if x.requires_grad else None,
+                unbroadcast(-g, y.shape) if y.requires_grad else None)
     return make(x.data - y.data, (x, y), "subtract", backward)
 
 
@@ -110,7 +113,8 @@ def multiply(x, y):
     x, y = _pair(x, y)
 
     def backward(g):                              # ∂/∂x = y, ∂/∂y = x
-        return unbroadcast(g * y.data, x.shape), unbroadcast(g * x.data, y.shape)
+        return (unbroadcast(g * y.data, x.shape) if x.requires_grad else None,
+                unbroadcast(g * x.data, y.shape) if y.requires_grad else None)
     return make(x.data * y.data, (x, y), "multiply", backward)
 
 
@@ -121,7 +125,8 @@ def div(x, y):
     out = x.data / y.data
 
     def backward(g):                              # ∂/∂x = 1/y, ∂/∂y = −x/y²
-        return unbroadcast(g / y.data, x.shape), unbroadcast(-g * out / y.data, y.shape)
+        return (unbroadcast(g / y.data, x.shape) if x.requires_grad else None,
+                unbroadcast(-g * out / y.data, y.shape) if y.requires_grad else None)
     return make(out, (x, y), "div", backward)
 
 
