@@ -206,3 +206,29 @@ def test_float32_gradients_stay_float32():
     x = ad.tensor(np.ones((4, 3), np.float32))
     ad.reduce_mean(ad.tanh(x @ w) * 2.0).backward()
     assert w.grad.dtype == np.float32
+
+
+def test_stop_gradient_blocks_the_path():
+    x = ad.tensor(A, requires_grad=True)
+    (ad.stop_gradient(x) * x).sum().backward()          # d/dx [c · x] with c = x held constant
+    np.testing.assert_array_equal(x.grad, A)
+
+
+def test_matmul_and_activations_run_on_pynets_kernels():
+    # the engine must call the active backend's kernels (so the compiled one accelerates it)
+    import types
+
+    import pynet.kernels as kernels
+    calls = []
+
+    def spy(name):
+        real = getattr(kernels, name)
+        return lambda *a, **k: (calls.append(name), real(*a, **k))[1]
+    ns = types.SimpleNamespace(**{n: getattr(kernels, n) for n in kernels.KERNEL_NAMES})
+    for name in ("matmul", "activation_forward", "activation_backward"):
+        setattr(ns, name, spy(name))
+    w = ad.tensor(rng.normal(size=(4, 3)), requires_grad=True)
+    with using_backend(ns):
+        ad.reduce_sum(ad.softmax(ad.relu(ad.tensor(A) @ w))).backward()
+    assert calls.count("matmul") == 2                   # forward, and dL/dw (x needs none)
+    assert calls.count("activation_forward") == 2 and calls.count("activation_backward") == 2
