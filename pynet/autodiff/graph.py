@@ -541,7 +541,6 @@ class Session:
         raise AssertionError(kind)
 
     def _minimize(self, node, values, several):
-        from pynet.layers.base import active_kernels
         variables = node.var_list if node.var_list is not None else \
             node.graph.trainable_variables()
         present = [v for v in variables if id(v) in values]
@@ -552,7 +551,7 @@ class Session:
                          retain_graph=several)
         if all(g is None for g in grads):
             raise ValueError(f"minimize: no gradient reaches any variable from {node.loss.name!r}")
-        sgd = active_kernels().sgd_update
+        sgd = ops._kernels().sgd_update
         for var, g in zip(present, grads):
             if g is not None:
                 param = self.values[var].reshape(-1)     # a view: the kernel updates in place

@@ -67,9 +67,17 @@ def operation(fn=None, *, outputs=1):
     return decorate(fn) if fn is not None else decorate
 
 
+_layers_base = None
+
+
 def _kernels():
-    from pynet.layers.base import active_kernels
-    return active_kernels()
+    """The active kernels (``pynet.kernels``, or the backend a test chose with
+    ``pynet.layers.base.using_backend``)."""
+    global _layers_base
+    if _layers_base is None:
+        from pynet.layers import base
+        _layers_base = base
+    return _layers_base.active_kernels()
 
 
 def _pair(x, y):

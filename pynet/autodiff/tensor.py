@@ -250,8 +250,13 @@ def _backprop(root: Tensor, seed, targets: list, retain_graph: bool) -> list:
     # a node is "on the way" when some target is among its ancestors (or it is one)
     on_way = set()
     for node in order:
-        if id(node) in wanted or any(id(p) in on_way for p in node.parents):
+        if id(node) in wanted:
             on_way.add(id(node))
+            continue
+        for p in node.parents:
+            if id(p) in on_way:
+                on_way.add(id(node))
+                break
     grads = {id(root): seed}
     found = {}
     for node in reversed(order):
