@@ -13,7 +13,7 @@ The TensorFlow-1 style (graph, placeholders, session) is in :mod:`pynet.autodiff
 """
 from __future__ import annotations
 
-from . import ops
+from . import ops  # noqa: F401 - the operations module, for readers and the graph
 from .ops import (
     abs, add, argmax, argmin, cast, clip_by_value, concat, cos, div, equal, exp, getitem, log,
     log_softmax, matmul, matrix_determinant, matrix_inverse, matrix_solve, maximum, minimum, mod,

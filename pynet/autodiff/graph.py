@@ -498,9 +498,13 @@ class Session:
         if kind == "const":
             return node.value
         if kind == "op":
+            args = [values[id(a)] if type(a) is Node else
+                    _resolve(a, values) if isinstance(a, (list, tuple)) else a for a in node.args]
             try:
-                return node.op.eager(*_resolve(node.args, values),
-                                     **{k: _resolve(v, values) for k, v in node.kwargs.items()})
+                if node.kwargs:
+                    return node.op.eager(*args, **{k: _resolve(v, values)
+                                                   for k, v in node.kwargs.items()})
+                return node.op.eager(*args)
             except Exception as exc:
                 exc.add_note(f"(while running node {node.name!r}, operation {node.op_name})")
                 raise

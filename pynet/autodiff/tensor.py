@@ -183,7 +183,12 @@ def as_tensor(value, like: Tensor | None = None) -> Tensor:
 def _recording(parents) -> bool:
     if not _mode.enabled:
         return False
-    return _mode.forced > 0 or any(p.requires_grad for p in parents)
+    if _mode.forced > 0:
+        return True
+    for p in parents:
+        if p.requires_grad:
+            return True
+    return False
 
 
 def make(data, parents, op, backward) -> Tensor:
