@@ -169,6 +169,21 @@ def _accepts(function, argument: str) -> bool:
     return argument in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
 
 
+def as_output_array(y, layer):
+    """What ``call`` returned, as arrays (an autodiff Tensor gives its values; a list stays a
+    list); anything that is not numbers raises, naming the layer."""
+    if isinstance(y, (list, tuple)):
+        return [as_output_array(v, layer) for v in y]
+    if hasattr(y, "numpy") and not isinstance(y, np.ndarray):
+        y = y.numpy()
+    y = np.asarray(y)
+    if y.dtype.kind not in "fiub":
+        raise TypeError(f"layer {layer.name!r} ({type(layer).__name__}): call() must return "
+                        f"numbers, got an array of dtype {y.dtype} (mixing NumPy functions with "
+                        "pynet.autodiff tensors?)")
+    return y
+
+
 def format_shape(shape) -> str:
     """``(None, 28, 28, 1)`` style, the batch axis shown as None."""
     return ("(" + ", ".join(["None"] + ["None" if s is None else str(int(s)) for s in shape]) + ")"
@@ -324,9 +339,8 @@ class Layer:
             raise NotImplementedError(f"{type(self).__name__} defines neither forward() nor call()")
         self._losses = []
         self._last_input = x
-        if _accepts(call, "training"):
-            return self.call(x, training=training)
-        return self.call(x)
+        y = self.call(x, training=training) if _accepts(call, "training") else self.call(x)
+        return as_output_array(y, self)
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         """Given dL/dy, store dL/dparam in ``self.grads`` and return dL/dx.

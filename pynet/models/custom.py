@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pynet.layers.base import Layer, _accepts, register_layer
+from pynet.layers.base import Layer, as_output_array, register_layer
 
 __all__ = ["Lambda", "NoGradientError", "differentiate_call"]
 
@@ -35,7 +35,7 @@ def _autodiff():
         from pynet import autodiff
     except ImportError:
         return None
-    return autodiff if hasattr(autodiff, "vjp") else None
+    return autodiff if hasattr(autodiff, "vjp") else None  # pragma: no branch
 
 
 def differentiate_call(layer, grad):
@@ -54,11 +54,23 @@ def differentiate_call(layer, grad):
     params = dict(layer.params)
     fn = layer._differentiable_function()
     try:
-        _, back = engine.vjp(fn, xs, params)
-    except engine.AutodiffError as exc:   # an operation the engine does not know
+        outputs, back = engine.vjp(fn, xs, params)
+        outs = outputs if isinstance(outputs, list) else [outputs]
+        if any(np.asarray(o).dtype.kind != "f" for o in outs):
+            raise TypeError("call() did not return pynet.autodiff tensors of numbers (NumPy "
+                            "functions applied to tensors?)")
+        input_grads, param_grads = back(np.asarray(grad))
+    except (TypeError, engine.NoGradientError) as exc:   # numpy code, or an op with no gradient
         raise _no_gradient(layer, f"its function is not differentiable by pynet.autodiff ({exc})"
                            ) from None
-    input_grads, param_grads = back(np.asarray(grad))
+    bad = [i for i, (g, a) in enumerate(zip(input_grads, xs))
+           if needs_input and (g is None or np.shape(g) != np.shape(a)
+                               or np.asarray(g).dtype.kind != "f")]
+    bad += [k for k, g in param_grads.items()
+            if np.shape(g) != layer.params[k].shape or np.asarray(g).dtype.kind != "f"]
+    if bad:
+        raise _no_gradient(layer, f"pynet.autodiff gave no numeric gradient for {bad} (is call() "
+                           "written with pynet.autodiff operations?)")
     for key, g in param_grads.items():
         layer.grads[key][...] = g
     if not needs_input:
@@ -151,7 +163,7 @@ class Lambda(Layer):
             probe = [np.zeros((1,) + tuple(s), dtype=self.dtype) for s in input_shape]
         else:
             probe = np.zeros((1,) + tuple(input_shape), dtype=self.dtype)
-        out = np.asarray(self.function(probe, **self.arguments))
+        out = as_output_array(self.function(probe, **self.arguments), self)
         if out.ndim < 1 or out.shape[0] != 1:
             raise ValueError(f"Lambda {self.name!r}: the function must keep the batch axis; on a "
                              f"batch of 1 it returned shape {out.shape}")
@@ -163,7 +175,7 @@ class Lambda(Layer):
     def forward(self, x, training=False):
         self._last_input = x
         self._losses = []
-        y = np.asarray(self.function(x, **self.arguments))
+        y = as_output_array(self.function(x, **self.arguments), self)
         self._last_output = y
         return y.astype(self.dtype, copy=False) if y.dtype.kind == "f" else y
 
