@@ -1,7 +1,7 @@
 """The Keras-like layer API. Every layer subclasses :class:`pynet.layers.base.Layer` (the
 contract is in that module's docstring) and joins the registry with ``@register_layer``."""
 from .base import Layer, register_layer, get_layer_class, reset_name_counters, using_backend
-from .core import Activation, Dense, Dropout, Flatten, Input, InputLayer, Permute, Reshape
+from .core import Activation, Dense, Dropout, Flatten, Permute, Reshape
 
 __all__ = ["Layer", "register_layer", "get_layer_class", "reset_name_counters", "using_backend",
            "Dense", "Activation", "Dropout", "Flatten", "Reshape", "Permute", "Input", "InputLayer",
@@ -23,5 +23,15 @@ for _name in ("conv", "pooling", "merge", "normalization", "separable", "reshapi
         globals().update({n: getattr(_module, n) for n in _public})
         __all__ += _public
 
-# Lambda lives with the custom-layer machinery of the model house.
-from pynet.models.custom import Lambda  # noqa: E402
+
+def __getattr__(name):
+    """``Input``/``InputLayer`` (the functional API's graph) and ``Lambda`` live in the model
+    house; they are looked up here when first asked for, so importing ``pynet.layers`` and
+    ``pynet.models`` in either order works."""
+    if name in ("Input", "InputLayer"):
+        from pynet.models import graph
+        return getattr(graph, name)
+    if name == "Lambda":
+        from pynet.models import custom
+        return custom.Lambda
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

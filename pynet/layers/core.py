@@ -11,7 +11,7 @@ import numpy as np
 from .. import activations, initializers, regularizers
 from .base import Layer, _clean_shape, register_layer
 
-__all__ = ["Dense", "Activation", "Dropout", "Flatten", "Reshape", "Permute", "Input", "InputLayer"]
+__all__ = ["Dense", "Activation", "Dropout", "Flatten", "Reshape", "Permute"]
 
 
 def _positive_int(value, name, where):
@@ -336,6 +336,3 @@ class Permute(Layer):
 
 
 
-
-# ``Input`` returns a symbolic tensor (the functional API); ``InputLayer`` is the layer behind it.
-from pynet.models.graph import Input, InputLayer  # noqa: E402,F401

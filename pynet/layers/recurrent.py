@@ -36,7 +36,7 @@ import numpy as np
 
 from pynet import activations, initializers, regularizers
 from pynet.kernels._checks.recurrent import ACTIVATIONS
-from pynet.layers.base import Layer, format_shape, register_layer
+from pynet.layers.base import Layer, format_shape, register_layer, shapes_match
 
 __all__ = ["SimpleRNN", "LSTM", "GRU", "Orthogonal"]
 
@@ -211,8 +211,8 @@ class RNNBase(Layer):
 
     # -- shapes ---------------------------------------------------------------------------------
     def _check_sequence_shape(self, input_shape):
-        shape = tuple(int(s) for s in input_shape)
-        if len(shape) != 2:
+        shape = tuple(None if s is None else int(s) for s in input_shape)   # timesteps may be None
+        if len(shape) != 2 or shape[1] is None:
             raise ValueError(f"{type(self).__name__} {self.name!r} expects sequences of shape "
                              f"(batch, timesteps, features), got input shape "
                              f"{format_shape(shape)}"
@@ -285,7 +285,8 @@ class RNNBase(Layer):
     def _check_call(self, x, mask):
         where = f"{type(self).__name__} {self.name!r}"
         shape = np.shape(x)
-        if len(shape) != 3 or (self.input_shape is not None and tuple(shape[1:]) != self.input_shape):
+        if len(shape) != 3 or (self.input_shape is not None
+                               and not shapes_match(self.input_shape, tuple(shape[1:]))):
             exp = f"(batch, timesteps, features) = {format_shape(self.input_shape)}" \
                 if self.input_shape is not None else "(batch, timesteps, features)"
             raise ValueError(f"{where} expected input of shape {exp}, got {tuple(shape)}")

@@ -234,7 +234,8 @@ class TimeDistributed(_Wrapper):
         if len(input_shape) < 2:
             raise ValueError(f"TimeDistributed {self.name!r} needs inputs (batch, timesteps, "
                              f"...), got {format_shape(input_shape)}")
-        return (int(input_shape[0]),) + tuple(self.layer.compute_output_shape(input_shape[1:]))
+        return (None if input_shape[0] is None else int(input_shape[0]),) + tuple(
+            self.layer.compute_output_shape(input_shape[1:]))
 
     def build(self, input_shape):
         input_shape = tuple(int(s) for s in input_shape)
