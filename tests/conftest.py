@@ -6,6 +6,7 @@ the ``CI`` environment variable is set, so CI can never pass by skipping.
 """
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 
@@ -22,6 +23,27 @@ def unavailable(reason: str):
     if IN_CI:
         pytest.fail(f"{reason} (CI is set, so this is a failure, not a skip)")
     pytest.skip(reason)
+
+
+def require_module(name: str):
+    """Import an optional dependency (torch, keras, matplotlib, PIL, ...) or call
+    :func:`unavailable`: a skip in a user's clone, a failure under CI. Every test that needs an
+    optional package goes through here (``tests/test_no_silent_skips.py`` enforces it).
+
+    Keras is imported on the PyTorch backend unless ``KERAS_BACKEND`` says otherwise.
+    """
+    if name.split(".")[0] == "keras":
+        os.environ.setdefault("KERAS_BACKEND", "torch")
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        unavailable(f"optional dependency {name!r} is not installed ({exc})")
+
+
+@pytest.fixture
+def require():
+    """``torch = require("torch")``: the module, or skip (fail under CI) when it is missing."""
+    return require_module
 
 
 def backend_for(name: str, domains=None):
