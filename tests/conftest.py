@@ -40,10 +40,17 @@ def require_module(name: str):
         unavailable(f"optional dependency {name!r} is not installed ({exc})")
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def require():
     """``torch = require("torch")``: the module, or skip (fail under CI) when it is missing."""
     return require_module
+
+
+@pytest.fixture(scope="session")
+def skip_or_fail():
+    """``skip_or_fail(reason)``: :func:`unavailable` for tests — a skip in a user's clone, a
+    failure under CI. The only way a test may skip (``tests/test_no_silent_skips.py``)."""
+    return unavailable
 
 
 def backend_for(name: str, domains=None):
@@ -61,7 +68,7 @@ def backend_name(request):
     return request.param
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def kernels_of():
     """``kernels_of("cython", ["conv"])`` -> namespace of that backend's kernels (skips, or fails
     under CI, when the compiled module is not built)."""
