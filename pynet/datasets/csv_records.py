@@ -36,6 +36,14 @@ class CSVFormatError(ValueError):
     """A line of a CSV file is not a valid record; the message names the file and line."""
 
 
+def _show(text: str, limit: int = 24) -> str:
+    """``repr`` of a field, shortened: a runaway field of a million characters stays one line."""
+    text = text.strip()
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}… ({len(text):,} characters)"
+
+
 def _problem(lineno: int, line: str, n_classes: int | None) -> str | None:
     """What is wrong with one line, or None if it is a valid record."""
     if not line.strip():
@@ -54,7 +62,7 @@ def _problem(lineno: int, line: str, n_classes: int | None) -> str | None:
         except ValueError:
             what = "the label" if col == 0 else f"pixel {col}"
             hint = " (a header line? Rashid's format has none)" if lineno == 1 else ""
-            return f"line {lineno}: {what} is {text.strip()!r}, not an integer{hint}"
+            return f"line {lineno}: {what} is {_show(text)}, not an integer{hint}"
         if col == 0:
             if value < 0 or (n_classes is not None and value >= n_classes):
                 top = n_classes - 1 if n_classes is not None else 255
@@ -70,7 +78,8 @@ def read_csv(path, *, flat: bool = False, n_classes: int | None = 10):
     Parameters
     ----------
     path : str or os.PathLike
-        A text file, e.g. ``mnist_train_100.csv`` (UTF-8 or ASCII; ``\\r\\n`` line ends are fine).
+        A text file, e.g. ``mnist_train_100.csv`` (UTF-8 or ASCII, with or without the byte-order
+        mark Excel writes; ``\\r\\n`` line ends and blank lines at the very end are fine).
     flat : bool
         Return images as ``(N, 784)`` rows (the book's layout) instead of ``(N, 28, 28)``.
     n_classes : int or None
@@ -101,9 +110,9 @@ def read_csv(path, *, flat: bool = False, n_classes: int | None = 10):
     except UnicodeDecodeError as exc:
         raise CSVFormatError(f"{path!r} is not a text file ({exc})") from None
     lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()  # the newline that ends the last record does not start another
     lines = [line[:-1] if line.endswith("\r") else line for line in lines]
+    while lines and not lines[-1].strip():
+        lines.pop()  # the last newline, and blank lines an editor leaves at the end, end the data
     if not lines:
         raise CSVFormatError(f"{path!r} is empty: no records")
 

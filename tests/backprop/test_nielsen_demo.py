@@ -45,10 +45,10 @@ def test_misclassified_matches_accuracy(trained):
         assert net.predict(data[i][0].ravel()) == p
 
 
-def test_preprocess_digit_recovers_an_mnist_digit_drawn_dark_on_white(trained):
+def test_preprocess_digit_recovers_an_mnist_digit_drawn_dark_on_white(trained, require):
     """An MNIST digit inverted (dark ink on white paper), enlarged and shifted, comes back close
     to the original and is classified the same way."""
-    pytest.importorskip("PIL")
+    require("PIL")
     net, xs, ys = trained
     agree = 0
     for i in range(20):
@@ -64,8 +64,8 @@ def test_preprocess_digit_recovers_an_mnist_digit_drawn_dark_on_white(trained):
     assert agree >= 16
 
 
-def test_predict_image_from_a_file(tmp_path, trained, capsys):
-    Image = pytest.importorskip("PIL.Image")
+def test_predict_image_from_a_file(tmp_path, trained, capsys, require):
+    Image = require("PIL.Image")
     net, xs, ys = trained
     path = tmp_path / "digit.png"
     Image.fromarray(255 - xs[3]).resize((56, 56)).save(path)

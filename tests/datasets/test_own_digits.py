@@ -117,8 +117,8 @@ def test_label_from_filename_refuses_to_guess(name):
         label_from_filename(name)
 
 
-def test_load_digit_from_png(tmp_path, mnist_test):
-    PIL = pytest.importorskip("PIL.Image")
+def test_load_digit_from_png(tmp_path, mnist_test, require):
+    PIL = require("PIL.Image")
     x, y = mnist_test
     paper = np.kron(255 - x[3], np.ones((5, 5), dtype=np.uint8))        # 140x140, ink dark
     path = tmp_path / f"my_own_{int(y[3])}.png"
@@ -157,13 +157,13 @@ def test_missing_pillow_gives_an_install_hint(monkeypatch, tmp_path):
         load_image(tmp_path / "x_1.png")
 
 
-def test_show_preprocessed_ascii_and_png(tmp_path, mnist_test):
+def test_show_preprocessed_ascii_and_png(tmp_path, mnist_test, require):
     x, _ = mnist_test
     paper = np.kron(255.0 - x[4], np.ones((3, 3)))
     picture, stats = show_preprocessed(paper)
     assert isinstance(picture, str) and "after" in picture and "@" in picture
     assert "mean" in stats and "MNIST" in stats
-    pytest.importorskip("matplotlib")
+    require("matplotlib")
     path = show_preprocessed(paper, path=tmp_path / "pair.png")[0]
     assert path.exists() and path.stat().st_size > 500
 

@@ -28,8 +28,8 @@ def test_normalise_all_three_forms():
         normalise_history(42)
 
 
-def test_plot_history_draws_each_recorded_series(tmp_path):
-    pytest.importorskip("matplotlib")
+def test_plot_history_draws_each_recorded_series(tmp_path, require):
+    require("matplotlib")
     path = tmp_path / "curves.png"
     fig = plot_history(H, xmin=1, path=path)
     cost_ax, acc_ax = fig.axes
@@ -41,8 +41,8 @@ def test_plot_history_draws_each_recorded_series(tmp_path):
     assert len(only_loss.axes[0].lines) == 1 and len(only_loss.axes[1].lines) == 0
 
 
-def test_overlay_and_misclassified_grid(tmp_path):
-    pytest.importorskip("matplotlib")
+def test_overlay_and_misclassified_grid(tmp_path, require):
+    require("matplotlib")
     fig = plot_overlay(H, ylim=0.6)
     assert fig.axes[0].get_ylim() == (0.6, 1.0)
     assert len(fig.axes[0].lines) == 2

@@ -55,11 +55,11 @@ def test_not_images(images, text):
         im.ascii_grid([np.eye(2), np.eye(2)], ["a"])
 
 
-def test_render_grid_png_or_ascii(tmp_path):
+def test_render_grid_png_or_ascii(tmp_path, require):
     imgs = np.random.default_rng(0).uniform(size=(3, 8, 8))
     assert isinstance(im.render_grid(imgs, [1, 2, 3]), str)       # no path: text
     assert isinstance(im.render_grid(imgs, path=tmp_path / "a.png", ascii=True), str)
-    pytest.importorskip("matplotlib")
+    require("matplotlib")
     path = im.render_grid(imgs, [1, 2, 3], tmp_path / "sub" / "grid.png", title="t")
     assert path.exists() and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     fig = im.grid_figure(imgs, columns=2)

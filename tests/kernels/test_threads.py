@@ -37,7 +37,7 @@ def test_blas_info_describes_each_library():
     assert {lib.filepath for lib in libs} == set(pools())
 
 
-def test_blas_info_lists_numpys_and_scipys_own_libraries():
+def test_blas_info_lists_numpys_and_scipys_own_libraries(skip_or_fail):
     import numpy
     import scipy
 
@@ -46,7 +46,7 @@ def test_blas_info_lists_numpys_and_scipys_own_libraries():
                  if os.path.isdir(os.path.join(os.path.dirname(os.path.dirname(
                      (numpy if p == "numpy" else scipy).__file__)), f"{p}.libs"))]
     if not in_wheels:
-        pytest.skip("NumPy/SciPy do not come from wheels here (no numpy.libs/scipy.libs folder)")
+        skip_or_fail("NumPy/SciPy do not come from wheels here (no numpy.libs/scipy.libs folder)")
     found = {lib.package for lib in libs}
     for package in in_wheels:
         assert package in found, f"{package}'s bundled BLAS missing from {[l.describe() for l in libs]}"
@@ -84,9 +84,9 @@ def test_limit_blas_threads_restores_after_an_exception():
     assert pools() == before
 
 
-def test_limit_per_package_leaves_the_others_alone():
+def test_limit_per_package_leaves_the_others_alone(skip_or_fail):
     if not (bundled_by("numpy") and bundled_by("scipy")):
-        pytest.skip("needs NumPy's and SciPy's own BLAS (pip wheels)")
+        skip_or_fail("needs NumPy's and SciPy's own BLAS (pip wheels)")
     libs = {lib.package: lib for lib in blas_info()}
     scipy_before = libs["scipy"].num_threads
     with limit_blas_threads(1):  # start from a known state: both at 1
@@ -138,9 +138,9 @@ def test_one_pool_limits_gives_the_cores_to_the_backends_pool():
         one_pool_limits(0)
 
 
-def test_one_pool_limits_applied():
+def test_one_pool_limits_applied(skip_or_fail):
     if not (bundled_by("numpy") and bundled_by("scipy")):
-        pytest.skip("needs NumPy's and SciPy's own BLAS (pip wheels)")
+        skip_or_fail("needs NumPy's and SciPy's own BLAS (pip wheels)")
     with limit_blas_threads(one_pool_limits(2, backend="cython")):
         assert {lib.package: lib.num_threads for lib in blas_info()
                 if lib.package in ("numpy", "scipy")} == {"numpy": 1,

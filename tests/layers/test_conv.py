@@ -119,8 +119,8 @@ def test_first_layer_skips_input_gradient(rng):
     assert np.abs(layer.grads["kernel"]).sum() > 0
 
 
-def test_matches_pytorch_when_installed(rng):
-    torch = pytest.importorskip("torch")
+def test_matches_pytorch_when_installed(rng, require):
+    torch = require("torch")
     F = torch.nn.functional
     layer = Conv2D(5, (3, 3), strides=2, padding="same", dtype="float64",
                    bias_initializer="random_normal")

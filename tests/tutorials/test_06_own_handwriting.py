@@ -13,8 +13,8 @@ def load_lesson():
     return lessons.load_lesson("06_own_handwriting")
 
 
-def test_quick_run_with_a_users_png(tmp_path, monkeypatch):
-    Image = pytest.importorskip("PIL.Image")
+def test_quick_run_with_a_users_png(tmp_path, monkeypatch, require):
+    Image = require("PIL.Image")
     from pynet.datasets import mnist
 
     _, (x_test, y_test) = mnist.load()

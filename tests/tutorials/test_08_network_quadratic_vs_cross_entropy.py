@@ -18,7 +18,7 @@ def test_protocol():
     assert lesson.TITLE.startswith("08") and callable(lesson.run)
 
 
-def test_quick_run(monkeypatch, tmp_path):
+def test_quick_run(monkeypatch, tmp_path, require):
     monkeypatch.setenv("PYNET_OUTPUT", str(tmp_path))
     lesson = load_lesson()
     out = io.StringIO()
@@ -32,7 +32,7 @@ def test_quick_run(monkeypatch, tmp_path):
     assert "60,000" in out.getvalue()
     assert "1. Number: " in out.getvalue() and "Predicted number: " in out.getvalue()
     assert rows["misclassified test images"].ours.endswith("of 1000")
-    pytest.importorskip("matplotlib")
+    require("matplotlib")
     assert (tmp_path / "08_misclassified.png").stat().st_size > 1000
     assert report.headline.quantity.startswith("CrossEntropyCost, [784,30,10]")
 

@@ -18,7 +18,7 @@ def test_protocol():
     assert lesson.TITLE.startswith("09") and callable(lesson.run)
 
 
-def test_quick_run(monkeypatch, tmp_path):
+def test_quick_run(monkeypatch, tmp_path, require):
     monkeypatch.setenv("PYNET_OUTPUT", str(tmp_path))
     lesson = load_lesson()
     out = io.StringIO()
@@ -29,7 +29,7 @@ def test_quick_run(monkeypatch, tmp_path):
     assert rows["Σw² at the end, λ = 0.1 vs λ = 0"].agree is True
     assert report.headline.quantity == "test accuracy with λ = 0.1"
     assert "60,000" in out.getvalue()
-    pytest.importorskip("matplotlib")
+    require("matplotlib")
     assert (tmp_path / "09_lambda0_curves.png").stat().st_size > 1000
     assert (tmp_path / "09_lambda0.1_overlay.png").exists()
 
