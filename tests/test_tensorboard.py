@@ -6,8 +6,10 @@ import pytest
 
 from pynet.tensorboard import FileWriter, tensorboard_available
 
-needs_tensorboard = pytest.mark.skipif(not tensorboard_available(),
-                                       reason="the optional tensorboard package is not installed")
+@pytest.fixture
+def needs_tensorboard(require):
+    """The optional tensorboard package (skips in a user's clone, fails under CI)."""
+    return require("tensorboard")
 
 
 def read_back(logdir):
@@ -18,7 +20,7 @@ def read_back(logdir):
     return acc
 
 
-@needs_tensorboard
+@pytest.mark.usefixtures("needs_tensorboard")
 def test_scalars_come_back_in_order(tmp_path):
     with FileWriter(tmp_path) as writer:
         for step, loss in enumerate([0.586, 0.213, 0.150]):
@@ -32,7 +34,7 @@ def test_scalars_come_back_in_order(tmp_path):
     assert [str(p) for p in tmp_path.glob("events.out.tfevents.*")] == [writer.path]
 
 
-@needs_tensorboard
+@pytest.mark.usefixtures("needs_tensorboard")
 def test_histograms_keep_count_sum_and_range(tmp_path):
     values = np.random.default_rng(0).normal(size=(20, 15))
     with FileWriter(tmp_path) as writer:
@@ -45,7 +47,7 @@ def test_histograms_keep_count_sum_and_range(tmp_path):
     assert h.sum == pytest.approx(values.sum())
 
 
-@needs_tensorboard
+@pytest.mark.usefixtures("needs_tensorboard")
 def test_a_graph_is_readable(tmp_path):
     with FileWriter(tmp_path) as writer:
         writer.add_graph([{"name": "x", "op": "placeholder", "inputs": []},
@@ -55,7 +57,7 @@ def test_a_graph_is_readable(tmp_path):
         ("x", "placeholder", []), ("y", "relu", ["x"])]
 
 
-@needs_tensorboard
+@pytest.mark.usefixtures("needs_tensorboard")
 def test_flush_makes_records_visible_before_close(tmp_path):
     writer = FileWriter(tmp_path, flush_secs=3600)
     writer.add_scalar("loss", 1.5, 0)
@@ -66,7 +68,7 @@ def test_flush_makes_records_visible_before_close(tmp_path):
         writer.add_scalar("loss", 1.0, 1)
 
 
-@needs_tensorboard
+@pytest.mark.usefixtures("needs_tensorboard")
 def test_bad_arguments_are_named(tmp_path):
     with FileWriter(tmp_path) as writer:
         with pytest.raises(ValueError, match="tag must be a non-empty string"):
@@ -81,7 +83,7 @@ def test_bad_arguments_are_named(tmp_path):
             writer.add_histogram("w", [], 0)
 
 
-@needs_tensorboard
+@pytest.mark.usefixtures("needs_tensorboard")
 def test_the_graph_styles_filewriter_writes_session_summaries(tmp_path):
     from pynet.autodiff import graph as tf
     g = tf.Graph(name="c29")

@@ -36,8 +36,8 @@ def test_a_tensor_and_a_graph_node_as_text():
     assert "hidden(n0)" in text and "placeholder (None, 3)" in text
 
 
-def test_png(tmp_path):
-    pytest.importorskip("matplotlib")
+def test_png(require, tmp_path):
+    require("matplotlib")
     a = ad.Value(1.0, label="a")
     path = draw.to_png((a * a + a).tanh(), tmp_path / "g.png", title="f")
     assert path.stat().st_size > 1000 and path.read_bytes()[:4] == b"\x89PNG"

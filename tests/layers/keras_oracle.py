@@ -11,12 +11,13 @@ import numpy as np
 import pytest
 
 
-def keras_or_skip():
-    """The ``keras`` module on the torch backend, or skip the test."""
+def keras_or_skip(require):
+    """The ``keras`` module on the torch backend (``require`` skips in a user's clone and fails
+    under CI when Keras is missing)."""
     os.environ.setdefault("KERAS_BACKEND", "torch")
-    keras = pytest.importorskip("keras", reason="Keras 3 not installed (optional oracle)")
-    if keras.backend.backend() != "torch":
-        pytest.skip(f"Keras runs on {keras.backend.backend()!r}; these checks use the torch backend")
+    keras = require("keras")
+    assert keras.backend.backend() == "torch", (
+        f"Keras runs on {keras.backend.backend()!r}; these checks need KERAS_BACKEND=torch")
     return keras
 
 

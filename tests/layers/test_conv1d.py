@@ -135,8 +135,8 @@ def test_the_first_maximum_wins_ties():
 # -- oracles -------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("padding, dilation", [("valid", 1), ("same", 1), ("causal", 2)])
-def test_conv1d_matches_pytorch_forward_and_backward(rng, padding, dilation):
-    torch = pytest.importorskip("torch")
+def test_conv1d_matches_pytorch_forward_and_backward(require, rng, padding, dilation):
+    torch = require("torch")
     F = torch.nn.functional
     layer = Conv1D(4, 3, padding=padding, dilation_rate=dilation, dtype="float64",
                    bias_initializer="random_normal")
@@ -159,9 +159,9 @@ def test_conv1d_matches_pytorch_forward_and_backward(rng, padding, dilation):
 
 
 @pytest.fixture(scope="module")
-def keras():
+def keras(require):
     os.environ.setdefault("KERAS_BACKEND", "torch")
-    return pytest.importorskip("keras", reason="Keras 3 is the optional layout oracle")
+    return require("keras")
 
 
 @pytest.mark.parametrize("kwargs", [dict(padding="valid"), dict(padding="same", strides=2),

@@ -161,8 +161,8 @@ KERAS_CASES = [
 
 
 @pytest.mark.parametrize("name,kwargs,shapes", KERAS_CASES)
-def test_same_outputs_and_shapes_as_keras(name, kwargs, shapes, rng):
-    keras = keras_or_skip()
+def test_same_outputs_and_shapes_as_keras(require, name, kwargs, shapes, rng):
+    keras = keras_or_skip(require)
     xs = [rng.normal(size=(2,) + s).astype(np.float32) for s in shapes]
     theirs = getattr(keras.layers, name)(**kwargs)
     ours = get_layer_class(name)(**kwargs)

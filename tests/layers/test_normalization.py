@@ -105,16 +105,16 @@ def test_gradients_match_finite_differences(kwargs, shape, training, backend, rn
         np.testing.assert_array_equal(layer.grads["moving_mean"], 0)
 
 
-def _torch():
-    return pytest.importorskip("torch")
+def _torch(require):
+    return require("torch")
 
 
 @pytest.mark.parametrize("shape,axis", [((6, 4), -1), ((5, 4, 3, 2), -1), ((5, 3, 4, 2), 1)])
-def test_same_as_torch_batch_norm(shape, axis, rng):
+def test_same_as_torch_batch_norm(require, shape, axis, rng):
     """Same output and gradients as torch.nn.functional.batch_norm; the moving mean agrees with
     torch's running mean for momentum_torch = 1 − momentum_keras, and the moving variance differs
     exactly by torch's unbiased estimate (m/(m−1) on the batch variance)."""
-    torch = _torch()
+    torch = require("torch")
     layer = BatchNormalization(axis=axis, momentum=0.9, dtype="float64")
     layer.build(shape[1:])
     _random_weights(layer, rng)
@@ -149,10 +149,10 @@ def test_same_as_torch_batch_norm(shape, axis, rng):
 
 
 @pytest.mark.parametrize("shape,axis", [((6, 4), -1), ((4, 3, 3, 2), -1), ((4, 2, 3, 3), 1)])
-def test_same_as_keras(shape, axis, rng):
+def test_same_as_keras(require, shape, axis, rng):
     """Keras 3 with identical weights: same training output, same moving statistics after the
     step (its update rule), same inference output."""
-    keras = keras_or_skip()
+    keras = keras_or_skip(require)
     ours = BatchNormalization(axis=axis, momentum=0.8)
     theirs = keras.layers.BatchNormalization(axis=axis, momentum=0.8)
     theirs.build((None,) + shape[1:])

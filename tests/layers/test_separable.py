@@ -95,11 +95,11 @@ def _same_pads(n, k, s, d):
 
 @pytest.mark.parametrize("kind", ["depthwise", "separable"])
 @pytest.mark.parametrize("padding,strides,mult", [("valid", 1, 1), ("same", 2, 2), ("same", 1, 3)])
-def test_same_as_torch_grouped_convolution(kind, padding, strides, mult, rng):
+def test_same_as_torch_grouped_convolution(require, kind, padding, strides, mult, rng):
     """PyTorch's depthwise convolution is conv2d with groups = C and weight (C·M, 1, kh, kw), whose
     output channel c·M + m reads input channel c — TensorFlow's order, so the weights just
     transpose. The pointwise step is a 1x1 conv2d."""
-    torch = pytest.importorskip("torch")
+    torch = require("torch")
     F = torch.nn.functional
     c, f = 3, 4
     layer = DepthwiseConv2D(3, strides=strides, padding=padding, depth_multiplier=mult,
@@ -146,9 +146,9 @@ def test_same_as_torch_grouped_convolution(kind, padding, strides, mult, rng):
     ("SeparableConv2D", dict(filters=5, kernel_size=(3, 2), depth_multiplier=2, padding="same")),
     ("SeparableConv2D", dict(filters=4, kernel_size=3, dilation_rate=2)),
 ])
-def test_same_as_keras(name, kwargs, rng):
+def test_same_as_keras(require, name, kwargs, rng):
     """Keras 3 with the same weights (set_weights in Keras's order) gives the same output."""
-    keras = keras_or_skip()
+    keras = keras_or_skip(require)
     import pynet.layers as ours_module
     x = rng.normal(size=(2, 9, 8, 3)).astype(np.float32)
     ours = getattr(ours_module, name)(**kwargs)

@@ -130,8 +130,8 @@ def test_prelu_shares_slopes_along_shared_axes():
     assert full.count_params() == 12
 
 
-def test_same_as_torch(rng):
-    torch = pytest.importorskip("torch")
+def test_same_as_torch(require, rng):
+    torch = require("torch")
     F = torch.nn.functional
     x = rng.normal(size=(2, 3, 4, 2))
     xt = torch.tensor(x.transpose(0, 3, 1, 2))                   # NCHW for torch
@@ -169,8 +169,8 @@ KERAS_CASES = [
 
 
 @pytest.mark.parametrize("name,kwargs", KERAS_CASES)
-def test_same_as_keras(name, kwargs, rng):
-    keras = keras_or_skip()
+def test_same_as_keras(require, name, kwargs, rng):
+    keras = keras_or_skip(require)
     x = rng.normal(size=(2, 4, 5, 3)).astype(np.float32)
     theirs = getattr(keras.layers, name)(**kwargs)
     ours = get_layer_class(name)(**kwargs)
@@ -183,8 +183,8 @@ def test_same_as_keras(name, kwargs, rng):
     np.testing.assert_allclose(ours(x), keras_layer_to_numpy(theirs(x)), rtol=1e-5, atol=1e-6)
 
 
-def test_repeat_vector_and_noise_match_keras(rng):
-    keras = keras_or_skip()
+def test_repeat_vector_and_noise_match_keras(require, rng):
+    keras = keras_or_skip(require)
     v = rng.normal(size=(3, 4)).astype(np.float32)
     np.testing.assert_array_equal(RepeatVector(5)(v), keras_layer_to_numpy(keras.layers.RepeatVector(5)(v)))
     np.testing.assert_array_equal(GaussianNoise(1.0)(v),

@@ -29,8 +29,8 @@ def test_summary_lists_inputs_calls_and_connections():
     assert "Total params: 19" in text     # shared counted once: 4·3+3, out 3+1
 
 
-def test_plot_model_writes_a_png_and_returns_the_text_diagram(tmp_path):
-    pytest.importorskip("matplotlib") if False else None
+def test_plot_model_writes_a_png_and_returns_the_text_diagram(tmp_path, require):
+    require("matplotlib")
     model = branching()
     target = tmp_path / "graph.png"
     text = plot_model(model, to_file=str(target), show_shapes=True)
