@@ -2,7 +2,8 @@
 
 ::
 
-    pynet info                      version, kernel backend, BLAS libraries, where the data is
+    pynet info                      version, kernel backend, BLAS libraries and the thread
+                                    policy in force, where the data is
     pynet list                      the tutorials, with their one-line descriptions
     pynet run 04 [--quick]          one tutorial, by number, full name or a unique part of it
     pynet tour [--quick] [--only 00,04] [--stop-on-fail]
@@ -219,7 +220,10 @@ def _blas_lines() -> list[str]:
     except Exception:  # noqa: BLE001 - not there yet, or pynet.kernels itself failed to load
         blas_info = None
     if blas_info is not None:
-        libs = blas_info()
+        try:
+            libs = blas_info()
+        except ImportError as exc:  # threadpoolctl missing
+            return [f"({exc})"]
         return [lib.describe() if hasattr(lib, "describe") else str(lib) for lib in libs]
     try:
         from threadpoolctl import threadpool_info
@@ -228,6 +232,15 @@ def _blas_lines() -> list[str]:
     return [f"{d.get('internal_api')} {d.get('version')} ({d.get('threading_layer', '?')}), "
             f"{d.get('num_threads')} threads, {os.path.basename(d.get('filepath', ''))}"
             for d in threadpool_info() if d.get("user_api") == "blas"]
+
+
+def _policy_lines() -> list[str]:
+    """The BLAS thread policy in force (``pynet.kernels.thread_policy``), problems included."""
+    try:
+        from .kernels import thread_policy
+    except Exception as exc:  # noqa: BLE001 - pynet.kernels itself failed to load
+        return [f"BLAS thread policy: unknown ({exc})"]
+    return thread_policy.current().describe()
 
 
 def _data_lines(module, name: str) -> list[str]:
@@ -265,6 +278,8 @@ def cmd_info(args) -> int:
     print("BLAS libraries:")
     for line in _blas_lines() or ["(none loaded)"]:
         print(f"  {line}")
+    for line in _policy_lines():
+        print(line)
     from .datasets import fashion_mnist, mnist
 
     print("data ($PYNET_DATA=" + (os.environ.get("PYNET_DATA") or "unset") + "):")
