@@ -8,7 +8,9 @@
     pynet run 04 [--quick]          one tutorial, by number, full name or a unique part of it
     pynet tour [--quick] [--only 00,04] [--stop-on-fail]
                                     every tutorial in order, then a table: book value vs ours
-    pynet bench [NAME] [--quick]    the benchmarks of a source checkout (python -m bench.NAME)
+    pynet bench [NAME] [--quick]    the benchmarks of a source checkout (python -m bench.NAME);
+                                    tables go to $PYNET_BENCH_OUT or <tmp>/pynet-bench, and
+                                    to the tracked bench/results/ only with --write-results
 
 Exit codes: 0 success; 1 a lesson or benchmark failed (or the backend could not load); 2 a usage
 error (unknown name, nothing to run, no bench folder).
@@ -319,6 +321,31 @@ def list_benches(root: Path) -> list[str]:
                   if p.stem not in ("__init__", "__main__", "harness") and not p.stem.startswith("_"))
 
 
+def bench_options(args) -> list[str]:
+    """The options passed on to ``python -m bench.NAME``, checked first (clear messages)."""
+    cores = os.cpu_count() or 1
+    extra = ["--quick"] if args.quick else []
+    if args.threads is not None:
+        if not 1 <= args.threads <= cores:
+            raise CLIError(f"--threads must be from 1 to {cores} (this machine's cores), "
+                           f"got {args.threads}")
+        extra += ["--threads", str(args.threads)]
+    if args.busy:
+        if cores < 2:
+            raise CLIError("--busy needs at least 2 cores (it keeps one core busy with a "
+                           f"background process); this machine has {cores}")
+        extra.append("--busy")
+    if args.fresh is not None:
+        if args.fresh < 1:
+            raise CLIError(f"--fresh must be at least 1, got {args.fresh}")
+        extra += ["--fresh", str(args.fresh)]
+    if args.workload:
+        extra += ["--workload", args.workload]
+    if args.write_results:
+        extra.append("--write-results")
+    return extra
+
+
 def cmd_bench(args) -> int:
     root = find_bench_root()
     if root is None:
@@ -341,10 +368,13 @@ def cmd_bench(args) -> int:
     # the checkout's pynet and bench package must be importable by the child process
     env["PYTHONPATH"] = os.pathsep.join([str(root)] + [p for p in [env.get("PYTHONPATH")] if p])
     failed = []
+    extra = bench_options(args)
     for name in names:
-        command = [sys.executable, "-m", f"bench.{name}"] + (["--quick"] if args.quick else [])
+        command = [sys.executable, "-m", f"bench.{name}"] + extra
         print(f"=== {' '.join(command[1:])}  (in {root})", flush=True)
         code = subprocess.run(command, cwd=root, env=env).returncode
+        if code == 2 and len(names) == 1:
+            return 2  # the bench printed its usage error
         if code != 0:
             failed.append(f"{name} (exit code {code})")
     if len(names) > 1:
@@ -379,6 +409,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="run a benchmark (source checkout only)")
     p.add_argument("name", nargs="?", help="benchmark name (default: all of them)")
     p.add_argument("--quick", action="store_true", help="fewer sizes and repeats")
+    p.add_argument("--threads", type=int, help="BLAS threads to pin (1 to the number of cores)")
+    p.add_argument("--busy", action="store_true",
+                   help="bench defaults: keep one core busy with a background process")
+    p.add_argument("--fresh", type=int, help="bench defaults: fresh processes per side")
+    p.add_argument("--workload", help="bench defaults: rashid,nielsen,mlp,convnet (default all)")
+    p.add_argument("--write-results", action="store_true",
+                   help="maintainers: rewrite the tracked bench/results/*.md (default: write to "
+                        "$PYNET_BENCH_OUT or <tmp>/pynet-bench)")
     p.set_defaults(func=cmd_bench)
     return parser
 

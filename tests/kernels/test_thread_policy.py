@@ -43,8 +43,17 @@ needs_own_pools = pytest.mark.skipif(not own_pools(), reason="needs NumPy's and 
 needs_two_cores = pytest.mark.skipif(CORES < 2, reason="needs 2 cores to see a threaded pool")
 
 
+def set_load(monkeypatch, load):
+    """Pretend the 1-minute load average is ``load`` (and forget the last reading)."""
+    monkeypatch.setattr(thread_policy, "_load_average", lambda: load)
+    monkeypatch.setitem(thread_policy._load, "free", None)
+    monkeypatch.setitem(thread_policy._load, "ours", 1)
+
+
 @pytest.fixture(autouse=True)
-def default_policy():
+def default_policy(monkeypatch):
+    """The default policy on an idle machine (the busy rule is tested on its own)."""
+    set_load(monkeypatch, 0.0)
     thread_policy.set_policy("auto")
     yield
     thread_policy.set_policy("auto")
@@ -144,6 +153,49 @@ def test_a_large_call_runs_on_the_pool_as_the_user_set_it():
     with limit_blas_threads({"scipy": 1}):            # the user chose one thread: pynet obeys
         kernel(a, a)
     assert [s["pool"] for s in seen] == [2, 1]
+
+
+@needs_own_pools
+@needs_two_cores
+def test_on_a_busy_machine_a_large_call_gets_only_the_free_cores(monkeypatch):
+    seen = []
+    kernel = thread_policy._wrap("matmul", spy(seen, "scipy"), "scipy")
+    a = np.empty((512, 512))
+    cores = thread_policy._cores()
+    # pynet's own main thread (1) plus `cores` other busy programs: no core is free
+    set_load(monkeypatch, 1.0 + cores)
+    with limit_blas_threads({"scipy": 2}):
+        kernel(a, a)
+        assert threads_of("scipy") == 2                # restored
+    assert seen[-1]["pool"] == 1
+    # load explained by pynet's own thread only: every core is free again
+    set_load(monkeypatch, 1.0)
+    with limit_blas_threads({"scipy": 2}):
+        kernel(a, a)
+    assert seen[-1]["pool"] == 2
+
+
+def test_free_cores_subtracts_pynets_own_threads_and_rounds(monkeypatch):
+    cores = thread_policy._cores()
+    set_load(monkeypatch, 0.0)
+    assert thread_policy.free_cores() == cores
+    set_load(monkeypatch, 1.4)            # ours = 1, others 0.4: rounds to all cores free
+    assert thread_policy.free_cores() == cores
+    set_load(monkeypatch, 100.0)          # never below one
+    assert thread_policy.free_cores() == 1
+    # read at most once a second: a new load is not seen until the reading is old
+    monkeypatch.setattr(thread_policy, "_load_average", lambda: 0.0)
+    assert thread_policy.free_cores() == 1
+    monkeypatch.setitem(thread_policy._load, "at", -1e9)
+    assert thread_policy.free_cores() == cores
+
+
+def test_threads_for_states_the_rule(monkeypatch):
+    set_load(monkeypatch, 0.0)
+    assert thread_policy.threads_for(SMALL_CALL_FLOPS - 1, 2) == 1
+    assert thread_policy.threads_for(SMALL_CALL_FLOPS, 2) == min(2, thread_policy._cores())
+    thread_policy.set_policy("off")
+    assert thread_policy.threads_for(10, 2) == 2
 
 
 @needs_own_pools
