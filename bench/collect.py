@@ -56,6 +56,8 @@ def summary(paths: list[Path]) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="(no effect; accepted so that "
+                        "`pynet bench --quick` can run every bench)")
     parse_args(parser, argv)
     folder = results_dir()
     paths = tables(folder)

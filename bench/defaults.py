@@ -224,7 +224,8 @@ def main(argv=None) -> int:
                 parts.append(table(workload, args.busy, n, args.fresh, described, st, info,
                                    unavailable, before, load_average()))
                 print(parts[-1], flush=True)
-    name = "defaults" + ("_busy" if args.busy else "") + ("_quick" if args.quick else "")
+    subset = "" if names == list(WORKLOADS) else "_" + "_".join(names)
+    name = "defaults" + subset + ("_busy" if args.busy else "") + ("_quick" if args.quick else "")
     write_text(f"{name}.md", "\n".join(parts))
     return 0
 

@@ -356,6 +356,11 @@ def cmd_bench(args) -> int:
     names = list_benches(root)
     if not names:
         raise CLIError(f"{root / 'bench'} holds no benchmarks yet")
+    if not args.name and (args.busy or args.fresh is not None or args.workload):
+        args.name = "defaults"  # --busy, --fresh and --workload belong to bench/defaults.py
+    if not args.name and args.threads is not None:
+        raise CLIError("--threads applies to one benchmark: name it, e.g. pynet bench kernels "
+                       "--threads 1")
     if args.name:
         wanted = args.name.strip().lower().removesuffix(".py")
         exact = [n for n in names if n.lower() == wanted]

@@ -123,3 +123,10 @@ def test_constant_column_fraction_counts_columns_equal_across_a_block():
                   [7, 7, 7, 7]], dtype=float)
     assert constant_column_fraction(x, 2) == pytest.approx((2 / 4 + 4 / 4) / 2)
     assert constant_column_fraction(x[:1], 2) == 0.0  # no whole block
+
+
+def test_pynet_bench_threads_needs_a_bench_name(capsys):
+    from pynet import cli
+
+    assert cli.main(["bench", "--threads", "1"]) == 2
+    assert "--threads applies to one benchmark" in capsys.readouterr().err
