@@ -152,7 +152,8 @@ def run_workload(workload, n, fresh, folder):
 
 def table(workload, busy, n, fresh, described, st, info, unavailable, load_before, load_after):
     sides, baseline, _ = WORKLOADS[workload]
-    mode = "busy: one core kept busy by a background process" if busy else "no background load"
+    mode = ("--busy: one core kept busy by the bench's background process" if busy
+            else "no background process added by the bench")
     lines = [f"### {workload}: one epoch at default settings, fresh processes ({mode})", "",
              f"Command: `{actual_command()}` · date {_dt.date.today().isoformat()} · "
              f"{machine_description()} · default threading (nothing pinned)", "",
