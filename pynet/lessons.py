@@ -190,6 +190,6 @@ def speed_phrase(ours_seconds: float, theirs_seconds: float, ours: str = "ours")
     if ours_seconds <= 0 or theirs_seconds <= 0:
         raise ValueError(f"speed_phrase(): times must be > 0, got {ours_seconds!r} and "
                          f"{theirs_seconds!r}")
-    if ours_seconds <= theirs_seconds:
-        return f"{ours} is {theirs_seconds / ours_seconds:.1f}x faster"
-    return f"{ours} is {ours_seconds / theirs_seconds:.1f}x slower"
+    ratio = max(ours_seconds, theirs_seconds) / min(ours_seconds, theirs_seconds)
+    text = f"{ratio:.1f}x" if ratio < 100 else f"{ratio:,.0f}x"
+    return f"{ours} is {text} {'faster' if ours_seconds <= theirs_seconds else 'slower'}"
