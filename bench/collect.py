@@ -19,7 +19,7 @@ from pathlib import Path
 from bench.harness import RESULTS_DIR, parse_args, results_dir, write_text
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["defaults", "defaults_busy", "kernels", "kernels_threads", "classic", "rashid",
+ORDER = ["defaults", "defaults_busy", "tour", "kernels", "kernels_threads", "classic", "rashid",
          "nielsen", "nielsen_784_100_10", "mlp", "convnet"]
 #: A line that states a goal and its verdict.
 GOAL_LINE = re.compile(r"goal.*\b(met|NOT met)\b", re.IGNORECASE)
