@@ -353,3 +353,16 @@ def test_pynet_info_prints_the_policy_and_what_cannot_be_applied():
     fixed = run_python("import sys; from pynet.cli import main; sys.exit(main(['info']))",
                        PYNET_BLAS_THREADS="1")
     assert "BLAS thread policy: fixed (PYNET_BLAS_THREADS=1)" in fixed.stdout
+
+
+@pytest.mark.parametrize("backend", ["cython", "python"])
+def test_bad_arguments_get_the_kernels_own_error_through_the_wrapper(backend):
+    """The size estimate never raises: a bad argument meets the kernel's own check."""
+    if backend == "cython" and not pynet.kernels.compiled_available():
+        pytest.skip("compiled kernels not built")
+    k = load_backend(backend, ["linalg"])
+    with pytest.raises((TypeError, ValueError)) as wrapped:
+        k.matmul(np.ones((2, 3)), "x")
+    with pytest.raises(type(wrapped.value)) as direct:
+        k.matmul.unsized(np.ones((2, 3)), "x")
+    assert str(wrapped.value) == str(direct.value) and "'b'" in str(wrapped.value)
