@@ -23,7 +23,7 @@ import argparse
 
 import numpy as np
 
-from bench.harness import RESULTS_DIR, Bench, pin_threads, time_call
+from bench.harness import Bench, parse_args, pin_threads, time_call, write_text
 
 REFERENCE = "reference (NumPy per pattern)"
 
@@ -72,23 +72,20 @@ def bench_rule(rule: str, P: int, n: int, m: int, repeat: int, loops_repeat: int
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="20k patterns, fewer repeats")
-    args = parser.parse_args(argv)
+    args = parse_args(parser, argv)
     pin_threads(1)
     P = 20_000 if args.quick else 100_000
     repeat = 3 if args.quick else 7
     tables = [bench_rule("widrow_hoff", P, 8, 2, repeat, 1 if args.quick else 2),
               bench_rule("perceptron", P, 8, 2, repeat, 1 if args.quick else 2)]
-    command = "python -m bench.classic" + (" --quick" if args.quick else "")
     text = "## Classic learning rules: one epoch per call\n\n"
     for t in tables:
-        t.command = command
         text += t.markdown() + "\n"
         print(t.markdown())
     for t in tables:
         print(f"{t.title}: compiled float64 is {t.ratio('compiled float64'):.1f}x the NumPy reference, "
               f"{t.ratio('compiled float64', 'pure Python loops (loops.classic)'):.0f}x the pure-Python loops")
-    RESULTS_DIR.mkdir(exist_ok=True)
-    (RESULTS_DIR / "classic.md").write_text(text)
+    write_text("classic.md", text)
     return 0
 
 

@@ -17,13 +17,17 @@ Usage sketch::
 """
 from __future__ import annotations
 
+import argparse
+import contextlib
 import datetime as _dt
 import json
 import os
 import platform
+import shlex
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +35,133 @@ from pathlib import Path
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 REPO = Path(__file__).resolve().parents[1]
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+#: Set (to "1") by ``--write-results``: only then do the benches rewrite the tracked
+#: ``bench/results/*.md``. Otherwise tables go to :func:`results_dir` (``$PYNET_BENCH_OUT`` or
+#: ``<tmp>/pynet-bench``), so a user's run never dirties a checkout.
+WRITE_RESULTS_VAR = "PYNET_BENCH_WRITE_RESULTS"
+OUT_VAR = "PYNET_BENCH_OUT"
+
+
+class BenchUsageError(SystemExit):
+    """Bad command-line input: the message is printed, exit status 2."""
+
+    def __init__(self, message: str):
+        print(f"bench: {message}", file=sys.stderr)
+        super().__init__(2)
+
+
+def results_dir() -> Path:
+    """Where this run writes its tables: the tracked ``bench/results/`` only with
+    ``--write-results`` (a maintainer's run), else ``$PYNET_BENCH_OUT`` or ``<tmp>/pynet-bench``."""
+    if os.environ.get(WRITE_RESULTS_VAR) == "1":
+        path = RESULTS_DIR
+    else:
+        path = Path(os.environ.get(OUT_VAR) or Path(tempfile.gettempdir()) / "pynet-bench")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def write_text(name: str, text: str) -> Path:
+    """Write ``<results_dir()>/<name>`` atomically and say where it went."""
+    path = results_dir() / name
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    print(f"wrote {path}" + ("" if path.parent == RESULTS_DIR else
+                             " (bench/results/ is rewritten only with --write-results)"))
+    return path
+
+
+def actual_command() -> str:
+    """The command line that is running, as typed: ``python -m bench.<name> <its arguments>``."""
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    module = spec.name if spec is not None and spec.name else os.path.basename(sys.argv[0])
+    args = " ".join(shlex.quote(a) for a in sys.argv[1:])
+    return f"python -m {module}" + (f" {args}" if args else "")
+
+
+def check_threads(value) -> int:
+    """A thread count from 1 to this machine's cores, or a clear usage error."""
+    cores = os.cpu_count() or 1
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        raise BenchUsageError(f"--threads must be a whole number from 1 to {cores}, "
+                              f"got {value!r}") from None
+    if not 1 <= n <= cores:
+        raise BenchUsageError(f"--threads must be from 1 to {cores} (this machine's cores), "
+                              f"got {n}")
+    return n
+
+
+def check_busy_possible() -> None:
+    cores = os.cpu_count() or 1
+    if cores < 2:
+        raise BenchUsageError("--busy needs at least 2 cores (it keeps one core busy with a "
+                              f"background process); this machine has {cores}")
+
+
+def parse_args(parser: argparse.ArgumentParser, argv=None) -> argparse.Namespace:
+    """``parser.parse_args`` plus the options every bench shares: ``--write-results``."""
+    parser.add_argument("--write-results", action="store_true",
+                        help="maintainers: rewrite the tracked bench/results/*.md (default: "
+                             "write to $PYNET_BENCH_OUT or <tmp>/pynet-bench)")
+    args = parser.parse_args(argv)
+    if args.write_results:
+        os.environ[WRITE_RESULTS_VAR] = "1"
+    if getattr(args, "threads", None) is not None and not isinstance(args.threads, str):
+        check_threads(args.threads)
+    return args
+
+
+BUSY_LOOP = "import time\nwhile True:\n    pass\n"
+
+
+@contextlib.contextmanager
+def busy_core(core: int = 0):
+    """Keep one core busy with a CPU-bound background process (``--busy`` mode); stop it after.
+
+    The process spins in Python, pinned to ``core`` where the OS allows it; it is started and
+    killed by this context manager, nothing else.
+    """
+    check_busy_possible()
+
+    def pin():  # runs in the child before exec
+        if hasattr(os, "sched_setaffinity"):
+            with contextlib.suppress(OSError):
+                os.sched_setaffinity(0, {core})
+
+    proc = subprocess.Popen([sys.executable, "-c", BUSY_LOOP], preexec_fn=pin,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(0.2)  # let it start spinning
+        yield proc
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def load_average() -> str:
+    try:
+        return " / ".join(f"{v:.2f}" for v in os.getloadavg())
+    except OSError:  # pragma: no cover - not on every OS
+        return "unknown"
+
+
+def fresh_process(module: str, args: dict, *, env: dict | None = None,
+                  timeout: float = 1800) -> dict:
+    """Run ``python -m module '<json args>'`` in a fresh process with ``env`` (default: this
+    process's environment unchanged: the user's default threading). Returns its JSON result."""
+    environ = dict(os.environ if env is None else env)
+    environ["PYTHONPATH"] = str(REPO) + os.pathsep + environ.get("PYTHONPATH", "")
+    proc = subprocess.run([sys.executable, "-m", module, json.dumps(args)], capture_output=True,
+                          text=True, env=environ, timeout=timeout, cwd=REPO)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{module} failed:\n{proc.stderr[-3000:]}")
+    last = [line for line in proc.stdout.splitlines() if line.strip()][-1]
+    return json.loads(last)
 
 
 @dataclass
@@ -187,10 +318,11 @@ class Bench:
 
     def markdown(self) -> str:
         today = _dt.date.today().isoformat()
-        cmd = self.command or f"python -m bench.{self.name}"
+        cmd = self.command or actual_command()
+        threads = (f"BLAS/OpenMP threads pinned to {self.threads}" if self.threads
+                   else "default threading (nothing pinned)")
         lines = [f"### {self.title}", "",
-                 f"Command: `{cmd}` · date {today} · {machine_description()} · "
-                 f"BLAS/OpenMP threads pinned to {self.threads}", ""]
+                 f"Command: `{cmd}` · date {today} · {machine_description()} · {threads}", ""]
         unit = next((r.work_unit for r in self.rows if r.work_unit), "")
         head = "| what | median s | min s | max s |" + (f" {unit} |" if unit else "")
         head += f" × vs {self.baseline} |" if self.baseline else ""
@@ -212,10 +344,8 @@ class Bench:
         return "\n".join(lines) + "\n"
 
     def write(self, *, plot: bool = True) -> Path:
-        """Write ``bench/results/<name>.md`` (and ``.png`` when matplotlib is installed)."""
-        RESULTS_DIR.mkdir(exist_ok=True)
-        path = RESULTS_DIR / f"{self.name}.md"
-        path.write_text(self.markdown())
+        """Write ``<results_dir()>/<name>.md`` (and ``.png`` when matplotlib is installed)."""
+        path = write_text(f"{self.name}.md", self.markdown())
         if plot:
             try:
                 import matplotlib
@@ -229,7 +359,7 @@ class Bench:
             ax.set_xlabel("median seconds per call (lower is faster)")
             ax.set_title(self.title)
             fig.tight_layout()
-            fig.savefig(RESULTS_DIR / f"{self.name}.png", dpi=90)
+            fig.savefig(path.parent / f"{self.name}.png", dpi=90)
             plt.close(fig)
         print(self.markdown())
         return path

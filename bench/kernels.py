@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bench.harness import REPO, Bench, Timing, pin_threads, run_peer, seconds_per_call
+from bench.harness import Bench, REPO, Timing, actual_command, check_threads, parse_args, pin_threads, run_peer, seconds_per_call
 
 SHAPES = [(64, 64, 64), (128, 784, 512), (512, 512, 512), (1024, 1024, 1024)]
 GOAL_SHAPES = [(512, 512, 512), (1024, 1024, 1024)]
@@ -61,7 +61,7 @@ class Suite(Bench):
     summary: list = field(default_factory=list)
 
     def markdown(self) -> str:
-        out = [f"## {self.title}", "", f"Command: `{self.command}`", ""]
+        out = [f"## {self.title}", "", f"Command: `{self.command or actual_command()}`", ""]
         out += self.summary + [""]
         out += [t.markdown() for t in self.tables]
         out += [f"- {n}" for n in self.notes]
@@ -332,7 +332,7 @@ def main(argv=None) -> int:
     part.add_argument("--study-only", action="store_true", help="only the thread-pool study")
     parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch peer")
     parser.add_argument("--study-worker", default=None, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    args = parse_args(parser, argv)
     if args.study_worker is not None:
         print(json.dumps(study_worker(json.loads(args.study_worker))))
         return 0
@@ -340,19 +340,17 @@ def main(argv=None) -> int:
     from pynet.kernels.threads import blas_info
 
     blas_note = "BLAS: " + "; ".join(lib.describe() for lib in blas_info())
-    flags = " --quick" if args.quick else ""
     if not args.study_only:
         cores = os.cpu_count() or 1
         if args.threads:
-            thread_counts = [int(t) for t in args.threads.split(",")]
+            thread_counts = [check_threads(t) for t in args.threads.split(",")]
         else:
             thread_counts = [1] if args.quick else sorted({1, cores})
         shapes = SHAPES[:3] if args.quick else SHAPES
         dtypes = (np.float64, np.float32)
         # A quick run writes *_quick.md so that it never replaces the full figures.
         suite = Suite("kernels" + ("_quick" if args.quick else ""),
-                      "Matrix product: loops, tiled C, NumPy, pynet, PyTorch",
-                      command="python -m bench.kernels --no-study" + flags)
+                      "Matrix product: loops, tiled C, NumPy, pynet, PyTorch")
         for threads in thread_counts:
             suite.tables += matmul_tables(threads, args.quick, dtypes, shapes,
                                           with_torch=not args.no_torch)
@@ -369,8 +367,7 @@ def main(argv=None) -> int:
 
     if not args.no_study:
         study = Suite("kernels_threads" + ("_quick" if args.quick else ""),
-                      "Two BLAS thread pools: NumPy's and SciPy's",
-                      command="python -m bench.kernels --study-only" + flags)
+                      "Two BLAS thread pools: NumPy's and SciPy's")
         tables, blas = run_study(rounds=3 if args.quick else 7, timeouts=[None, 4])
         study.tables += tables
         study.summary = [

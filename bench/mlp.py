@@ -35,7 +35,7 @@ import time
 
 import numpy as np
 
-from bench.harness import RESULTS_DIR, Bench, Timing, pin_threads, run_peer, machine_description
+from bench.harness import Bench, Timing, actual_command, machine_description, parse_args, pin_threads, run_peer, write_text
 
 D, H, K = 784, 512, 10
 BATCH = 128
@@ -132,7 +132,7 @@ def pynet_accuracy(x, y1h, xt, yt, seeds, epochs):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args(argv)
+    args = parse_args(parser, argv)
     quick = args.quick
     from pynet import kernels
     from pynet.utils import to_categorical
@@ -154,7 +154,7 @@ def main(argv=None):
             pin_threads(threads)
             bench = Bench("mlp", f"One epoch, {name}, {n:,} images, batch {BATCH}, float32, "
                           f"RMSprop — {threads} thread{'s' if threads > 1 else ''}",
-                          threads=threads, command="python -m bench.mlp")
+                          threads=threads)
             # Rounds alternate pynet and the peer, so a burst of outside load (a shared machine)
             # falls on both rather than on one of them.
             model = build(0)
@@ -245,15 +245,14 @@ def main(argv=None):
         os.rmdir(tmp)
     load_after = os.getloadavg()
     text = "\n".join([f"## Chollet ch. 2 MLP: pynet vs PyTorch ({'quick' if quick else 'full'} run)",
-                      "", f"Command: `python -m bench.mlp{' --quick' if quick else ''}` · "
+                      "", f"Command: `{actual_command()}` · "
                       f"{machine_description()}",
                       f"Load average before/after the run: {load_before[0]:.2f} / {load_after[0]:.2f} "
                       "(a shared machine: other programs compete for the same cores)", ""] + [f"- {s}" for s in summary] + [""]
                      + [t.markdown() for t in tables] + acc_lines) + "\n"
     print(text)
     if not quick:
-        RESULTS_DIR.mkdir(exist_ok=True)
-        (RESULTS_DIR / "mlp.md").write_text(text)
+        write_text("mlp.md", text)
     return 0
 
 

@@ -38,7 +38,7 @@ import time
 
 import numpy as np
 
-from bench.harness import Bench, Timing, pin_threads, run_peer
+from bench.harness import Bench, Timing, parse_args, pin_threads, run_peer
 
 SEED = 1
 ETA, LMBDA, MBS = 0.5, 5.0, 10
@@ -98,8 +98,7 @@ def one_epoch_digest(sizes, method, backend, train, test):
 def speed_table(sizes, train, test, quick):
     name = "nielsen" if sizes[1] == 30 else f"nielsen_{'_'.join(map(str, sizes))}"
     bench = Bench(name, f"Nielsen's network {sizes}: one epoch of MNIST-10k, mini-batch {MBS}, "
-                        f"η {ETA}, λ {LMBDA}", threads=1,
-                  command="python -m bench.nielsen" + (" --quick" if quick else ""))
+                        f"η {ETA}, λ {LMBDA}", threads=1)
     loop_label = "per-example loop (chapter 3, NumPy)"
     ways = [(loop_label, "loop", "python"),
             ("matrix mini-batch, NumPy reference", "matrix", "python"),
@@ -189,7 +188,7 @@ def accuracy_runs(bench, train, test, quick):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args(argv)
+    args = parse_args(parser, argv)
     pin_threads(1)
     train, test = data()
     first = speed_table([784, 30, 10], train, test, args.quick)

@@ -2,12 +2,15 @@
 
 ::
 
-    pynet info                      version, kernel backend, BLAS libraries, where the data is
+    pynet info                      version, kernel backend, BLAS libraries and the thread
+                                    policy in force, where the data is
     pynet list                      the tutorials, with their one-line descriptions
     pynet run 04 [--quick]          one tutorial, by number, full name or a unique part of it
     pynet tour [--quick] [--only 00,04] [--stop-on-fail]
                                     every tutorial in order, then a table: book value vs ours
-    pynet bench [NAME] [--quick]    the benchmarks of a source checkout (python -m bench.NAME)
+    pynet bench [NAME] [--quick]    the benchmarks of a source checkout (python -m bench.NAME);
+                                    tables go to $PYNET_BENCH_OUT or <tmp>/pynet-bench, and
+                                    to the tracked bench/results/ only with --write-results
 
 Exit codes: 0 success; 1 a lesson or benchmark failed (or the backend could not load); 2 a usage
 error (unknown name, nothing to run, no bench folder).
@@ -219,7 +222,10 @@ def _blas_lines() -> list[str]:
     except Exception:  # noqa: BLE001 - not there yet, or pynet.kernels itself failed to load
         blas_info = None
     if blas_info is not None:
-        libs = blas_info()
+        try:
+            libs = blas_info()
+        except ImportError as exc:  # threadpoolctl missing
+            return [f"({exc})"]
         return [lib.describe() if hasattr(lib, "describe") else str(lib) for lib in libs]
     try:
         from threadpoolctl import threadpool_info
@@ -228,6 +234,15 @@ def _blas_lines() -> list[str]:
     return [f"{d.get('internal_api')} {d.get('version')} ({d.get('threading_layer', '?')}), "
             f"{d.get('num_threads')} threads, {os.path.basename(d.get('filepath', ''))}"
             for d in threadpool_info() if d.get("user_api") == "blas"]
+
+
+def _policy_lines() -> list[str]:
+    """The BLAS thread policy in force (``pynet.kernels.thread_policy``), problems included."""
+    try:
+        from .kernels import thread_policy
+    except Exception as exc:  # noqa: BLE001 - pynet.kernels itself failed to load
+        return [f"BLAS thread policy: unknown ({exc})"]
+    return thread_policy.current().describe()
 
 
 def _data_lines(module, name: str) -> list[str]:
@@ -265,6 +280,8 @@ def cmd_info(args) -> int:
     print("BLAS libraries:")
     for line in _blas_lines() or ["(none loaded)"]:
         print(f"  {line}")
+    for line in _policy_lines():
+        print(line)
     from .datasets import fashion_mnist, mnist
 
     print("data ($PYNET_DATA=" + (os.environ.get("PYNET_DATA") or "unset") + "):")
@@ -304,6 +321,31 @@ def list_benches(root: Path) -> list[str]:
                   if p.stem not in ("__init__", "__main__", "harness") and not p.stem.startswith("_"))
 
 
+def bench_options(args) -> list[str]:
+    """The options passed on to ``python -m bench.NAME``, checked first (clear messages)."""
+    cores = os.cpu_count() or 1
+    extra = ["--quick"] if args.quick else []
+    if args.threads is not None:
+        if not 1 <= args.threads <= cores:
+            raise CLIError(f"--threads must be from 1 to {cores} (this machine's cores), "
+                           f"got {args.threads}")
+        extra += ["--threads", str(args.threads)]
+    if args.busy:
+        if cores < 2:
+            raise CLIError("--busy needs at least 2 cores (it keeps one core busy with a "
+                           f"background process); this machine has {cores}")
+        extra.append("--busy")
+    if args.fresh is not None:
+        if args.fresh < 1:
+            raise CLIError(f"--fresh must be at least 1, got {args.fresh}")
+        extra += ["--fresh", str(args.fresh)]
+    if args.workload:
+        extra += ["--workload", args.workload]
+    if args.write_results:
+        extra.append("--write-results")
+    return extra
+
+
 def cmd_bench(args) -> int:
     root = find_bench_root()
     if root is None:
@@ -314,6 +356,11 @@ def cmd_bench(args) -> int:
     names = list_benches(root)
     if not names:
         raise CLIError(f"{root / 'bench'} holds no benchmarks yet")
+    if not args.name and (args.busy or args.fresh is not None or args.workload):
+        args.name = "defaults"  # --busy, --fresh and --workload belong to bench/defaults.py
+    if not args.name and args.threads is not None:
+        raise CLIError("--threads applies to one benchmark: name it, e.g. pynet bench kernels "
+                       "--threads 1")
     if args.name:
         wanted = args.name.strip().lower().removesuffix(".py")
         exact = [n for n in names if n.lower() == wanted]
@@ -326,10 +373,13 @@ def cmd_bench(args) -> int:
     # the checkout's pynet and bench package must be importable by the child process
     env["PYTHONPATH"] = os.pathsep.join([str(root)] + [p for p in [env.get("PYTHONPATH")] if p])
     failed = []
+    extra = bench_options(args)
     for name in names:
-        command = [sys.executable, "-m", f"bench.{name}"] + (["--quick"] if args.quick else [])
+        command = [sys.executable, "-m", f"bench.{name}"] + extra
         print(f"=== {' '.join(command[1:])}  (in {root})", flush=True)
         code = subprocess.run(command, cwd=root, env=env).returncode
+        if code == 2 and len(names) == 1:
+            return 2  # the bench printed its usage error
         if code != 0:
             failed.append(f"{name} (exit code {code})")
     if len(names) > 1:
@@ -364,6 +414,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="run a benchmark (source checkout only)")
     p.add_argument("name", nargs="?", help="benchmark name (default: all of them)")
     p.add_argument("--quick", action="store_true", help="fewer sizes and repeats")
+    p.add_argument("--threads", type=int, help="BLAS threads to pin (1 to the number of cores)")
+    p.add_argument("--busy", action="store_true",
+                   help="bench defaults: keep one core busy with a background process")
+    p.add_argument("--fresh", type=int, help="bench defaults: fresh processes per side")
+    p.add_argument("--workload", help="bench defaults: rashid,nielsen,mlp,convnet (default all)")
+    p.add_argument("--write-results", action="store_true",
+                   help="maintainers: rewrite the tracked bench/results/*.md (default: write to "
+                        "$PYNET_BENCH_OUT or <tmp>/pynet-bench)")
     p.set_defaults(func=cmd_bench)
     return parser
 

@@ -177,3 +177,19 @@ def load_lesson(stem: str):
     if not (folder / f"{stem}.py").is_file():
         raise LessonNotFound(f"no lesson {stem!r} in {folder}")
     return importlib.import_module(f"{package}.{stem}")
+
+
+def speed_phrase(ours_seconds: float, theirs_seconds: float, ours: str = "ours") -> str:
+    """``"ours is 7.8x faster"`` or ``"ours is 3.3x slower"`` (never "0.3x faster").
+
+    Parameters
+    ----------
+    ours_seconds, theirs_seconds : float
+        Times of the same work, measured the way a user runs it (default threads).
+    """
+    if ours_seconds <= 0 or theirs_seconds <= 0:
+        raise ValueError(f"speed_phrase(): times must be > 0, got {ours_seconds!r} and "
+                         f"{theirs_seconds!r}")
+    ratio = max(ours_seconds, theirs_seconds) / min(ours_seconds, theirs_seconds)
+    text = f"{ratio:.1f}x" if ratio < 100 else f"{ratio:,.0f}x"
+    return f"{ours} is {text} {'faster' if ours_seconds <= theirs_seconds else 'slower'}"

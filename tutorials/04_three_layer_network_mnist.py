@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 
-from pynet.lessons import Report, main
+from pynet.lessons import Report, main, speed_phrase
 
 TITLE = "04 · Rashid's three-layer network on MNIST (784-200-10, lr 0.1)"
 SEED = 2026
@@ -103,8 +103,8 @@ def run(report: Report, quick: bool) -> None:
     per_book = book_seconds / (epochs * n_train) * 1e6
     report.say(f"  ours ({kernels.BACKEND} kernels): {per_ours:7.1f} µs per record")
     report.say(f"  the book's NumPy class:   {per_book:7.1f} µs per record  "
-               f"(ours is {per_book / per_ours:.1f}x faster; `python -m bench.rashid` measures "
-               "this properly)")
+               f"({speed_phrase(per_ours, per_book)}, at your default threading; "
+               "`python -m bench.defaults --workload rashid` measures it in fresh processes)")
 
     report.section("One test record, queried as in the book")
     first = x_test[0]

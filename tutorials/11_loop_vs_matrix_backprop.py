@@ -85,7 +85,8 @@ def run(report: Report, quick: bool) -> None:
     if have_compiled:
         report.compare("speed-up, compiled matrix over the loop", book="-",
                        ours=loop / seconds[ways[2][0]], agree=None, headline=True,
-                       note="bench/nielsen.py measures this properly (repeats, pinned threads)")
+                       note="at your default threading; `python -m bench.defaults --workload "
+                            "nielsen` times it in fresh processes")
 
 
 if __name__ == "__main__":

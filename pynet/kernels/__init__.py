@@ -10,6 +10,9 @@
 ``python``
     the NumPy reference twins (:mod:`pynet.kernels.reference`).
 
+``PYNET_BLAS_THREADS`` (``auto`` by default) sizes the BLAS pool of each kernel call: see
+:mod:`pynet.kernels.thread_policy`.
+
 All kernels come from the same backend; :data:`BACKEND` says which (``"cython"`` or ``"python"``).
 Kernels are grouped in domains; each domain has a reference module
 ``pynet/kernels/reference/<domain>.py`` whose ``__all__`` names its kernels, and a compiled module
@@ -23,7 +26,7 @@ import os
 import types
 import warnings
 
-from . import reference
+from . import reference, thread_policy
 
 __all__ = ["BACKEND", "DOMAINS", "KERNEL_NAMES", "load_backend", "compiled_available"]
 
@@ -53,13 +56,14 @@ def _load_compiled(domains=None) -> types.SimpleNamespace:
             )
         for name in ref_module.__all__:
             ns[name] = getattr(module, name)
-    return types.SimpleNamespace(name="cython", **ns)
+    return types.SimpleNamespace(name="cython", **thread_policy.wrap_kernels(ns, "cython"))
 
 
 def _load_reference(domains=None) -> types.SimpleNamespace:
     names = KERNEL_NAMES if domains is None else [
         n for d in domains for n in getattr(reference, d).__all__]
-    return types.SimpleNamespace(name="python", **{n: getattr(reference, n) for n in names})
+    ns = {n: getattr(reference, n) for n in names}
+    return types.SimpleNamespace(name="python", **thread_policy.wrap_kernels(ns, "python"))
 
 
 def load_backend(name: str, domains=None) -> types.SimpleNamespace:

@@ -15,24 +15,26 @@ scipy: OpenBLAS 0.3.30 (pthreads), 2 threads, libscipy_openblas-6cdc3b4a.so
 >>> with limit_blas_threads(1):                    # doctest: +SKIP
 ...     net.train(...)                             # every BLAS pool single-threaded here
 
-pynet changes no thread count by itself. Its recommendation, from the measurement in
+By default pynet sizes its own kernel calls (:mod:`pynet.kernels.thread_policy`: small
+products on one thread, large ones on the pool as the user set it) and changes nothing else.
+These functions are for users who choose for themselves, from the measurement in
 ``docs/kernels.md`` (``python -m bench.kernels``):
 
-* per-sample training loops (Rashid, Widrow–Hoff, small mini-batches): ``limit_blas_threads(1)``;
-  their gemv/ger calls are too small to gain from threads;
+* everything on one thread, e.g. on a shared machine: ``limit_blas_threads(1)``;
 * large batched GEMMs: give the cores to **one** pool, the one the active backend computes with,
   ``limit_blas_threads(one_pool_limits())``; with both pools multi-threaded, the idle workers of
   one spin while the other works, and a 2-core machine ran up to 2× *slower* than on one thread;
 * or start Python with ``OPENBLAS_THREAD_TIMEOUT=4`` (read when OpenBLAS loads), which makes idle
   workers sleep almost at once, so both pools can keep all cores.
+
+Set ``PYNET_BLAS_THREADS=off`` (or ``thread_policy.set_policy("off")``) to stop pynet from
+sizing its calls at all.
 """
 from __future__ import annotations
 
 import contextlib
 import os
 from dataclasses import asdict, dataclass
-
-from threadpoolctl import ThreadpoolController
 
 __all__ = ["BlasLibrary", "blas_info", "limit_blas_threads", "set_blas_threads",
            "one_pool_limits"]
@@ -113,6 +115,11 @@ def _load_blas_libraries() -> None:
 
 
 def _blas_controllers(packages=None):
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        raise ImportError("threadpoolctl is not installed (pip install threadpoolctl): pynet "
+                          "cannot list or limit the BLAS thread pools") from None
     _load_blas_libraries()
     controllers = [c for c in ThreadpoolController().lib_controllers if c.user_api == "blas"]
     if packages is not None:

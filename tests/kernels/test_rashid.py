@@ -106,7 +106,9 @@ def test_epoch_compiled_equals_reference(kernels_of, rng, shape, dtype, n):
     b = (wih.copy(), who.copy())
     py.rashid_train_epoch(*a, 0.2, x, t)
     cy.rashid_train_epoch(*b, 0.2, x, t)
-    tol = 1e-12 if dtype == np.float64 else 1e-5
+    # float32 over 100 records: BLAS sums in an order that depends on its thread count (pynet's
+    # thread policy runs these small calls on one thread, which measured up to 1.04e-5 here).
+    tol = 1e-12 if dtype == np.float64 else 2e-5
     np.testing.assert_allclose(b[0], a[0], rtol=0, atol=tol)
     np.testing.assert_allclose(b[1], a[1], rtol=0, atol=tol)
     if n:
