@@ -5,7 +5,7 @@ functional API adds no time per epoch. Run from the checkout::
 
     python -m bench.functional                 # 60k Fashion-MNIST (or the embedded 10k MNIST), 7 rounds
     python -m bench.functional --quick         # 10k images, 3 rounds
-    python -m bench.functional --write         # maintainers: also write bench/results/functional.md
+    python -m bench.functional --write-results # maintainers: rewrite bench/results/functional.md
 
 One round = one epoch of each model (Dense(512, relu) → Dense(10, softmax), RMSprop, batch 128,
 float32, the same starting weights), in alternating order, in one process at the default thread
@@ -23,6 +23,8 @@ import time
 from datetime import datetime, timezone
 
 import numpy as np
+
+from bench import harness
 
 GOAL = 1.03
 
@@ -64,11 +66,10 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--rounds", type=int, default=None)
-    parser.add_argument("--write", action="store_true", help="write bench/results/functional.md")
-    args = parser.parse_args(argv)
+    args = harness.parse_args(parser, argv)
     rounds = args.rounds or (3 if args.quick else 7)
     if rounds < 1:
-        parser.error(f"--rounds must be >= 1, got {rounds}")
+        raise harness.BenchUsageError(f"--rounds must be >= 1, got {rounds}")
     name, x, y = load(args.quick)
     seq, fun = models()
     epoch_seconds(seq, x[:2048], y[:2048], 0)      # warm both (first-call costs)
@@ -81,10 +82,10 @@ def main(argv=None):
     ratios = [f / s for s, f in rows]
     med = statistics.median(ratios)
     load_avg = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    command = "python -m bench.functional " + " ".join(argv if argv is not None else sys.argv[1:])
+    command = harness.actual_command()
     lines = [
         "# Functional-graph overhead: the ch. 2 MLP as Sequential vs functional Model", "",
-        f"Command: `{command.strip()}`  ",
+        f"Command: `{command}`  ",
         f"Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC  ",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"NumPy {np.__version__}; load average at the end {load_avg:.1f}  ",
@@ -95,11 +96,7 @@ def main(argv=None):
               f"{max(ratios):.3f}); goal ≤ {GOAL:.2f}: **{'met' if med <= GOAL else 'missed'}**."]
     text = "\n".join(lines) + "\n"
     print(text)
-    if args.write:
-        from pynet.persistence import atomic_write
-        path = os.path.join(os.path.dirname(__file__), "results", "functional.md")
-        atomic_write(path, text.encode("utf-8"))
-        print(f"wrote {path}")
+    harness.write_text("functional.md", text)
     return 0
 
 
