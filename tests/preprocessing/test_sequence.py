@@ -89,7 +89,7 @@ def test_sampling_table_follows_zipf_and_skipgrams_pairs_neighbours():
 @pytest.fixture(scope="module")
 def keras_pad(require):
     os.environ.setdefault("KERAS_BACKEND", "torch")
-    utils = require("keras.utils") is the oracle")
+    utils = require("keras.utils")
     return utils.pad_sequences
 
 
