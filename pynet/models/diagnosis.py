@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["TrainingDiverged", "NotCompiledError", "diagnose", "check_finite_weights",
-           "check_gradients"]
+__all__ = ["TrainingDiverged", "NotCompiledError", "Snapshot", "diagnose",
+           "check_finite_weights", "check_gradients"]
 
 
 class TrainingDiverged(FloatingPointError):
@@ -25,21 +25,43 @@ class NotCompiledError(RuntimeError):
     """fit/evaluate/train_on_batch before compile."""
 
 
+class Snapshot:
+    """A copy of every weight and of the optimizer's state, to put back when training diverges
+    (a model that raised keeps the weights it had before the failing epoch or step)."""
+
+    def __init__(self, model):
+        self.model = model
+        self.weights = [p.copy() for p in model.params.values()]
+        opt = model.optimizer
+        self.state = None if opt is None else {k: np.array(v, copy=True)
+                                               for k, v in opt.get_state().items()}
+
+    def restore(self):
+        for target, value in zip(self.model.params.values(), self.weights):
+            target[...] = value
+        if self.state is not None:
+            self.model.optimizer.set_state({k: v.copy() for k, v in self.state.items()})
+
+
 def _bad_weights(model):
     return [name for name, p in model.params.items() if not np.isfinite(p).all()]
 
 
-def check_finite_weights(model, *, epoch=None, history=None):
-    """Raise :class:`TrainingDiverged` if an update left NaN/Inf in any weight."""
+def check_finite_weights(model, *, epoch=None, history=None, restore=None):
+    """Raise :class:`TrainingDiverged` if an update left NaN/Inf in any weight (after putting
+    back the :class:`Snapshot` ``restore``, when given)."""
     bad = _bad_weights(model)
     if bad:
+        if restore is not None:
+            restore.restore()
         where = "" if epoch is None else f" in epoch {epoch + 1}"
         lr = getattr(model.optimizer, "learning_rate", None)
         raise TrainingDiverged(
             f"training stopped{where}: an update left non-finite values in {', '.join(bad)} "
-            f"(the loss before it was still finite). Learning rate: {lr:g}. Likely fixes: lower "
-            f"the learning rate (try {lr / 10:g}); scale the inputs; restore weights saved "
-            "before this run", history)
+            f"(the loss before it was still finite). learning_rate = {lr:g}. Likely fixes: lower "
+            f"the optimizer's learning_rate (try {lr / 10:g}); scale the inputs"
+            + ("" if restore is None else "; the weights and optimizer state are back as they "
+               "were before" + ("" if epoch is None else f" epoch {epoch + 1}")), history)
 
 
 def diagnose(model, xs, loss, *, epoch, batch):
@@ -56,7 +78,7 @@ def diagnose(model, xs, loss, *, epoch, batch):
             lines.append(culprit)
     lr = getattr(model.optimizer, "learning_rate", None)
     scale = max((float(np.max(np.abs(x))) for x in xs if x.size), default=0.0)
-    lines.append(f"  Learning rate: {lr:g}. Largest |input| in this batch: {scale:.3g}.")
+    lines.append(f"  learning_rate = {lr:g}. Largest |input| in this batch: {scale:.3g}.")
     hints = [f"lower the learning rate (try {lr / 10:g})" if lr is not None and lr >= 0.1
              else "lower the learning rate"]
     if scale > 10:

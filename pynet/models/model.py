@@ -482,12 +482,13 @@ class Model(Layer):
         self._require_compiled(where)
         xs, ys, sws = self._checked_batch(x, y, sample_weight, class_weight, where)
         self._start_training()
+        before = diagnosis.Snapshot(self)      # a step that diverges is undone
         try:
             loss, outs = training.train_step(self, xs, ys, sws)
             if not np.isfinite(loss):
                 raise diagnosis.TrainingDiverged(diagnosis.diagnose(self, xs, loss, epoch=None,
                                                                     batch=None))
-            diagnosis.check_finite_weights(self)
+            diagnosis.check_finite_weights(self, restore=before)
         finally:
             self._variables = None
         values = [float(loss)] + self._output_values(ys, outs, sws)[1:]

@@ -19,7 +19,9 @@ from __future__ import annotations
 import numpy as np
 
 from pynet import callbacks as callbacks_module
-from pynet.models.diagnosis import TrainingDiverged, check_finite_weights, diagnose
+from pynet.models.diagnosis import Snapshot, TrainingDiverged, check_finite_weights, diagnose
+
+RESTORED = "\n  The weights and optimizer state are back as they were at the start of epoch {}."
 
 __all__ = ["ArrayBatches", "GeneratorBatches", "train_step", "run_fit", "weighted_losses"]
 
@@ -137,17 +139,18 @@ def run_fit(model, batches, epochs, initial_epoch, callbacks, verbose, validatio
     try:
         for epoch in range(initial_epoch, epochs):
             cb_list.on_epoch_begin(epoch, {})
-            totals = EpochTotals(model)
+            totals, start = EpochTotals(model), Snapshot(model)
             for step, (xs, ys, sws) in enumerate(batches.epoch()):
                 m = xs[0].shape[0]
                 cb_list.on_batch_begin(step, {"batch": step, "size": m})
                 loss, outs = train_step(model, xs, ys, sws)
                 if not np.isfinite(loss):
-                    raise TrainingDiverged(diagnose(model, xs, loss, epoch=epoch, batch=step),
-                                           history)
+                    start.restore()
+                    raise TrainingDiverged(diagnose(model, xs, loss, epoch=epoch, batch=step)
+                                           + RESTORED.format(epoch + 1), history)
                 totals.add(loss, ys, outs, sws, m)
                 cb_list.on_batch_end(step, totals.logs())
-            check_finite_weights(model, epoch=epoch, history=history)
+            check_finite_weights(model, epoch=epoch, history=history, restore=start)
             logs = totals.logs()
             if validation is not None:
                 logs.update(validation(epoch))

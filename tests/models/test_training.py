@@ -88,9 +88,25 @@ def test_an_update_that_overflows_the_weights_cannot_return_normally():
     x, y = regression()
     model = Sequential([Dense(4, input_shape=(3,)), Dense(1)])
     model.compile(optimizer=optimizers.SGD(learning_rate=1e38), loss="mse")
-    with pytest.raises(TrainingDiverged, match="non-finite values in .*learning rate"):
+    with pytest.raises(TrainingDiverged, match="non-finite values in .*learning_rate"):
         model.fit(x, y * 1e6, epochs=1, batch_size=12, verbose=0)
     model2 = Sequential([Dense(4, input_shape=(3,)), Dense(1)])
     model2.compile(optimizer=optimizers.SGD(learning_rate=1e38), loss="mse")
     with pytest.raises(TrainingDiverged):
         model2.train_on_batch(x, y * 1e6)
+
+
+def test_a_diverging_epoch_leaves_the_weights_it_started_with():
+    x, y = regression()
+    model = Sequential([Dense(4, input_shape=(3,)), Dense(1)])
+    model.compile(optimizer=optimizers.SGD(learning_rate=1e38), loss="mse")
+    before = model.get_weights()
+    with pytest.raises(TrainingDiverged, match="learning_rate") as info:
+        model.fit(x, y * 1e6, epochs=1, batch_size=4, verbose=0)
+    assert "back as they were" in str(info.value)
+    for w0, w1 in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(w0, w1)
+    with pytest.raises(TrainingDiverged):
+        model.train_on_batch(x, y * 1e6)
+    for w0, w1 in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(w0, w1)
