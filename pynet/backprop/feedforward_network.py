@@ -498,25 +498,40 @@ class Network:
         if data["cost"] not in COSTS:
             raise PersistenceError(f"{where} names cost {data['cost']!r}; known costs are "
                                    f"{sorted(COSTS)}")
-        try:
-            net = cls(data["sizes"], cost=COSTS[data["cost"]], **kwargs)
-        except (TypeError, ValueError) as exc:
-            raise PersistenceError(f"{where}: bad 'sizes' {data['sizes']!r} ({exc})") from None
-        for key, current in (("weights", net.weights), ("biases", net.biases)):
+        sizes = data["sizes"]
+        if not isinstance(sizes, list) or len(sizes) < 2 or not all(
+                isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in sizes):
+            raise PersistenceError(f"{where}: bad 'sizes': must be a list of at least two positive "
+                                   f"integers, got {sizes!r}")
+        # Every stored array is converted and checked against 'sizes' *before* the network is
+        # built: the arrays are bounded by the file's size, the sizes alone are not ([1e5, 1e5]
+        # would allocate 75 GiB of weights).
+        expected = {"weights": [(b, a) for a, b in zip(sizes[:-1], sizes[1:])],
+                    "biases": [(b, 1) for b in sizes[1:]]}
+        loaded = {}
+        for key, shapes in expected.items():
             stored = data[key]
-            if not isinstance(stored, list) or len(stored) != len(current):
-                raise PersistenceError(f"{where}: '{key}' must be a list of {len(current)} "
-                                       f"arrays for sizes {net.sizes}")
-            for i, (s, c) in enumerate(zip(stored, current)):
+            if not isinstance(stored, list) or len(stored) != len(shapes):
+                raise PersistenceError(f"{where}: '{key}' must be a list of {len(shapes)} "
+                                       f"arrays for sizes {sizes}")
+            loaded[key] = []
+            for i, (s, shape) in enumerate(zip(stored, shapes)):
                 try:
                     arr = np.array(s, dtype=np.float64)
                 except (TypeError, ValueError):
                     raise PersistenceError(f"{where}: {key}[{i}] is not a numeric array") from None
-                if arr.shape != c.shape:
+                if arr.shape != shape:
                     raise PersistenceError(f"{where}: {key}[{i}] has shape {arr.shape}, expected "
-                                           f"{c.shape} for sizes {net.sizes}")
+                                           f"{shape} for sizes {sizes}")
                 if not np.isfinite(arr).all():
                     raise PersistenceError(f"{where}: {key}[{i}] holds NaN or Inf")
+                loaded[key].append(arr)
+        try:
+            net = cls(sizes, cost=COSTS[data["cost"]], **kwargs)
+        except (TypeError, ValueError) as exc:
+            raise PersistenceError(f"{where}: bad 'sizes' {sizes!r} ({exc})") from None
+        for key, current in (("weights", net.weights), ("biases", net.biases)):
+            for c, arr in zip(current, loaded[key]):
                 c[...] = arr
         return net
 

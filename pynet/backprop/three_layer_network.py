@@ -334,6 +334,22 @@ class ThreeLayerNetwork:
         arrays, meta = load_npz(path)
         if meta.get("model") != _MODEL_TAG:
             raise PersistenceError(f"{path!r} holds {meta.get('model')!r}, not a {_MODEL_TAG}")
+        # The layer sizes must agree with the arrays the file really holds (already read, within
+        # load_npz's bounds) *before* the network is built: metadata declaring inodes = hnodes =
+        # 10**5 would otherwise allocate 75 GiB of weights.
+        nodes = {}
+        for key in ("inodes", "hnodes", "onodes"):
+            v = meta.get(key)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise PersistenceError(f"{path!r}: metadata {key!r} must be a positive integer, "
+                                       f"got {v!r}")
+            nodes[key] = v
+        try:
+            check_shapes(path, arrays, {"wih": (nodes["hnodes"], nodes["inodes"]),
+                                        "who": (nodes["onodes"], nodes["hnodes"])})
+        except PersistenceError as exc:
+            raise PersistenceError(f"{exc} (metadata inodes={nodes['inodes']}, "
+                                   f"hnodes={nodes['hnodes']}, onodes={nodes['onodes']})") from None
         try:
             net = cls(meta["inodes"], meta["hnodes"], meta["onodes"], meta["lr"],
                       init=meta.get("init", "book"), dtype=meta.get("dtype", "float64"),
