@@ -33,6 +33,7 @@ import json
 import os
 import subprocess
 import sys
+import types
 from pathlib import Path
 from typing import Callable
 
@@ -99,12 +100,15 @@ def load_cases() -> dict[str, Case]:
 
 
 def snapshot(*objs) -> Callable[[], str]:
-    """A function returning a digest of arrays, lists of arrays, files and objects' ``__dict__``
-    arrays, so "state afterwards is byte-identical" is one comparison."""
+    """A function returning a digest of arrays, lists of arrays, files, objects' ``__dict__``
+    arrays and zero-argument callables (``m.get_weights``, evaluated at each digest), so "state
+    afterwards is byte-identical" is one comparison."""
     def digest():
         h = hashlib.sha256()
 
         def feed(o):
+            if isinstance(o, (types.FunctionType, types.MethodType)):   # read at digest time
+                o = o()
             if isinstance(o, np.ndarray):
                 h.update(repr((o.dtype.str, o.shape)).encode())
                 h.update(np.ascontiguousarray(o).tobytes())
