@@ -75,3 +75,32 @@ def test_sigkill_during_save_leaves_old_or_new(tmp_path):
     assert sorted(p.suffix for p in tmp_path.iterdir()) == [".json", ".npz"], \
         sorted(p.name for p in tmp_path.iterdir())
     assert _check_pair(stem) == last + 1
+
+
+def test_validate_layer_config_accepts_every_real_layer_config():
+    """No false alarms: the configs pynet's own layers write (a VGG16-sized Dense and Conv2D
+    among them) pass ``validate_layer_config`` unchanged."""
+    from pynet.layers import (Activation, AveragePooling2D, Conv2D, Dense, Dropout, Flatten,
+                              GlobalAveragePooling2D, MaxPooling2D, Permute, Reshape)
+    from pynet.persistence import validate_layer_config
+
+    layers = [Conv2D(512, (3, 3), padding="same", input_shape=(224, 224, 3)), MaxPooling2D(2),
+              AveragePooling2D((2, 2), strides=1), GlobalAveragePooling2D(), Dense(4096),
+              Dropout(0.5), Activation("relu"), Flatten(), Reshape((28, 28, 1)),
+              Permute((2, 1)), Dense(1000, activation="softmax", input_shape=(25088,))]
+    for layer in layers:
+        config = layer.get_config()
+        assert validate_layer_config(type(layer).__name__, config) is config
+
+
+def test_load_model_files_round_trip_and_required_keys(tmp_path):
+    stem = str(tmp_path / "m")
+    doc = {"format": 1, "class_name": "Sequential", "config": {"layers": []}}
+    arrays = {"weights/a": np.arange(6.0).reshape(2, 3), "weights/b": np.ones(4, np.float32)}
+    json_path, npz_path = save_model_files(stem, doc, arrays)
+    got_doc, got = load_model_files(stem)
+    assert got_doc["config"] == doc["config"] and got_doc["weights_file"] == os.path.basename(npz_path)
+    for k, v in arrays.items():
+        assert got[k].dtype == v.dtype and np.array_equal(got[k], v)
+    with pytest.raises(Exception, match="'extra'"):
+        load_model_files(stem, required=("format", "extra"))

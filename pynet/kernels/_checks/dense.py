@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import as_float_array, blas_dims, describe, require_scalar, same_dtype, separate, writable_output
+from . import (as_float_array, blas_dims, describe, overlaps, require_scalar, same_dtype, separate,
+               writable_output)
 
 
 #: Activations the dense kernels know.
@@ -117,10 +118,10 @@ def prepare_update(kernel_name, param, grad, slots, scalars):
     written = [("param", param)] + [(k, v) for k, v in out_slots.items() if v is not None]
     for i, (name_a, arr_a) in enumerate(written):
         for name_b, arr_b in written[i + 1:]:
-            if np.may_share_memory(arr_a, arr_b):
+            if overlaps(arr_a, arr_b):
                 raise ValueError(f"{kernel_name}(): {name_a!r} and {name_b!r} share memory; each "
                                  "state array must be its own")
-        if np.may_share_memory(grad, arr_a):
+        if overlaps(grad, arr_a):
             grad = grad.copy()  # read while the other is written: take a snapshot
     out_scalars = {}
     for sname, (value, low, low_open, high) in scalars.items():
