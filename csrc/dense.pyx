@@ -78,7 +78,7 @@ cdef void _activate_rows(floating *z, Py_ssize_t n, Py_ssize_t u, int act) noexc
 
 cdef void _forward(const floating[:, ::1] x, const floating[:, ::1] w, const floating[::1] b,
                    bint has_bias, floating[:, ::1] out, int act):
-    cdef int n = x.shape[0], d = x.shape[1], u = w.shape[1]
+    cdef Py_ssize_t n = x.shape[0], d = x.shape[1], u = w.shape[1]   # each <= INT_MAX (blas_dims)
     cdef Py_ssize_t i, j
     cdef floating beta = 0
     with nogil:
@@ -114,7 +114,7 @@ def dense_forward(x, kernel, bias=None, activation="linear", *, out=None):
 cdef void _backward(const floating[:, ::1] x, const floating[:, ::1] w,
                     const floating[:, ::1] g, floating[:, ::1] gw, floating[::1] gb,
                     bint has_gb, floating[:, ::1] gx, bint has_gx):
-    cdef int n = x.shape[0], d = x.shape[1], u = w.shape[1]
+    cdef Py_ssize_t n = x.shape[0], d = x.shape[1], u = w.shape[1]   # each <= INT_MAX (blas_dims)
     cdef Py_ssize_t i, j
     with nogil:
         if d > 0:

@@ -20,7 +20,7 @@ __all__ = ["matmul", "matvec", "outer_update", "sigmoid", "logit"]
 
 
 cdef void _matmul(const floating[:, ::1] a, const floating[:, ::1] b, bint ta, bint tb,
-                  floating[:, ::1] c, int m, int n, int k):
+                  floating[:, ::1] c, Py_ssize_t m, Py_ssize_t n, Py_ssize_t k):
     with nogil:
         gemm_rm(ta, tb, m, n, k, <floating>1.0, &a[0, 0], &b[0, 0], <floating>0.0, &c[0, 0])
 
@@ -45,7 +45,7 @@ def matmul(a, b, *, trans_a=False, trans_b=False, out=None):
 
 cdef void _matvec(const floating[:, ::1] a, const floating[::1] x, bint trans,
                   floating[::1] y):
-    cdef int rows = a.shape[0], cols = a.shape[1]
+    cdef Py_ssize_t rows = a.shape[0], cols = a.shape[1]
     with nogil:
         gemv_rm(trans, rows, cols, <floating>1.0, &a[0, 0], &x[0], <floating>0.0, &y[0])
 

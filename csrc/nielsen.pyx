@@ -25,6 +25,7 @@ result is the dense one up to rounding (different summation order). The inner lo
 from cython cimport floating
 from libc.stdlib cimport malloc, free
 from libc.string cimport memcpy, memset
+from libc.limits cimport INT_MAX
 from libc.math cimport exp, expf, fabs
 cimport numpy as cnp
 import numpy as np
@@ -33,7 +34,7 @@ from blas cimport gemm_rm
 from mathfn cimport sigmoid_scalar
 
 from pynet.kernels._checks.nielsen import (
-    cost_code, prepare_columns, prepare_epoch, prepare_hyper, prepare_network,
+    cost_code, network_arrays, prepare_columns, prepare_epoch, prepare_hyper, prepare_network,
 )
 
 cnp.import_array()
@@ -152,18 +153,19 @@ cdef extern from *:
                   int cnt) noexcept nogil
 
 
-cdef inline int _pad(int h, bint single) noexcept nogil:
-    # Row length of VT: h rounded up to 16 floats / 8 doubles (two blocks of the inner loops).
-    cdef int q = 16 if single else 8
+cdef inline Py_ssize_t _pad(Py_ssize_t h, bint single) noexcept nogil:
+    """h rounded up to 16 floats / 8 doubles: the row length of VT (two blocks of the inner loops)."""
+    cdef Py_ssize_t q = 16 if single else 8
     return (h + q - 1) // q * q
 
 
-cdef void _sparse_forward(int h, int m, const int *nzp, const int *nzi, const floating *nzv,
-                          const floating *VT, floating sc, floating *tmp,
+cdef void _sparse_forward(Py_ssize_t h, Py_ssize_t m, const int *nzp, const int *nzi,
+                          const floating *nzv, const floating *VT, floating sc, floating *tmp,
                           floating *a) noexcept nogil:
     # a[:, c] = sc * sum over the nonzero inputs j of x_j * VT[j, :] (= W x, zero inputs skipped).
-    cdef int c, i
-    cdef int hp = _pad(h, floating is float)
+    # The C helpers take int counts: _run uses this path only when m * n_in and hp fit in int.
+    cdef Py_ssize_t c, i
+    cdef int hp = <int>_pad(h, floating is float)
     for c in range(m):
         if floating is float:
             pn_fwd_f(hp, nzp[c], nzp[c + 1], nzi, nzv, VT, tmp)
@@ -173,15 +175,16 @@ cdef void _sparse_forward(int h, int m, const int *nzp, const int *nzi, const fl
             a[i * m + c] = sc * tmp[i]
 
 
-cdef void _sparse_update(int h, int n_in, int m, const int *nzp, const int *nzi,
+cdef void _sparse_update(Py_ssize_t h, Py_ssize_t n_in, Py_ssize_t m, const int *nzp,
+                         const int *nzi,
                          const floating *nzv, floating *VT, double *scale,
                          floating eta_over_m, floating decay, const floating *d,
                          floating *tmp) noexcept nogil:
     # W <- decay W - (eta/m) delta x^T with W = scale VT^T: the decay only multiplies the scalar
     # (folded into VT when it leaves [1e-3, 1e3]), the step touches the rows of the nonzero x_j.
     # tmp holds hp entries whose padding (h..hp) is zero.
-    cdef int c, i
-    cdef int hp = _pad(h, floating is float)
+    cdef Py_ssize_t c, i
+    cdef int hp = <int>_pad(h, floating is float)
     cdef Py_ssize_t q
     cdef floating f, fold
     cdef double s = scale[0] * <double>decay
@@ -201,9 +204,9 @@ cdef void _sparse_update(int h, int n_in, int m, const int *nzp, const int *nzi,
             pn_upd_d(hp, nzp[c], nzp[c + 1], nzi, nzv, f, VT, tmp)
 
 
-cdef void _batch(int L, const int *sizes, floating **W, floating **B,
+cdef void _batch(Py_ssize_t L, const Py_ssize_t *sizes, floating **W, floating **B,
                  const floating *X, bint x_rows, const floating *Y, bint y_rows,
-                 int m, int code, floating **A, floating **D,
+                 Py_ssize_t m, int code, floating **A, floating **D,
                  bint update, floating eta_over_m, floating decay,
                  floating **GW, floating **GB,
                  const int *nzp, const int *nzi, const floating *nzv,
@@ -213,7 +216,9 @@ cdef void _batch(int L, const int *sizes, floating **W, floating **B,
     # X is (sizes[0], m), or (m, sizes[0]) when x_rows; Y likewise with sizes[L].
     # Sparse first layer when nzp != NULL: example c's nonzero inputs are nzi/nzv[nzp[c]:nzp[c+1]]
     # and W[0] is held as scale[0] * VT^T, VT (sizes[0], sizes[1]) row-major; X is not read.
-    cdef int l, i, c, n_out, n_in
+    # Sizes and offsets are Py_ssize_t (a layer of 65536 units times a batch of 65537 examples
+    # overflows a C int); BLAS takes int, and prepare_network/_epoch checked that each size fits.
+    cdef Py_ssize_t l, i, c, n_out, n_in
     cdef const floating *a_in
     cdef bint t_in
     cdef floating *a
@@ -234,7 +239,7 @@ cdef void _batch(int L, const int *sizes, floating **W, floating **B,
         if l == 1 and nzp != NULL:
             _sparse_forward(n_out, m, nzp, nzi, nzv, VT, <floating>scale[0], tmp, a)
         else:
-            gemm_rm(False, t_in, n_out, m, n_in, one, W[l - 1], a_in, 0, a)     # W a
+            gemm_rm(False, t_in, <int>n_out, <int>m, <int>n_in, one, W[l - 1], a_in, 0, a)     # W a
         if l == L and code == LOG_LIKELIHOOD:
             for i in range(n_out):
                 bias = B[l - 1][i]
@@ -284,7 +289,7 @@ cdef void _batch(int L, const int *sizes, floating **W, floating **B,
         if l > 1:
             # BP2, with W[l-1] as it was in the forward pass (updated just below).
             dp = D[l - 1]
-            gemm_rm(True, False, n_in, m, n_out, one, W[l - 1], d, 0, dp)
+            gemm_rm(True, False, <int>n_in, <int>m, <int>n_out, one, W[l - 1], d, 0, dp)
             a = A[l - 1]
             for i in range(n_in * m):
                 dp[i] = dp[i] * (a[i] * (one - a[i]))
@@ -293,14 +298,15 @@ cdef void _batch(int L, const int *sizes, floating **W, floating **B,
             if l == 1 and nzp != NULL:
                 _sparse_update(n_out, n_in, m, nzp, nzi, nzv, VT, scale, eta_over_m, decay, d, tmp)
             else:
-                gemm_rm(False, not t_in, n_out, n_in, m, -eta_over_m, d, a_in, decay, W[l - 1])
+                gemm_rm(False, not t_in, <int>n_out, <int>n_in, <int>m, -eta_over_m, d, a_in, decay,
+                        W[l - 1])
             for i in range(n_out):                                           # BP3 and Eq. 37
                 s = 0
                 for c in range(m):
                     s += d[i * m + c]
                 B[l - 1][i] -= eta_over_m * s
         else:
-            gemm_rm(False, not t_in, n_out, n_in, m, one, d, a_in, 0, GW[l - 1])   # BP4
+            gemm_rm(False, not t_in, <int>n_out, <int>n_in, <int>m, one, d, a_in, 0, GW[l - 1])  # BP4
             for i in range(n_out):                                           # BP3
                 s = 0
                 for c in range(m):
@@ -309,18 +315,18 @@ cdef void _batch(int L, const int *sizes, floating **W, floating **B,
 
 
 cdef int _run(list ws, list bs, const floating[:, ::1] x, bint x_rows,
-              const floating[:, ::1] y, bint y_rows, object order, int mbs, int code,
+              const floating[:, ::1] y, bint y_rows, object order, Py_ssize_t mbs, int code,
               bint update, double eta, double lmbda, long n, list gws, list gbs,
               bint sparse=False) except -1:
     """Shared driver: one batch (``order`` None) or a whole epoch of row batches."""
-    cdef int L = len(ws)
-    cdef int l, j, mb, m_max, n_in, n_out
+    cdef Py_ssize_t L = len(ws)
+    cdef Py_ssize_t l, j, mb, m_max, n_in, n_out
     cdef Py_ssize_t k, total = 0
     cdef const Py_ssize_t[::1] idx
     cdef floating *xb = NULL
     cdef floating *yb = NULL
     cdef floating decay = <floating>(1.0 - eta * lmbda / n)
-    cdef int *sizes = <int *>malloc((L + 1) * sizeof(int))
+    cdef Py_ssize_t *sizes = <Py_ssize_t *>malloc((L + 1) * sizeof(Py_ssize_t))
     cdef floating **W = <floating **>malloc((L + 1) * sizeof(floating *))
     cdef floating **B = <floating **>malloc((L + 1) * sizeof(floating *))
     cdef floating **A = <floating **>malloc((L + 1) * sizeof(floating *))
@@ -336,7 +342,8 @@ cdef int _run(list ws, list bs, const floating[:, ::1] x, bint x_rows,
     cdef const floating *xr
     cdef const floating *xn
     cdef double scale = 1.0
-    cdef int h, hp, t, cnt, i
+    cdef Py_ssize_t h, hp, t, i
+    cdef int cnt
     cdef floating xv
     dtype = np.float32 if floating is float else np.float64
     keep = []
@@ -358,7 +365,7 @@ cdef int _run(list ws, list bs, const floating[:, ::1] x, bint x_rows,
         else:
             idx = order
             total = idx.shape[0]
-            m_max = mbs if mbs < total else <int>total
+            m_max = mbs if mbs < total else total
             if m_max < 1:
                 return 0
             bufx = np.empty((m_max, n_in), dtype=dtype)
@@ -375,11 +382,15 @@ cdef int _run(list ws, list bs, const floating[:, ::1] x, bint x_rows,
             A[l] = <floating *>cnp.PyArray_DATA(<cnp.ndarray>buf_a)
             D[l] = <floating *>cnp.PyArray_DATA(<cnp.ndarray>buf_d)
         h = sizes[1]
+        # The sparse path's nonzero lists are C int (the SIMD helpers' type): use it only when
+        # every count fits, and the dense path (all Py_ssize_t) otherwise.
+        hp = _pad(h, floating is float)
+        if sparse and (m_max * n_in > INT_MAX or hp > INT_MAX):
+            sparse = False
         if sparse and order is not None:
             buf_p = np.empty(m_max + 1, dtype=np.intc)
             buf_i = np.empty(m_max * n_in, dtype=np.intc)
             buf_v = np.empty(m_max * n_in, dtype=dtype)
-            hp = _pad(h, floating is float)
             buf_t = np.zeros(n_in * hp, dtype=dtype)
             buf_h = np.zeros(hp, dtype=dtype)
             keep += [buf_p, buf_i, buf_v, buf_t, buf_h]
@@ -401,16 +412,16 @@ cdef int _run(list ws, list bs, const floating[:, ::1] x, bint x_rows,
                         VT[<Py_ssize_t>t * hp + i] = W0[<Py_ssize_t>i * n_in + t]
                 k = 0
                 while k < total:
-                    mb = mbs if total - k > mbs else <int>(total - k)
+                    mb = mbs if total - k > mbs else total - k
                     cnt = 0
                     nzp[0] = 0
                     for j in range(mb):                                      # nonzero inputs
                         xr = &x[idx[k + j], 0]
                         xn = &x[idx[k + j + 1], 0] if k + j + 1 < total else xr
                         if floating is float:
-                            cnt = pn_scan_f(n_in, xr, xn, nzi, nzv, cnt)
+                            cnt = pn_scan_f(<int>n_in, xr, xn, nzi, nzv, cnt)
                         else:
-                            cnt = pn_scan_d(n_in, xr, xn, nzi, nzv, cnt)
+                            cnt = pn_scan_d(<int>n_in, xr, xn, nzi, nzv, cnt)
                         nzp[j + 1] = cnt
                         memcpy(&yb[j * n_out], &y[idx[k + j], 0], n_out * sizeof(floating))
                     _batch(L, sizes, W, B, NULL, True, yb, True, mb, code, A, D,
@@ -425,7 +436,7 @@ cdef int _run(list ws, list bs, const floating[:, ::1] x, bint x_rows,
             with nogil:
                 k = 0
                 while k < total:
-                    mb = mbs if total - k > mbs else <int>(total - k)
+                    mb = mbs if total - k > mbs else total - k
                     for j in range(mb):
                         memcpy(&xb[j * n_in], &x[idx[k + j], 0], n_in * sizeof(floating))
                         memcpy(&yb[j * n_out], &y[idx[k + j], 0], n_out * sizeof(floating))
@@ -468,7 +479,8 @@ def nielsen_step(weights, biases, x, y, eta, lmbda, n, cost):
     weights, biases, sizes, dtype = prepare_network(weights, biases, kernel="nielsen_step",
                                                     in_place=True)
     code = cost_code(cost, "nielsen_step")
-    x, y = prepare_columns(x, y, sizes, dtype, kernel="nielsen_step")
+    x, y = prepare_columns(x, y, sizes, dtype, kernel="nielsen_step",
+                           written=network_arrays(weights, biases))
     eta, lmbda, n = prepare_hyper(eta, lmbda, n, kernel="nielsen_step")
     if dtype == np.float64:
         _run[double](weights, biases, x, False, y, False, None, 0, code, True, eta, lmbda, n,
@@ -485,7 +497,8 @@ def nielsen_epoch(weights, biases, x_rows, y_rows, order, mini_batch_size, eta, 
                                                     in_place=True)
     code = cost_code(cost, "nielsen_epoch")
     x_rows, y_rows, order, mini_batch_size = prepare_epoch(
-        x_rows, y_rows, order, mini_batch_size, sizes, dtype, kernel="nielsen_epoch")
+        x_rows, y_rows, order, mini_batch_size, sizes, dtype, kernel="nielsen_epoch",
+        written=network_arrays(weights, biases))
     eta, lmbda, n = prepare_hyper(eta, lmbda, n, kernel="nielsen_epoch")
     if order.shape[0] == 0:
         return

@@ -34,12 +34,12 @@ from pynet.kernels._checks.rashid import (
 __all__ = ["rashid_train_step", "rashid_train_epoch", "rashid_query_batch"]
 
 
-cdef inline void _sigmoid_inplace(floating *z, floating *scratch, int n) noexcept nogil:
+cdef inline void _sigmoid_inplace(floating *z, floating *scratch, Py_ssize_t n) noexcept nogil:
     # z = sigmoid(z) for n values, the same arithmetic as sigmoid_scalar (1 / (1 + e^-z) for
     # z >= 0, e^z / (1 + e^z) below, so exp never overflows) in two passes: first every
     # e = exp(-|z|), then the quotient with a select. Without a branch per value (whose sign is
     # a coin toss for hidden nodes) the second loop vectorises and nothing is mispredicted.
-    cdef int j
+    cdef Py_ssize_t j
     cdef floating one = 1
     if floating is float:
         for j in range(n):
@@ -51,33 +51,34 @@ cdef inline void _sigmoid_inplace(floating *z, floating *scratch, int n) noexcep
         z[j] = (one if z[j] >= 0 else scratch[j]) / (one + scratch[j])
 
 
-cdef inline void _gram(int count, int inodes, const floating *inputs, floating *gram) noexcept nogil:
+cdef inline void _gram(Py_ssize_t count, Py_ssize_t inodes, const floating *inputs, floating *gram) noexcept nogil:
     _gram_ld(count, inodes, inputs, inodes, gram)
 
 
-cdef inline void _gram_ld(int count, int width, const floating *inputs, int ld,
-                          floating *gram) noexcept nogil:
+cdef inline void _gram_ld(Py_ssize_t count_, Py_ssize_t width, const floating *inputs,
+                          Py_ssize_t ld, floating *gram) noexcept nogil:
     # gram (count, count, row-major) lower triangle = inputs . inputs^T for rows of `width`
     # values `ld` apart, through BLAS ?syrk (half the work of ?gemm). Column-major, inputs is
     # inputs^T (width, count) and the row-major lower triangle is the column-major upper one.
     cdef char uplo = b'U'
     cdef char trans = b'T'
     cdef floating one = 1, zero = 0
-    cdef int lda = ld, ldc = count, inodes = width
+    # BLAS sizes are int; the shared checks (blas_dims) keep every size within its range.
+    cdef int lda = <int>ld, ldc = <int>count_, inodes = <int>width, count = <int>count_
     if floating is float:
         ssyrk(&uplo, &trans, &count, &inodes, &one, <float *>inputs, &lda, &zero, gram, &ldc)
     else:
         dsyrk(&uplo, &trans, &count, &inodes, &one, <double *>inputs, &lda, &zero, gram, &ldc)
 
 
-cdef void _tail(floating *who, int hnodes, int onodes, floating lr, const floating *targets,
+cdef void _tail(floating *who, Py_ssize_t hnodes, Py_ssize_t onodes, floating lr, const floating *targets,
                 floating *hidden_outputs, floating *final_outputs, floating *output_errors,
                 floating *output_delta, floating *hidden_errors) noexcept nogil:
     # Steps 1 (the sigmoid) to 5 of the book's step, and the factor of step 6, for one sample
     # whose hidden_inputs (wih . inputs) the caller has put into hidden_outputs. On return
     # hidden_errors holds hidden_errors * hidden_outputs * (1 - hidden_outputs), the vector that
     # step 6 multiplies by inputs^T.
-    cdef int j, k
+    cdef Py_ssize_t j, k
     cdef floating f, h, one = 1
     # 1. hidden_outputs = sigmoid(hidden_inputs), in place (hidden_errors is free until step 4)
     _sigmoid_inplace(hidden_outputs, hidden_errors, hnodes)
@@ -99,7 +100,7 @@ cdef void _tail(floating *who, int hnodes, int onodes, floating lr, const floati
         hidden_errors[j] = hidden_errors[j] * h * (one - h)
 
 
-cdef void _step(floating *wih, floating *who, int hnodes, int inodes, int onodes, floating lr,
+cdef void _step(floating *wih, floating *who, Py_ssize_t hnodes, Py_ssize_t inodes, Py_ssize_t onodes, floating lr,
                 const floating *inputs, const floating *targets,
                 floating *hidden_outputs, floating *final_outputs, floating *output_errors,
                 floating *output_delta, floating *hidden_errors) noexcept nogil:
@@ -115,15 +116,15 @@ cdef void _step(floating *wih, floating *who, int hnodes, int inodes, int onodes
 
 #: Samples per block in the epoch kernel (see _epoch_block): 24 to 64 measure within a few per
 #: cent of each other for 784-200-10 on MNIST; 48 was the fastest.
-cdef int BLOCK = 48
+cdef Py_ssize_t BLOCK = 48
 
 
-cdef void _block_samples(floating *who, int hnodes, int onodes, floating lr,
-                         const floating *targets, int count, floating *hidden_in,
+cdef void _block_samples(floating *who, Py_ssize_t hnodes, Py_ssize_t onodes, floating lr,
+                         const floating *targets, Py_ssize_t count, floating *hidden_in,
                          const floating *gram, floating *delta, floating *outs) noexcept nogil:
     # Steps 1-5 for each sample of a block, given hidden_in = wih_0 . inputs_k for every k and
     # the Gram matrix; leaves step 6's vector of sample k in delta[k].
-    cdef int k
+    cdef Py_ssize_t k
     for k in range(count):
         # hidden_in[k] += lr * delta[0:k]^T . gram[k, 0:k]  (the deferred updates of wih)
         if k > 0:
@@ -132,8 +133,8 @@ cdef void _block_samples(floating *who, int hnodes, int onodes, floating lr,
               outs, outs + onodes, outs + 2 * onodes, delta + k * hnodes)
 
 
-cdef void _epoch_block(floating *wih, floating *who, int hnodes, int inodes, int onodes,
-                       floating lr, const floating *inputs, const floating *targets, int count,
+cdef void _epoch_block(floating *wih, floating *who, Py_ssize_t hnodes, Py_ssize_t inodes, Py_ssize_t onodes,
+                       floating lr, const floating *inputs, const floating *targets, Py_ssize_t count,
                        floating *hidden_in, floating *gram, floating *delta,
                        floating *outs) noexcept nogil:
     # The book's step for `count` consecutive samples, with the updates of wih *deferred*.
@@ -159,8 +160,8 @@ cdef void _epoch_block(floating *wih, floating *who, int hnodes, int inodes, int
     gemm_rm(True, False, hnodes, inodes, count, lr, delta, inputs, one, wih)
 
 
-cdef bint _column_varies(const floating *inputs, int count, int inodes, int j) noexcept nogil:
-    cdef int m
+cdef bint _column_varies(const floating *inputs, Py_ssize_t count, Py_ssize_t inodes, Py_ssize_t j) noexcept nogil:
+    cdef Py_ssize_t m
     for m in range(1, count):
         if inputs[m * inodes + j] != inputs[j]:
             return True
@@ -198,9 +199,9 @@ cdef void _ger_ld(int m, int n, floating alpha, const floating *x, const floatin
         dger(&m, &n, &alpha, <double *>x, &one, <double *>y, &one, a, &lda)
 
 
-cdef void _epoch_block_edges(floating *wih, floating *who, int hnodes, int inodes, int onodes,
+cdef void _epoch_block_edges(floating *wih, floating *who, Py_ssize_t hnodes, Py_ssize_t inodes, Py_ssize_t onodes,
                              floating lr, const floating *inputs, const floating *targets,
-                             int count, int lo, int hi, floating *hidden_in, floating *gram,
+                             Py_ssize_t count, Py_ssize_t lo, Py_ssize_t hi, floating *hidden_in, floating *gram,
                              floating *delta, floating *outs, floating *delta_sum) noexcept nogil:
     # _epoch_block for a block whose samples agree on every column outside [lo, hi): each such
     # column j holds one value c_j in all of them (MNIST's margins: the background 0.01, in
@@ -211,7 +212,7 @@ cdef void _epoch_block_edges(floating *wih, floating *who, int hnodes, int inode
     #   wih += lr delta^T inputs:  wih[:, lo:hi] by ?gemm, and wih[:, j] += lr (sum_k delta_k) c_j
     # ?gemm reads the sub-blocks in place (leading dimension inodes): nothing is copied.
     # Row-major (r, c) with row stride ld is, to column-major BLAS, (c, r) with the same ld.
-    cdef int width = hi - lo, right = inodes - hi, k, m, i
+    cdef Py_ssize_t width = hi - lo, right = inodes - hi, k, m, i
     cdef floating one = 1, zero = 0, c2 = 0
     cdef char no = b'N', tr = b'T'
     # constant columns: their input to each hidden node, and their share of the Gram matrix
@@ -257,7 +258,7 @@ cdef int _varying_runs(const floating *inputs, int count, int inodes, int *runs)
     # The columns in which the block's samples differ, as maximal runs [runs[2r], runs[2r+1]);
     # returns the number of runs. Between them lie the columns that hold one value in every
     # sample (MNIST: the background between and around the strokes).
-    cdef int j = 0, nruns = 0
+    cdef Py_ssize_t j = 0, nruns = 0
     while j < inodes:
         if _column_varies(inputs, count, inodes, j):
             runs[2 * nruns] = j
@@ -270,7 +271,7 @@ cdef int _varying_runs(const floating *inputs, int count, int inodes, int *runs)
     return nruns
 
 
-cdef void _epoch_block_runs(floating *wih, floating *who, int hnodes, int inodes, int onodes,
+cdef void _epoch_block_runs(floating *wih, floating *who, Py_ssize_t hnodes, Py_ssize_t inodes, Py_ssize_t onodes,
                             floating lr, const floating *inputs, const floating *targets,
                             int count, int nruns, const int *runs, int varying,
                             floating *hidden_in, floating *gram, floating *delta, floating *outs,
@@ -281,7 +282,7 @@ cdef void _epoch_block_runs(floating *wih, floating *who, int hnodes, int inodes
     # copied side by side into x_var (count, varying) and w_var (hnodes, varying), ?gemm works
     # on those, and w_var is copied back; each constant run is a ?gemv (its input to the hidden
     # nodes) and a ?ger (its update), as the margins are in _epoch_block_edges.
-    cdef int r, i, k, m, pos, start, length, prev
+    cdef Py_ssize_t r, i, k, m, pos, start, length, prev
     cdef floating one = 1, zero = 0, c2 = 0
     cdef char no = b'N', tr = b'T'
     # gather the varying runs
@@ -361,9 +362,9 @@ cdef void _epoch(floating[:, ::1] wih, floating[:, ::1] who, floating lr,
     # final_outputs, output_errors, output_delta (onodes each), delta_sum (hnodes).
     # copies: x_var (BLOCK * inodes) and w_var (hnodes * inodes); runs: 2 * inodes ints.
     # GIL released once for all rows.
-    cdef int hnodes = wih.shape[0], inodes = wih.shape[1], onodes = who.shape[0]
+    cdef Py_ssize_t hnodes = wih.shape[0], inodes = wih.shape[1], onodes = who.shape[0]
     cdef Py_ssize_t start, count = inputs.shape[0]
-    cdef int size, lo, hi, nruns, r, varying
+    cdef Py_ssize_t size, lo, hi, nruns, r, varying
     cdef floating *hidden_in = &work[0]
     cdef floating *delta = hidden_in + BLOCK * hnodes
     cdef floating *gram = delta + BLOCK * hnodes
@@ -373,7 +374,7 @@ cdef void _epoch(floating[:, ::1] wih, floating[:, ::1] who, floating lr,
     with nogil:
         start = 0
         while start < count:
-            size = BLOCK if start + BLOCK <= count else <int>(count - start)
+            size = BLOCK if start + BLOCK <= count else (count - start)
             block = &inputs[start, 0]
             nruns = _varying_runs(block, size, inodes, &runs[0]) \
                 if size > 1 and CONSTANT_COLUMNS else 0
@@ -401,7 +402,7 @@ cdef void _one_step(floating[:, ::1] wih, floating[:, ::1] who, floating lr,
                     floating[::1] work):
     # the plain step: work holds hidden_outputs, hidden_errors (hnodes each), final_outputs,
     # output_errors, output_delta (onodes each)
-    cdef int hnodes = wih.shape[0], inodes = wih.shape[1], onodes = who.shape[0]
+    cdef Py_ssize_t hnodes = wih.shape[0], inodes = wih.shape[1], onodes = who.shape[0]
     cdef floating *w = &work[0]
     with nogil:
         _step(&wih[0, 0], &who[0, 0], hnodes, inodes, onodes, lr, &inputs[0], &targets[0],
@@ -466,8 +467,8 @@ def rashid_train_epoch(wih, who, lr, inputs, targets):
 
 cdef void _query(const floating[:, ::1] wih, const floating[:, ::1] who,
                  const floating[:, ::1] inputs, floating[:, ::1] hidden, floating[:, ::1] out):
-    cdef int count = inputs.shape[0], hnodes = wih.shape[0], inodes = wih.shape[1]
-    cdef int onodes = who.shape[0]
+    cdef Py_ssize_t count = inputs.shape[0], hnodes = wih.shape[0], inodes = wih.shape[1]
+    cdef Py_ssize_t onodes = who.shape[0]
     cdef Py_ssize_t a, b
     with nogil:
         # rows instead of columns: hidden = sigmoid(inputs @ wih^T), out = sigmoid(hidden @ who^T)

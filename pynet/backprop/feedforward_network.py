@@ -49,6 +49,7 @@ import numpy as np
 
 from .. import kernels as _active_kernels
 from ..persistence import PersistenceError, load_json, save_json
+from .divergence import divergence
 from .costs import (
     COSTS, CrossEntropyCost, LogLikelihoodCost, QuadraticCost, get_cost, sigmoid, sigmoid_prime,
 )
@@ -321,6 +322,7 @@ class Network:
 
         n = len(train)
         history = History()
+        before = self._parameters_copy()
         for j in range(epochs):
             order = self.rng.permutation(n)
             if method == "matrix":
@@ -331,10 +333,7 @@ class Network:
                     batch = order[k:k + mini_batch_size]
                     mini_batch = [(train.x[i][:, None], train.t[i][:, None]) for i in batch]
                     self._update_loop(mini_batch, eta, lmbda, n)
-            if not all(np.isfinite(w).all() for w in self.weights):
-                raise FloatingPointError(
-                    f"SGD(): the weights became NaN/Inf during epoch {j}; the steps diverged — "
-                    f"try a smaller eta (now {eta})")
+            self._check_diverged(where, f"during epoch {j}", eta, before)
             if monitor_training_cost:
                 history.training_cost.append(self._total_cost(train, lmbda))
             if monitor_training_accuracy:
@@ -361,12 +360,31 @@ class Network:
         lmbda = real("lmbda", lmbda, where)
         data = prepare(mini_batch, self.sizes, where, "mini_batch")
         n = len(data) if n is None else positive_int("n", n, where)
+        before = self._parameters_copy()
         if method == "loop":
             self._update_loop([(x[:, None], t[:, None]) for x, t in zip(data.x, data.t)],
                               eta, lmbda, n)
         else:
             self.kernels.nielsen_step(self.weights, self.biases, data.x.T, data.t.T, eta, lmbda,
                                       n, self.cost.kernel_name)
+        self._check_diverged(where, "in this step", eta, before)
+
+    def _parameters_copy(self):
+        return [w.copy() for w in self.weights], [b.copy() for b in self.biases]
+
+    def _check_diverged(self, where, when, eta, before):
+        """After the last update of a call: NaN/Inf or saturating weights restore ``before``
+        (the parameters at the start of the call) and raise, saying what to change."""
+        what = divergence([(f"weights[{i}]", w) for i, w in enumerate(self.weights)]
+                          + [(f"biases[{i}]", b) for i, b in enumerate(self.biases)])
+        if what is None:
+            return
+        for cur, old in zip(self.weights + self.biases, before[0] + before[1]):
+            cur[...] = old
+        raise FloatingPointError(
+            f"{where}: training diverged {when}: {what} with eta={eta:g}. Try a smaller eta (the "
+            f"text uses 0.1 to 3.0; say {min(0.5, eta / 100):g}) and check the inputs are scaled to "
+            "[0, 1]. The weights and biases were restored to what they were before this call.")
 
     def _update_loop(self, mini_batch, eta, lmbda, n):
         """Chapter 3: backprop one example at a time, add up, then step (Eqs. 36–37, 54)."""
@@ -498,25 +516,40 @@ class Network:
         if data["cost"] not in COSTS:
             raise PersistenceError(f"{where} names cost {data['cost']!r}; known costs are "
                                    f"{sorted(COSTS)}")
-        try:
-            net = cls(data["sizes"], cost=COSTS[data["cost"]], **kwargs)
-        except (TypeError, ValueError) as exc:
-            raise PersistenceError(f"{where}: bad 'sizes' {data['sizes']!r} ({exc})") from None
-        for key, current in (("weights", net.weights), ("biases", net.biases)):
+        sizes = data["sizes"]
+        if not isinstance(sizes, list) or len(sizes) < 2 or not all(
+                isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in sizes):
+            raise PersistenceError(f"{where}: bad 'sizes': must be a list of at least two positive "
+                                   f"integers, got {sizes!r}")
+        # Every stored array is converted and checked against 'sizes' *before* the network is
+        # built: the arrays are bounded by the file's size, the sizes alone are not ([1e5, 1e5]
+        # would allocate 75 GiB of weights).
+        expected = {"weights": [(b, a) for a, b in zip(sizes[:-1], sizes[1:])],
+                    "biases": [(b, 1) for b in sizes[1:]]}
+        loaded = {}
+        for key, shapes in expected.items():
             stored = data[key]
-            if not isinstance(stored, list) or len(stored) != len(current):
-                raise PersistenceError(f"{where}: '{key}' must be a list of {len(current)} "
-                                       f"arrays for sizes {net.sizes}")
-            for i, (s, c) in enumerate(zip(stored, current)):
+            if not isinstance(stored, list) or len(stored) != len(shapes):
+                raise PersistenceError(f"{where}: '{key}' must be a list of {len(shapes)} "
+                                       f"arrays for sizes {sizes}")
+            loaded[key] = []
+            for i, (s, shape) in enumerate(zip(stored, shapes)):
                 try:
                     arr = np.array(s, dtype=np.float64)
                 except (TypeError, ValueError):
                     raise PersistenceError(f"{where}: {key}[{i}] is not a numeric array") from None
-                if arr.shape != c.shape:
+                if arr.shape != shape:
                     raise PersistenceError(f"{where}: {key}[{i}] has shape {arr.shape}, expected "
-                                           f"{c.shape} for sizes {net.sizes}")
+                                           f"{shape} for sizes {sizes}")
                 if not np.isfinite(arr).all():
                     raise PersistenceError(f"{where}: {key}[{i}] holds NaN or Inf")
+                loaded[key].append(arr)
+        try:
+            net = cls(sizes, cost=COSTS[data["cost"]], **kwargs)
+        except (TypeError, ValueError) as exc:
+            raise PersistenceError(f"{where}: bad 'sizes' {sizes!r} ({exc})") from None
+        for key, current in (("weights", net.weights), ("biases", net.biases)):
+            for c, arr in zip(current, loaded[key]):
                 c[...] = arr
         return net
 

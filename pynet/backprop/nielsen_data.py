@@ -22,6 +22,11 @@ __all__ = ["Data", "prepare", "as_columns", "is_label", "check_sizes", "positive
 METHODS = ("matrix", "loop")
 
 
+#: The most weights a Network may ask for (2**28, 2 GiB as float64): a typo such as
+#: [100000, 100000] is refused with this message instead of an allocation of 75 GiB.
+MAX_WEIGHTS = 2 ** 28
+
+
 def check_sizes(sizes):
     if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
         raise TypeError(f"Network(): 'sizes' must be a list of layer sizes like [784, 30, 10], "
@@ -36,6 +41,12 @@ def check_sizes(sizes):
     if len(out) < 2:
         raise ValueError(f"Network(): 'sizes' needs at least two layers (input and output), got "
                          f"{list(sizes)!r}")
+    weights = sum(a * b for a, b in zip(out[:-1], out[1:]))
+    if weights > MAX_WEIGHTS:
+        raise ValueError(f"Network(): 'sizes' {out} asks for {weights:,} weights "
+                         f"({weights * 8 / 2 ** 30:.1f} GiB as float64), more than MAX_WEIGHTS = "
+                         f"{MAX_WEIGHTS:,} (pynet.backprop.nielsen_data.MAX_WEIGHTS; raise it "
+                         "deliberately for a larger network)")
     return out
 
 

@@ -47,6 +47,7 @@ import numpy as np
 from scipy.special import expit
 
 from pynet.kernels._checks.rashid import length_hint
+from pynet.backprop.divergence import divergence
 from pynet.persistence import PersistenceError, check_shapes, load_npz, save_npz
 
 __all__ = ["ThreeLayerNetwork", "BookNetwork", "INITS"]
@@ -58,6 +59,8 @@ INITS = {
 }
 
 _MODEL_TAG = "pynet.backprop.ThreeLayerNetwork"
+#: Up to this learning rate ``train`` checks only ``who`` after each step (see ``train``).
+_UNGUARDED_LR = 1.0
 
 
 def _positive_int(where, name, value):
@@ -201,7 +204,30 @@ class ThreeLayerNetwork:
         targets = self._vector("train", "targets", targets_list, self.onodes)
         self._check_inputs("train", inputs)
         self._check_targets("train", targets, low=0.0, high=1.0, open_=False)
-        self._kernels.rashid_train_step(self.wih, self.who, self._lr, inputs, targets)
+        if self._lr <= _UNGUARDED_LR:
+            # lr <= 1 moves no weight by more than about lr per step: the cheap check of who
+            # after the step suffices (a copy of wih per sample would cost a third of the step).
+            self._kernels.rashid_train_step(self.wih, self.who, self._lr, inputs, targets)
+            self._check_diverged("train", (("who", self.who),), None)
+        else:
+            before = (self.wih.copy(), self.who.copy())
+            self._kernels.rashid_train_step(self.wih, self.who, self._lr, inputs, targets)
+            self._check_diverged("train", (("wih", self.wih), ("who", self.who)), before)
+
+    def _check_diverged(self, where, named, before):
+        """Raise (restoring ``before`` when given) if the last update left diverged weights."""
+        what = divergence(named)
+        if what is None:
+            return
+        if before is not None:
+            self.wih[...], self.who[...] = before
+            kept = "The weights were restored to what they were before this call."
+        else:
+            kept = "This one step changed the weights; build a new network."
+        raise FloatingPointError(
+            f"{where}(): training diverged: {what} after the update with lr={self._lr:g}. "
+            f"Lower the learning rate (the book uses 0.1 to 0.3; try {min(0.3, self._lr / 100):g}) "
+            f"and check the inputs are scaled to 0.01..1. {kept}")
 
     def query(self, inputs_list) -> np.ndarray:
         """The forward pass for one sample (the book's ``query``).
@@ -293,7 +319,9 @@ class ThreeLayerNetwork:
                              f"{t.shape[0]}; each sample needs one target row")
         self._check_inputs("train_epoch", x)
         self._check_targets("train_epoch", t, low=0.0, high=1.0, open_=False)
+        before = (self.wih.copy(), self.who.copy())
         self._kernels.rashid_train_epoch(self.wih, self.who, self._lr, x, t)
+        self._check_diverged("train_epoch", (("wih", self.wih), ("who", self.who)), before)
 
     def query_batch(self, inputs) -> np.ndarray:
         """The forward pass for every row of ``inputs`` ``(N, inodes)``; returns ``(N, onodes)``
@@ -334,6 +362,22 @@ class ThreeLayerNetwork:
         arrays, meta = load_npz(path)
         if meta.get("model") != _MODEL_TAG:
             raise PersistenceError(f"{path!r} holds {meta.get('model')!r}, not a {_MODEL_TAG}")
+        # The layer sizes must agree with the arrays the file really holds (already read, within
+        # load_npz's bounds) *before* the network is built: metadata declaring inodes = hnodes =
+        # 10**5 would otherwise allocate 75 GiB of weights.
+        nodes = {}
+        for key in ("inodes", "hnodes", "onodes"):
+            v = meta.get(key)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise PersistenceError(f"{path!r}: metadata {key!r} must be a positive integer, "
+                                       f"got {v!r}")
+            nodes[key] = v
+        try:
+            check_shapes(path, arrays, {"wih": (nodes["hnodes"], nodes["inodes"]),
+                                        "who": (nodes["onodes"], nodes["hnodes"])})
+        except PersistenceError as exc:
+            raise PersistenceError(f"{exc} (metadata inodes={nodes['inodes']}, "
+                                   f"hnodes={nodes['hnodes']}, onodes={nodes['onodes']})") from None
         try:
             net = cls(meta["inodes"], meta["hnodes"], meta["onodes"], meta["lr"],
                       init=meta.get("init", "book"), dtype=meta.get("dtype", "float64"),

@@ -177,9 +177,13 @@ MNIST_SIGNATURE = ([5, 0, 4, 1, 9, 2, 1, 3, 1, 4], [7, 2, 1, 0, 4, 1, 4, 9, 5, 9
 FASHION_SIGNATURE = ([9, 0, 0, 3, 0, 2, 7, 2, 5, 5], [9, 2, 1, 1, 6, 1, 4, 6, 5, 7])
 
 
-def load_pair(pair, read_idx):
-    """Read ``(images, labels)`` and check they match (uint8, same count, 3-D/1-D)."""
+def load_pair(pair, read_idx, *, image_shape=(28, 28), n_classes=10):
+    """Read ``(images, labels)`` and check they match (uint8, same count, 3-D/1-D), that the
+    images are ``image_shape`` and the labels lie in ``0..n_classes-1``."""
     images = read_idx(pair[0], expect_ndim=3)
+    if images.shape[1:] != tuple(image_shape):
+        raise ValueError(f"{os.fspath(pair[0])!r}: images are {images.shape[1]}x"
+                         f"{images.shape[2]}, expected {image_shape[0]}x{image_shape[1]}")
     labels = read_idx(pair[1], expect_ndim=1)
     if images.shape[0] != labels.shape[0]:
         raise ValueError(
@@ -189,4 +193,7 @@ def load_pair(pair, read_idx):
     for p, a in zip(pair, (images, labels)):
         if a.dtype != np.uint8:
             raise ValueError(f"{os.fspath(p)!r}: expected uint8 values, the file holds {a.dtype}")
+    if labels.size and int(labels.max()) >= n_classes:
+        raise ValueError(f"{os.fspath(pair[1])!r}: labels must lie in 0..{n_classes - 1}, the file "
+                         f"holds {int(labels.max())}")
     return images, labels

@@ -13,7 +13,8 @@ Read as one big-endian uint32, the first four bytes are the "magic number": MNIS
 
 Every read checks the magic number, the dimensions and the exact file length, so a truncated
 download, a corrupted gzip stream or a file of another kind raises :class:`IDXError` naming the
-file and what is wrong, instead of returning a silently shorter array.
+file and what is wrong, instead of returning a silently shorter array. The size the header
+declares is checked against ``max_bytes`` before any data is decompressed (in bounded chunks).
 """
 from __future__ import annotations
 
@@ -45,25 +46,73 @@ class IDXError(ValueError):
     """The data is not a valid IDX file: bad magic number, truncated, wrong length, bad gzip."""
 
 
-def _read_bytes(path) -> bytes:
-    """The file's content, gunzipped when it starts with the gzip magic bytes (whatever its name)."""
+#: The largest IDX file :func:`read_idx` decompresses by default: 512 MiB, ten times MNIST's
+#: training images. The header's declared size is checked against it before any data is read.
+MAX_IDX_BYTES = 512 << 20
+_CHUNK = 1 << 20
+
+
+def _gzip_error(path, exc):
+    return IDXError(f"{path!r}: the gzip stream is corrupted or truncated ({exc}); "
+                    "delete the file and download it again")
+
+
+def _read_exact(stream, n: int) -> bytes:
+    """Up to ``n`` bytes, in bounded chunks (a short result means the stream ended)."""
+    buf = bytearray(n)
+    view, got = memoryview(buf), 0
+    while got < n:
+        k = stream.readinto(view[got:got + _CHUNK])
+        if not k:
+            break
+        got += k
+    return bytes(buf[:got]) if got < n else bytes(buf)
+
+
+def _read_bounded(path, max_bytes: int, expect_ndim):
+    """Read (and gunzip, when the file starts with gzip's magic bytes) an IDX file whose header's
+    declared size is checked against ``max_bytes`` before its data is decompressed."""
+    from ..persistence import PersistenceError, regular_file
+
     path = os.fspath(path)
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
+        regular_file(path, max_bytes=max_bytes, what="IDX file")
+    except PersistenceError as exc:
+        raise IDXError(str(exc)) from None
     except FileNotFoundError:
         raise FileNotFoundError(f"no such IDX file: {path!r}") from None
-    if raw[:2] == _GZIP_MAGIC:
+    source = repr(path)
+    with open(path, "rb") as raw:
+        gz = raw.read(2) == _GZIP_MAGIC
+        raw.seek(0)
+        stream = gzip.GzipFile(fileobj=raw, mode="rb") if gz else raw
         try:
-            return gzip.decompress(raw)
-        # EOFError: stream cut short; BadGzipFile (an OSError): bad header or CRC;
-        # zlib.error: the deflate data itself is damaged.
+            head = _read_exact(stream, 4)
+            if len(head) == 4:
+                head += _read_exact(stream, 4 * head[3])
+            dtype, dims, header_len = read_header(head, source=source)
+            if expect_ndim is not None and len(dims) != expect_ndim:
+                parse_idx(head, source=source, expect_ndim=expect_ndim)   # raises its message
+            expected = math.prod(dims) * dtype.itemsize
+            if header_len + expected > max_bytes:
+                raise IDXError(
+                    f"{source}: the header declares dims {dims} = {expected} data bytes, more "
+                    f"than max_bytes={max_bytes}; raise the limit if the file is trusted")
+            data = _read_exact(stream, expected)
+            trailing = 0                              # counted, not kept, up to max_bytes
+            while header_len + expected + trailing <= max_bytes:
+                block = stream.read(_CHUNK)
+                if not block:
+                    break
+                trailing += len(block)
         except (OSError, EOFError, zlib.error) as exc:
-            raise IDXError(
-                f"{path!r}: the gzip stream is corrupted or truncated ({exc}); "
-                "delete the file and download it again"
-            ) from None
-    return raw
+            raise _gzip_error(path, exc) from None
+    if len(data) < expected or trailing:
+        what = "truncated" if len(data) < expected else "trailing bytes after the data"
+        raise IDXError(
+            f"{source}: the header promises dims {dims} = {expected} data bytes, the file has "
+            f"{len(data) + trailing} ({what})")
+    return parse_idx(head + data, source=source, expect_ndim=expect_ndim)
 
 
 def read_header(data: bytes, *, source: str = "<bytes>"):
@@ -143,7 +192,7 @@ def parse_idx(data: bytes, *, source: str = "<bytes>", expect_ndim: int | None =
     return arr.astype(dtype.newbyteorder("="), copy=True)
 
 
-def read_idx(path, *, expect_ndim: int | None = None) -> np.ndarray:
+def read_idx(path, *, expect_ndim: int | None = None, max_bytes: int = MAX_IDX_BYTES) -> np.ndarray:
     """Read an IDX file, gzip-compressed or raw (told apart by the first bytes, not the name).
 
     Parameters
@@ -151,6 +200,10 @@ def read_idx(path, *, expect_ndim: int | None = None) -> np.ndarray:
     path : str or os.PathLike
     expect_ndim : int, optional
         See :func:`parse_idx`.
+    max_bytes : int
+        The largest file (compressed) and the largest declared content (decompressed) accepted;
+        a gzip file is decompressed in bounded chunks only after its header's declared size has
+        been checked against it, so a small "gzip bomb" is refused before it expands.
 
     Returns
     -------
@@ -162,9 +215,10 @@ def read_idx(path, *, expect_ndim: int | None = None) -> np.ndarray:
     FileNotFoundError
         No such file.
     IDXError
-        The file is not valid IDX or its gzip stream is damaged.
+        The file is not valid IDX, its gzip stream is damaged, it is not a regular file, or it
+        declares more than ``max_bytes``.
     """
-    return parse_idx(_read_bytes(path), source=repr(os.fspath(path)), expect_ndim=expect_ndim)
+    return _read_bounded(path, max_bytes, expect_ndim)
 
 
 def idx_bytes(array) -> bytes:

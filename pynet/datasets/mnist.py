@@ -281,6 +281,13 @@ def _check_pixels(images, fn: str) -> np.ndarray:
         )
     if x.dtype.kind not in "uif":
         raise TypeError(f"{fn}(): images must be numbers 0..255, got dtype {x.dtype}")
+    if x.shape[1:] not in ((784,), (28, 28), (28, 28, 1)):
+        one = " — that is one 28x28 image, not a batch; use images[None]" \
+            if x.shape == (28, 28) else ""
+        raise ValueError(
+            f"{fn}(): images must be a batch (N, 784), (N, 28, 28) or (N, 28, 28, 1), got shape "
+            f"{x.shape}{one}"
+        )
     if x.size:
         lo, hi = float(x.min()), float(x.max())
         if lo < 0 or hi > 255 or not np.isfinite(hi):

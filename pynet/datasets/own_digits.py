@@ -56,25 +56,44 @@ def _pillow():
     return Image
 
 
-def load_image(path) -> np.ndarray:
+#: The most pixels :func:`load_image` decodes (16.7 million, 4096 x 4096); the size in the file's
+#: header is checked before any pixel is decoded. Pillow's own bomb check only warns below 179 MP.
+MAX_PIXELS = 4096 * 4096
+
+
+def load_image(path, *, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     """Read an image file as a greyscale float64 array ``(H, W)`` with values 0..255.
 
     Transparent pixels are composited on white (a drawing exported with a transparent background
-    is dark ink on nothing, which means white paper). Needs Pillow.
+    is dark ink on nothing, which means white paper). 16-bit and 32-bit greyscale files are
+    scaled to 0..255 (not clipped). An image of more than ``max_pixels`` pixels is refused from
+    its header, before it is decoded. Needs Pillow.
     """
     Image = _pillow()
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"load_image(): no such file: {os.fspath(path)!r}")
+    if not path.is_file():
+        raise ValueError(f"load_image(): {os.fspath(path)!r} is not a regular file")
     try:
         with Image.open(path) as im:
+            w, h = im.size
+            if w * h > max_pixels:
+                raise ValueError(f"load_image(): {os.fspath(path)!r} is {w}x{h} = {w * h} pixels, "
+                                 f"more than max_pixels={max_pixels}")
             im.load()
+            if im.mode.startswith("I;16") or im.mode in ("I", "F"):
+                # wide greyscale: convert("L") would clip everything above 255 to white
+                wide = np.asarray(im.convert("F") if im.mode == "F" else im.convert("I"),
+                                  dtype=np.float64)
+                top = 65535.0 if (im.mode.startswith("I;16") or wide.max() > 255) else 255.0
+                return np.clip(wide, 0.0, top) * (255.0 / top)
             if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
                 rgba = im.convert("RGBA")
                 white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
                 im = Image.alpha_composite(white, rgba)
             grey = np.asarray(im.convert("L"), dtype=np.float64)
-    except OSError as exc:
+    except (OSError, Image.DecompressionBombError) as exc:
         raise ValueError(f"load_image(): {os.fspath(path)!r} is not a readable image "
                          f"({exc})") from None
     return grey
@@ -151,6 +170,17 @@ def preprocess(image, *, invert="auto", crop_level: float = 0.2, box: int = 20,
         Ink high, background 0.01, strongest ink 1.0. Flatten it for ``ThreeLayerNetwork.query``.
     """
     where = "preprocess()"
+    for name, value in (("size", size), ("box", box)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"{where}: argument {name!r} must be an integer, got {value!r}")
+    if not 1 <= size <= 4096:
+        raise ValueError(f"{where}: argument 'size' must lie in 1..4096, got {size}")
+    if not 1 <= box <= size:
+        raise ValueError(f"{where}: argument 'box' must lie in 1..size ({size}), got {box}")
+    if isinstance(crop_level, bool) or not isinstance(crop_level, (int, float, np.floating)) \
+            or not 0.0 <= float(crop_level) < 1.0:
+        raise ValueError(f"{where}: argument 'crop_level' must be a fraction in [0, 1) of the "
+                         f"strongest ink, got {crop_level!r}")
     a = _greyscale(where, image)
     if invert not in ("auto", True, False):
         raise ValueError(f"{where}: argument 'invert' must be 'auto', True or False, "

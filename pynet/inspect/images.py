@@ -15,7 +15,7 @@ Images may be given as a 3-D array ``(N, H, W)`` (or ``(N, H, W, 1)``, or ``(N, 
 a list of 2-D arrays or of flattened vectors (``(784,)`` or a ``(784, 1)`` column) whose length is
 a square number. A single 2-D array is one image; reshape rows ``(N, 784)`` with
 ``x.reshape(-1, 28, 28)`` first. ``output_dir()`` picks
-where tutorials write pictures: ``$PYNET_OUTPUT`` or ``<temp>/pynet``.
+where tutorials write pictures: ``$PYNET_OUTPUT`` or ``<temp>/pynet-output``.
 """
 from __future__ import annotations
 
@@ -44,9 +44,13 @@ def have_matplotlib() -> bool:
 
 
 def output_dir(env: str = "PYNET_OUTPUT") -> Path:
-    """Directory for pictures: ``$PYNET_OUTPUT``, or ``pynet`` in the system's temporary
-    directory (one place for a whole tour's pictures); created if needed."""
-    path = Path(os.environ.get(env) or Path(tempfile.gettempdir()) / "pynet")
+    """Directory for pictures: ``$PYNET_OUTPUT``, or ``pynet-output`` in the system's temporary
+    directory (one place for a whole tour's pictures); created if needed.
+
+    Not ``<temp>/pynet``: Python run from the temporary directory would import that folder as
+    the package (a namespace package shadowing the real one), and ``python -m pynet`` would fail.
+    The name has a hyphen, so it can never be imported."""
+    path = Path(os.environ.get(env) or Path(tempfile.gettempdir()) / "pynet-output")
     path.mkdir(parents=True, exist_ok=True)
     return path
 

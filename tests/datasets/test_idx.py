@@ -141,7 +141,9 @@ def test_corrupted_gzip(tmp_path):
     for i in range(20, 30):
         packed[i] ^= 0xFF
     (tmp_path / "c.gz").write_bytes(bytes(packed))
-    with pytest.raises(IDXError, match="gzip stream is corrupted or truncated"):
+    # The stream is read in bounded chunks, so the damage shows either as a deflate/CRC error or
+    # as a garbled header declaring an impossible size, refused before it is decompressed.
+    with pytest.raises(IDXError, match="gzip stream is corrupted or truncated|header declares"):
         read_idx(tmp_path / "c.gz")
 
 

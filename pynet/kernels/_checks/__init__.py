@@ -122,3 +122,63 @@ def require_scalar(name: str, value, *, where: str, low=None, high=None,
         rng = f"{lo}{'-inf' if low is None else low}, {'inf' if high is None else high}{hi}"
         raise ValueError(f"{where}: argument {name!r} must lie in {rng}, got {value!r}")
     return v
+
+
+#: The largest dimension BLAS accepts: its sizes are 32-bit C ints (LP64 builds).
+BLAS_INT_MAX = 2 ** 31 - 1
+
+
+def blas_dims(kernel: str, **dims) -> None:
+    """Refuse any dimension a compiled kernel would hand to BLAS as a 32-bit ``int``.
+
+    Both backends call this, so a size the compiled code cannot represent is refused the same
+    way everywhere instead of wrapping around (a wrapped size once sized a buffer too small and
+    ended in a segmentation fault). Offsets inside the kernels are ``Py_ssize_t``.
+    """
+    for name, value in dims.items():
+        if int(value) > BLAS_INT_MAX:
+            raise ValueError(
+                f"{kernel}(): {name} = {int(value)} exceeds {BLAS_INT_MAX}, the largest size "
+                "BLAS accepts; split the work into smaller batches or layers"
+            )
+
+
+_TOO_HARD = getattr(getattr(np, "exceptions", np), "TooHardError")
+
+
+def overlaps(a, b) -> bool:
+    """Do two arrays share memory? Exact for simple layouts; when the exact answer would take
+    too long, answer yes (the safe side: the caller copies or refuses)."""
+    if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)):
+        return False
+    if not np.may_share_memory(a, b):
+        return False
+    try:
+        return bool(np.shares_memory(a, b, max_work=10_000))
+    except _TOO_HARD:
+        return True
+
+
+def separate(kernel: str, written: dict, read: dict) -> dict:
+    """The aliasing rule of every kernel, in one place.
+
+    ``written`` maps the names of arrays a kernel writes (``out=``, weights updated in place) to
+    the arrays; ``read`` the arrays it only reads. Two written arrays that overlap are refused
+    (no order of writes would give a defined result); a read array that overlaps a written one
+    is copied first, so the kernel computes from the values as they were at the call — the same
+    result on both backends, whatever order their loops run in. Returns ``read`` with the copies.
+    """
+    items = [(n, a) for n, a in written.items() if a is not None]
+    for i, (name_a, arr_a) in enumerate(items):
+        for name_b, arr_b in items[i + 1:]:
+            if overlaps(arr_a, arr_b):
+                raise ValueError(
+                    f"{kernel}(): arguments {name_a!r} and {name_b!r} are both written and share "
+                    "memory; pass separate arrays"
+                )
+    out = {}
+    for name, arr in read.items():
+        if arr is not None and any(overlaps(arr, w) for _, w in items):
+            arr = arr.copy()
+        out[name] = arr
+    return out

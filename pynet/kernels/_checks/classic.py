@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import as_float_array, describe, require_finite, require_scalar, same_dtype, writable_output
+from . import (as_float_array, describe, require_finite, require_scalar, same_dtype, separate,
+               writable_output)
 
 
 def _in_place_matrix(name: str, arr, ndim: int, kernel: str) -> np.ndarray:
@@ -57,7 +58,10 @@ def _prepare_layer_epoch(kernel, W, b, X, targets, rate, rate_name, targets_name
     require_finite("X", X, where=f"{kernel}()")
     require_finite(targets_name, targets, where=f"{kernel}()")
     rate = require_scalar(rate_name, rate, where=f"{kernel}()", low=0.0, low_open=True)
-    return W, b, X, targets, rate
+    # W and b are written pattern by pattern; data that is a view of them (X=W) is read as it
+    # was at the call, on both backends.
+    read = separate(kernel, {"W": W, "b": b}, {"X": X, targets_name: targets})
+    return W, b, read["X"], read[targets_name], rate
 
 
 def prepare_widrow_hoff_epoch(W, b, X, D, alpha):

@@ -19,7 +19,7 @@ import numbers
 
 import numpy as np
 
-from . import as_float_array, describe, same_dtype, writable_output
+from . import as_float_array, blas_dims, describe, same_dtype, separate, writable_output
 
 PADDINGS = ("valid", "same")
 
@@ -145,8 +145,9 @@ def prepare_conv2d_forward(x, kernel, bias, strides, padding, dilation, out, act
         out = np.empty(shape, dtype=dtype)
     else:
         out = writable_output("out", out, shape, dtype, kernel=k)
-        if np.may_share_memory(out, x) or np.may_share_memory(out, kernel):
-            raise ValueError(f"{where}: out must not share memory with x or kernel")
+        read = separate(k, {"out": out}, {"x": x, "kernel": kernel, "bias": bias})
+        x, kernel, bias = read["x"], read["kernel"], read["bias"]
+    blas_dims(k, output_pixels=n * oh * ow, patch=kh * kw * c, filters=f)
     return x, kernel, bias, out, (strides, dilation, oh, ow, pt, pl), activation
 
 
@@ -189,6 +190,7 @@ def prepare_conv2d_backward(x, kernel, grad_output, strides, padding, dilation,
             raise ValueError(f"{where}: output must be the forward result, {grad_output.dtype} "
                              f"of shape {grad_output.shape}, got {describe(output)}")
         grad_output = grad_output * (output > 0)     # dReLU/dz = 1 where the output is positive
+    blas_dims(k, output_pixels=n * oh * ow, patch=kh * kw * c, filters=f)
     return x, kernel, grad_output, (strides, dilation, oh, ow, pt, pl)
 
 

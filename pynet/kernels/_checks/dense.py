@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import as_float_array, describe, require_scalar, same_dtype, writable_output
+from . import (as_float_array, blas_dims, describe, overlaps, require_scalar, same_dtype, separate,
+               writable_output)
 
 
 #: Activations the dense kernels know.
@@ -41,8 +42,9 @@ def prepare_dense_forward(x, kernel, bias, activation, out):
         out = np.empty((n, units), dtype=dtype)
     else:
         out = writable_output("out", out, (n, units), dtype, kernel=name)
-        if np.may_share_memory(out, x) or np.may_share_memory(out, kernel):
-            raise ValueError(f"{name}(): 'out' must not overlap 'x' or 'kernel'")
+        read = separate(name, {"out": out}, {"x": x, "kernel": kernel, "bias": bias})
+        x, kernel, bias = read["x"], read["kernel"], read["bias"]
+    blas_dims(name, rows=n, features=d, units=units)
     return x, kernel, bias, activation, out
 
 
@@ -62,6 +64,10 @@ def prepare_dense_backward(x, kernel, grad_z, grad_kernel, grad_bias, need_grad_
     grad_kernel = writable_output("grad_kernel", grad_kernel, kernel.shape, dtype, kernel=name)
     if grad_bias is not None:
         grad_bias = writable_output("grad_bias", grad_bias, (units,), dtype, kernel=name)
+    read = separate(name, {"grad_kernel": grad_kernel, "grad_bias": grad_bias},
+                    {"x": x, "kernel": kernel, "grad_z": grad_z})
+    x, kernel, grad_z = read["x"], read["kernel"], read["grad_z"]
+    blas_dims(name, rows=n, features=d, units=units)
     grad_x = np.empty((n, d), dtype=dtype) if need_grad_x else None
     return x, kernel, grad_z, grad_kernel, grad_bias, grad_x
 
@@ -79,6 +85,12 @@ def prepare_activation(kernel_name, activation, a, b, out, a_name, b_name=None):
         out = np.empty_like(a)
     else:
         out = writable_output("out", out, a.shape, a.dtype, kernel=kernel_name)
+        # out=a exactly (same start, same layout) is elementwise and safe in place; any other
+        # overlap (a[:-1] into a[1:]) would read entries already overwritten: copy first.
+        if out.ctypes.data != a.ctypes.data or out.strides != a.strides:
+            a = separate(kernel_name, {"out": out}, {a_name: a})[a_name]
+        if b is not None:
+            b = separate(kernel_name, {"out": out}, {b_name: b})[b_name]
     return activation, a, b, out
 
 
@@ -106,10 +118,10 @@ def prepare_update(kernel_name, param, grad, slots, scalars):
     written = [("param", param)] + [(k, v) for k, v in out_slots.items() if v is not None]
     for i, (name_a, arr_a) in enumerate(written):
         for name_b, arr_b in written[i + 1:]:
-            if np.may_share_memory(arr_a, arr_b):
+            if overlaps(arr_a, arr_b):
                 raise ValueError(f"{kernel_name}(): {name_a!r} and {name_b!r} share memory; each "
                                  "state array must be its own")
-        if np.may_share_memory(grad, arr_a):
+        if overlaps(grad, arr_a):
             grad = grad.copy()  # read while the other is written: take a snapshot
     out_scalars = {}
     for sname, (value, low, low_open, high) in scalars.items():

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import as_float_array, require_scalar, same_dtype, writable_output
+from . import as_float_array, blas_dims, overlaps, require_scalar, same_dtype, writable_output
 
 
 def _c_operand(name, arr, trans, kernel):
@@ -21,7 +21,7 @@ def _c_operand(name, arr, trans, kernel):
 def _unalias(inp, out):
     """Copy an input that shares memory with the output: BLAS reads operands while it writes
     ``out``, so ``matmul(a, b, out=a)`` would otherwise read half-overwritten numbers."""
-    return inp.copy() if np.may_share_memory(inp, out) else inp
+    return inp.copy() if overlaps(inp, out) else inp
 
 
 def prepare_matmul(a, b, trans_a, trans_b, out):
@@ -47,6 +47,7 @@ def prepare_matmul(a, b, trans_a, trans_b, out):
     else:
         out = writable_output("out", out, (m, n), dtype, kernel="matmul")
         a_arr, b_arr = _unalias(a_arr, out), _unalias(b_arr, out)
+    blas_dims("matmul", m=m, n=n, k=ka)
     return a_arr, b_arr, ta, tb, out, m, n, ka
 
 
@@ -68,6 +69,7 @@ def prepare_matvec(a, x, trans, out):
     else:
         out = writable_output("out", out, (rows,), dtype, kernel="matvec")
         a_arr, x_arr = _unalias(a_arr, out), _unalias(x_arr, out)
+    blas_dims("matvec", rows=rows, cols=cols)
     return a_arr, x_arr, t, out
 
 
@@ -93,6 +95,7 @@ def prepare_outer_update(w, alpha, x, y):
     if isinstance(alpha, (str, bytes)):  # float("0.1") would accept it; a string is a mistake
         raise TypeError(f"outer_update(): argument 'alpha' must be a real number, got {alpha!r}")
     alpha = require_scalar("alpha", alpha, where="outer_update()")
+    blas_dims("outer_update", rows=w.shape[0], cols=w.shape[1])
     return w, alpha, x_arr, y_arr
 
 

@@ -12,7 +12,8 @@ import operator
 
 import numpy as np
 
-from . import as_float_array, describe, require_scalar, same_dtype, writable_output
+from . import (as_float_array, blas_dims, describe, require_scalar, same_dtype, separate,
+               writable_output)
 
 #: Cost names understood by the kernels (``Cost.kernel_name`` in :mod:`pynet.backprop.costs`).
 COST_CODES = {"quadratic": 0, "cross_entropy": 1, "log_likelihood": 2}
@@ -78,11 +79,23 @@ def prepare_network(weights, biases, *, kernel: str, in_place: bool):
         bs.append(b)
     dtype = same_dtype(kernel, **{f"weights[{i}]": w for i, w in enumerate(ws)},
                        **{f"biases[{i}]": b for i, b in enumerate(bs)})
+    blas_dims(kernel, **{f"sizes[{i}]": s for i, s in enumerate(sizes)})
+    if in_place:   # two parameters that are views of one buffer: refused
+        separate(kernel, network_arrays(ws, bs), {})
     return ws, bs, sizes, dtype
 
 
-def prepare_columns(x, y, sizes, dtype, *, kernel: str):
-    """Check a mini-batch as columns: ``x`` (n_in, m), ``y`` (n_out, m), m >= 1."""
+def network_arrays(weights, biases) -> dict:
+    """The parameters by name, for :func:`pynet.kernels._checks.separate`."""
+    return {**{f"weights[{i}]": w for i, w in enumerate(weights)},
+            **{f"biases[{i}]": b for i, b in enumerate(biases)}}
+
+
+def prepare_columns(x, y, sizes, dtype, *, kernel: str, written=None):
+    """Check a mini-batch as columns: ``x`` (n_in, m), ``y`` (n_out, m), m >= 1.
+
+    ``written``: the parameters the kernel updates in place (:func:`network_arrays`); ``x`` or
+    ``y`` overlapping one of them is copied, so it is read as it was at the call."""
     x = as_float_array("x", x, ndim=2, kernel=kernel)
     y = as_float_array("y", y, ndim=2, kernel=kernel)
     same_dtype(kernel, weights=np.empty(0, dtype), x=x, y=y)
@@ -94,6 +107,10 @@ def prepare_columns(x, y, sizes, dtype, *, kernel: str):
     if y.shape != (sizes[-1], x.shape[1]):
         raise ValueError(f"{kernel}(): argument 'y' must have shape ({sizes[-1]}, {x.shape[1]}) "
                          f"to match x, got {y.shape}")
+    blas_dims(kernel, batch=x.shape[1])
+    if written:
+        read = separate(kernel, written, {"x": x, "y": y})
+        x, y = read["x"], read["y"]
     return x, y
 
 
@@ -115,8 +132,10 @@ def _positive_int(name, value, kernel):
     return int(v)
 
 
-def prepare_epoch(x_rows, y_rows, order, mini_batch_size, sizes, dtype, *, kernel: str):
-    """Check the whole training set as rows and the visiting order of one epoch."""
+def prepare_epoch(x_rows, y_rows, order, mini_batch_size, sizes, dtype, *, kernel: str,
+                  written=None):
+    """Check the whole training set as rows and the visiting order of one epoch (``written`` as
+    in :func:`prepare_columns`: data that is a view of the parameters is read as at the call)."""
     x_rows = as_float_array("x_rows", x_rows, ndim=2, kernel=kernel)
     y_rows = as_float_array("y_rows", y_rows, ndim=2, kernel=kernel)
     same_dtype(kernel, weights=np.empty(0, dtype), x_rows=x_rows, y_rows=y_rows)
@@ -136,4 +155,7 @@ def prepare_epoch(x_rows, y_rows, order, mini_batch_size, sizes, dtype, *, kerne
         raise ValueError(f"{kernel}(): argument 'order' must index rows 0..{n_rows - 1}, got min "
                          f"{int(order.min())} max {int(order.max())}")
     mini_batch_size = _positive_int("mini_batch_size", mini_batch_size, kernel)
+    if written:
+        read = separate(kernel, written, {"x_rows": x_rows, "y_rows": y_rows, "order": order})
+        x_rows, y_rows, order = read["x_rows"], read["y_rows"], read["order"]
     return x_rows, y_rows, order, mini_batch_size

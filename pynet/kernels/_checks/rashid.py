@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import as_float_array, describe, require_finite, require_scalar, same_dtype, writable_output
+from . import (as_float_array, blas_dims, describe, require_finite, require_scalar, same_dtype,
+               separate, writable_output)
 
 
 def _weights(kernel, wih, who):
@@ -34,6 +35,7 @@ def _weights(kernel, wih, who):
             f"columns (onodes, hnodes); got who {who.shape}"
         )
     same_dtype(kernel, wih=wih, who=who)
+    blas_dims(kernel, hnodes=wih.shape[0], inodes=wih.shape[1], onodes=who.shape[0])
 
 
 def _writable(kernel, wih, who):
@@ -50,12 +52,11 @@ def length_hint(expected: int, got: int) -> str:
     return " — is this the right network for the data (inodes) or is an image not 28x28?"
 
 
-def _unalias(arr, *weights):
-    """A vector that shares memory with a weight matrix would be read while the update writes it."""
-    for w in weights:
-        if np.may_share_memory(arr, w):
-            return arr.copy()
-    return arr
+def _unalias(kernel, wih, who, x, t):
+    """Data that shares memory with a weight matrix would be read while the update writes it:
+    it is copied (read as it was at the call); wih and who overlapping each other is refused."""
+    read = separate(kernel, {"wih": wih, "who": who}, {"inputs": x, "targets": t})
+    return read["inputs"], read["targets"]
 
 
 def prepare_train_step(wih, who, lr, inputs, targets):
@@ -75,7 +76,7 @@ def prepare_train_step(wih, who, lr, inputs, targets):
     require_finite("inputs", x, where=f"{kernel}()")
     require_finite("targets", t, where=f"{kernel}()")
     _writable(kernel, wih, who)
-    return wih, who, lr, _unalias(x, wih, who), _unalias(t, wih, who)
+    return (wih, who, lr) + _unalias(kernel, wih, who, x, t)
 
 
 def prepare_train_epoch(wih, who, lr, inputs, targets):
@@ -99,7 +100,8 @@ def prepare_train_epoch(wih, who, lr, inputs, targets):
     require_finite("inputs", x, where=f"{kernel}()")
     require_finite("targets", t, where=f"{kernel}()")
     _writable(kernel, wih, who)
-    return wih, who, lr, _unalias(x, wih, who), _unalias(t, wih, who)
+    blas_dims(kernel, rows=x.shape[0])
+    return (wih, who, lr) + _unalias(kernel, wih, who, x, t)
 
 
 def prepare_query_batch(wih, who, inputs, out):
@@ -118,6 +120,7 @@ def prepare_query_batch(wih, who, inputs, out):
         out = np.empty((x.shape[0], onodes), dtype=dtype)
     else:
         out = writable_output("out", out, (x.shape[0], onodes), dtype, kernel=kernel)
-        if np.may_share_memory(out, x):
-            x = x.copy()
+        read = separate(kernel, {"out": out}, {"wih": wih, "who": who, "inputs": x})
+        wih, who, x = read["wih"], read["who"], read["inputs"]
+    blas_dims(kernel, rows=x.shape[0])
     return wih, who, x, out

@@ -29,7 +29,7 @@ from __future__ import annotations
 from scipy.special import expit, softmax
 
 from .._checks.nielsen import (
-    cost_code, prepare_columns, prepare_epoch, prepare_hyper, prepare_network,
+    cost_code, network_arrays, prepare_columns, prepare_epoch, prepare_hyper, prepare_network,
 )
 
 __all__ = ["nielsen_backprop", "nielsen_step", "nielsen_epoch"]
@@ -110,7 +110,8 @@ def nielsen_step(weights, biases, x, y, eta, lmbda, n, cost):
     weights, biases, sizes, dtype = prepare_network(weights, biases, kernel="nielsen_step",
                                                     in_place=True)
     code = cost_code(cost, "nielsen_step")
-    x, y = prepare_columns(x, y, sizes, dtype, kernel="nielsen_step")
+    x, y = prepare_columns(x, y, sizes, dtype, kernel="nielsen_step",
+                           written=network_arrays(weights, biases))
     eta, lmbda, n = prepare_hyper(eta, lmbda, n, kernel="nielsen_step")
     nabla_b, nabla_w = _gradients(weights, biases, x, y, code)
     _apply(weights, biases, nabla_b, nabla_w, eta, lmbda, n, x.shape[1])
@@ -135,7 +136,8 @@ def nielsen_epoch(weights, biases, x_rows, y_rows, order, mini_batch_size, eta, 
                                                     in_place=True)
     code = cost_code(cost, "nielsen_epoch")
     x_rows, y_rows, order, mini_batch_size = prepare_epoch(
-        x_rows, y_rows, order, mini_batch_size, sizes, dtype, kernel="nielsen_epoch")
+        x_rows, y_rows, order, mini_batch_size, sizes, dtype, kernel="nielsen_epoch",
+        written=network_arrays(weights, biases))
     eta, lmbda, n = prepare_hyper(eta, lmbda, n, kernel="nielsen_epoch")
     for k in range(0, order.shape[0], mini_batch_size):
         batch = order[k:k + mini_batch_size]
