@@ -44,9 +44,9 @@ def test_keras_model_weights_give_the_same_predictions(rng):
     # random weights everywhere (variances positive), set in Keras, copied to pynet as they are
     for layer in theirs.layers:
         if isinstance(layer, L.BatchNormalization):
-            gamma, beta, mean, var = layer.get_weights()
-            layer.set_weights([gamma + 1.0, beta, mean,
-                               rng.uniform(0.5, 2.0, size=var.shape).astype(np.float32)])
+            c = layer.get_weights()[0].shape
+            layer.set_weights([rng.normal(size=c) + 1.0, rng.normal(size=c), rng.normal(size=c),
+                               rng.uniform(0.5, 2.0, size=c)])
         elif layer.get_weights():
             layer.set_weights([rng.normal(size=w.shape).astype(np.float32) * 0.5
                                for w in layer.get_weights()])
