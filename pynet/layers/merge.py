@@ -410,8 +410,9 @@ class Dot(_Merge):
         # per sample: X (R1, d) @ Y (d, R2)
         xm = np.moveaxis(x1, a1, -1)
         ym = np.moveaxis(x2, a2, 1)
-        X = xm.reshape(b, -1, xm.shape[-1])
-        Y = ym.reshape(b, ym.shape[1], -1)
+        # explicit sizes, not -1: an empty batch has nothing to infer a length from
+        X = xm.reshape(b, int(np.prod(xm.shape[1:-1], dtype=np.int64)), xm.shape[-1])
+        Y = ym.reshape(b, ym.shape[1], int(np.prod(ym.shape[2:], dtype=np.int64)))
         self._cache = (X, Y, xm.shape, ym.shape, x1, x2, n1, n2, a1, a2)
         return np.matmul(X, Y).reshape((b,) + self.output_shape)
 

@@ -162,7 +162,8 @@ class BatchNormalization(Layer):
         return y.reshape(x.shape)
 
     def backward(self, grad):
-        """dL/dy -> dL/dx; stores dL/dgamma and dL/dbeta (the moving statistics get none)."""
+        """dL/dy -> dL/dx; stores dL/dgamma and dL/dbeta, and for the moving statistics their
+        true derivative (zero in training mode, where the output does not use them)."""
         if self._cache is None:
             raise RuntimeError(f"BatchNormalization {self.name!r}: backward() called before "
                                "forward()")
@@ -179,8 +180,15 @@ class BatchNormalization(Layer):
             self.grads["gamma"][...] = dgamma
         if self.center:
             self.grads["beta"][...] = dbeta
-        self.grads["moving_mean"][...] = 0
-        self.grads["moving_variance"][...] = 0
+        if batch_statistics:
+            # the output does not depend on the moving statistics in training
+            self.grads["moving_mean"][...] = 0
+            self.grads["moving_variance"][...] = 0
+        else:
+            # y = γ·(x − μ)·s + β with s = (σ² + ε)^(−1/2), ds/dσ² = −s³/2: exact derivatives,
+            # so a gradient check sees them; no optimizer touches these non-trainable weights
+            self.grads["moving_mean"][...] = -gamma * inv_std * dbeta
+            self.grads["moving_variance"][...] = -0.5 * gamma * inv_std * inv_std * dgamma
         return None if dx is None else dx.reshape(grad.shape)
 
     # -- configuration --------------------------------------------------------------------------

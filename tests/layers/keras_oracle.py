@@ -21,12 +21,7 @@ def keras_or_skip(require):
     return keras
 
 
-def run(keras_layer, inputs, training=False) -> np.ndarray:
-    """Call a Keras layer on NumPy input(s) and return NumPy."""
-    out = keras_layer(inputs, training=training) if training is not None else keras_layer(inputs)
-    return np.asarray(keras_layer_to_numpy(out))
-
-
-def keras_layer_to_numpy(tensor):
+def keras_layer_to_numpy(tensor) -> np.ndarray:
+    """A Keras output (a torch tensor on this backend) as a NumPy array."""
     import keras
-    return keras.ops.convert_to_numpy(tensor)
+    return np.asarray(keras.ops.convert_to_numpy(tensor))

@@ -171,3 +171,13 @@ def test_same_outputs_and_shapes_as_keras(require, name, kwargs, shapes, rng):
     assert got.shape == want.shape
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
     assert (None,) + ours.output_shape == theirs.compute_output_shape([(None,) + s for s in shapes])
+
+
+@pytest.mark.parametrize("make", [Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate,
+                                  lambda: Dot(axes=2), lambda: Dot(axes=1, normalize=True)])
+def test_empty_batch(make):
+    layer = make()
+    xs = [np.zeros((0, 2, 3), np.float32), np.zeros((0, 2, 3), np.float32)]
+    y = layer(xs)
+    assert y.shape == (0,) + layer.output_shape
+    assert [g.shape for g in layer.backward(np.zeros_like(y))] == [(0, 2, 3), (0, 2, 3)]

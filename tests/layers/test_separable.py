@@ -196,3 +196,12 @@ def test_bad_input():
     layer.build((6, 6, 2))
     with pytest.raises(ValueError, match=r"expected input of shape \(None, 6, 6, 2\), got \(1, 6, 6, 3\)"):
         layer.forward(np.zeros((1, 6, 6, 3), np.float32))
+
+
+@pytest.mark.parametrize("backend", ["python", "cython"])
+def test_empty_batch(backend):
+    with using_backend(backend):
+        for layer in (DepthwiseConv2D(2, depth_multiplier=2), SeparableConv2D(3, 2, padding="same")):
+            y = layer(np.zeros((0, 4, 4, 2), np.float32))
+            assert y.shape == (0,) + layer.output_shape
+            assert layer.backward(np.zeros_like(y)).shape == (0, 4, 4, 2)

@@ -229,3 +229,12 @@ def test_bad_input():
         GaussianNoise(-1)
     with pytest.raises(ValueError, match="grayscale images need a channel axis"):
         UpSampling2D().build((28, 28))
+
+
+@pytest.mark.parametrize("make,shape,out_shape", LAYERS, ids=[str(i) for i in range(len(LAYERS))])
+def test_empty_batch(make, shape, out_shape):
+    layer = make()
+    layer.build(shape)
+    y = layer.forward(np.zeros((0,) + shape), training=True)
+    assert y.shape == (0,) + out_shape
+    assert layer.backward(np.zeros((0,) + out_shape)).shape == (0,) + shape
