@@ -6,6 +6,7 @@ the ``CI`` environment variable is set, so CI can never pass by skipping.
 """
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 
@@ -24,6 +25,34 @@ def unavailable(reason: str):
     pytest.skip(reason)
 
 
+def require_module(name: str):
+    """Import an optional dependency (torch, keras, matplotlib, PIL, ...) or call
+    :func:`unavailable`: a skip in a user's clone, a failure under CI. Every test that needs an
+    optional package goes through here (``tests/test_no_silent_skips.py`` enforces it).
+
+    Keras is imported on the PyTorch backend unless ``KERAS_BACKEND`` says otherwise.
+    """
+    if name.split(".")[0] == "keras":
+        os.environ.setdefault("KERAS_BACKEND", "torch")
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        unavailable(f"optional dependency {name!r} is not installed ({exc})")
+
+
+@pytest.fixture(scope="session")
+def require():
+    """``torch = require("torch")``: the module, or skip (fail under CI) when it is missing."""
+    return require_module
+
+
+@pytest.fixture(scope="session")
+def skip_or_fail():
+    """``skip_or_fail(reason)``: :func:`unavailable` for tests — a skip in a user's clone, a
+    failure under CI. The only way a test may skip (``tests/test_no_silent_skips.py``)."""
+    return unavailable
+
+
 def backend_for(name: str, domains=None):
     from pynet.kernels import load_backend
 
@@ -39,7 +68,7 @@ def backend_name(request):
     return request.param
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def kernels_of():
     """``kernels_of("cython", ["conv"])`` -> namespace of that backend's kernels (skips, or fails
     under CI, when the compiled module is not built)."""

@@ -212,10 +212,9 @@ def test_loading_a_damaged_file_raises_and_names_the_problem(tmp_path, monkeypat
 # -- Keras's own Tokenizer as the oracle, on a real corpus ---------------------------------------
 
 @pytest.fixture(scope="module")
-def keras_text():
+def keras_text(require):
     os.environ.setdefault("KERAS_BACKEND", "torch")
-    return pytest.importorskip("keras.src.legacy.preprocessing.text",
-                               reason="Keras 3 (with a backend) is the optional oracle")
+    return require("keras.src.legacy.preprocessing.text")
 
 
 @pytest.mark.parametrize("kwargs", [{}, {"num_words": 500, "oov_token": "<OOV>"},

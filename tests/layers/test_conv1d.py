@@ -2,8 +2,6 @@
 PyTorch and Keras as oracles, bad input."""
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
@@ -135,8 +133,8 @@ def test_the_first_maximum_wins_ties():
 # -- oracles -------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("padding, dilation", [("valid", 1), ("same", 1), ("causal", 2)])
-def test_conv1d_matches_pytorch_forward_and_backward(rng, padding, dilation):
-    torch = pytest.importorskip("torch")
+def test_conv1d_matches_pytorch_forward_and_backward(rng, padding, dilation, require):
+    torch = require("torch")
     F = torch.nn.functional
     layer = Conv1D(4, 3, padding=padding, dilation_rate=dilation, dtype="float64",
                    bias_initializer="random_normal")
@@ -159,9 +157,8 @@ def test_conv1d_matches_pytorch_forward_and_backward(rng, padding, dilation):
 
 
 @pytest.fixture(scope="module")
-def keras():
-    os.environ.setdefault("KERAS_BACKEND", "torch")
-    return pytest.importorskip("keras", reason="Keras 3 is the optional layout oracle")
+def keras(require):
+    return require("keras")   # Keras 3 on the torch backend: the layout oracle
 
 
 @pytest.mark.parametrize("kwargs", [dict(padding="valid"), dict(padding="same", strides=2),

@@ -87,9 +87,9 @@ def test_sampling_table_follows_zipf_and_skipgrams_pairs_neighbours():
 
 
 @pytest.fixture(scope="module")
-def keras_pad():
+def keras_pad(require):
     os.environ.setdefault("KERAS_BACKEND", "torch")
-    utils = pytest.importorskip("keras.utils", reason="Keras 3 (with a backend) is the oracle")
+    utils = require("keras.utils")
     return utils.pad_sequences
 
 
