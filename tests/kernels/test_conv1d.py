@@ -153,8 +153,8 @@ def test_bad_arguments_raise_the_same_message_on_both_backends(kernels_of, call,
 
 @pytest.mark.parametrize("case", [c for c in CASES if c[6] != "causal"] + [
     (2, 11, 2, 3, 3, 1, "causal", 2), (2, 11, 2, 3, 3, 2, "causal", 1)])
-def test_forward_matches_pytorch(kernels_of, backend_name, rng, case, require):
-    torch = require("torch")   # PyTorch is the independent oracle
+def test_forward_matches_pytorch(require, kernels_of, backend_name, rng, case):
+    torch = require("torch")
     kern = kernels_of(backend_name, ["conv1d"])
     x, k, b, geo = _data(rng, case, np.float64)
     s, pad, d = geo["strides"], geo["padding"], geo["dilation"]

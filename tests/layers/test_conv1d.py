@@ -2,6 +2,8 @@
 PyTorch and Keras as oracles, bad input."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -133,7 +135,7 @@ def test_the_first_maximum_wins_ties():
 # -- oracles -------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("padding, dilation", [("valid", 1), ("same", 1), ("causal", 2)])
-def test_conv1d_matches_pytorch_forward_and_backward(rng, padding, dilation, require):
+def test_conv1d_matches_pytorch_forward_and_backward(require, rng, padding, dilation):
     torch = require("torch")
     F = torch.nn.functional
     layer = Conv1D(4, 3, padding=padding, dilation_rate=dilation, dtype="float64",
@@ -158,7 +160,8 @@ def test_conv1d_matches_pytorch_forward_and_backward(rng, padding, dilation, req
 
 @pytest.fixture(scope="module")
 def keras(require):
-    return require("keras")   # Keras 3 on the torch backend: the layout oracle
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    return require("keras")
 
 
 @pytest.mark.parametrize("kwargs", [dict(padding="valid"), dict(padding="same", strides=2),

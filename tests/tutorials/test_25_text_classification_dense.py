@@ -33,6 +33,6 @@ def test_quick_run(require):
     assert rows["many-class test accuracy"].agree is None       # different data: information
     assert float(rows["shuffled-labels baseline"].ours) < 0.1   # 39 categories
     assert "computers vs politics" in out.getvalue()
-    require("torch")   # a missing torch skips here in a clone and fails under CI
+    require("torch")      # the PyTorch rows below exist only when torch is installed
     assert rows["two-class test accuracy, PyTorch vs pynet"].agree
     assert rows["many-class test accuracy, PyTorch vs pynet"].agree
