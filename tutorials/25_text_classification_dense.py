@@ -252,6 +252,16 @@ def many_classes(report, quick, torch):
 
 # %%
 def run(report: Report, quick: bool) -> None:
+    from pynet.kernels.threads import limit_blas_threads
+
+    # These products are small (a few hundred rows): one BLAS thread each is fastest, and on a
+    # busy machine threaded BLAS pools fighting for the cores made an epoch 100x slower
+    # (the policy of pynet/kernels/threads.py).
+    with limit_blas_threads(1):
+        lesson(report, quick)
+
+
+def lesson(report: Report, quick: bool) -> None:
     from pynet.utils import clear_session
 
     clear_session()

@@ -1,0 +1,90 @@
+"""Pretrained GloVe word vectors (Pennington, Socher, Manning, 2014) from ``glove.6B.*d.txt``.
+
+Chollet's listings 6.10–6.11 read ``glove.6B.100d.txt`` — one word per line followed by its 100
+numbers, separated by spaces — into a dict, then copy the vectors of the words a Tokenizer knows
+into the rows of an Embedding weight matrix (row ``i`` for word index ``i``; words without a
+vector, and row 0, stay zero).
+
+``load(path, dims=None, words=None)``: the dict (float32 vectors). ``dims`` is checked on every
+line (inferred from the first when not given); ``words`` keeps only those words (the book's use:
+400,000 vectors of which a 10,000-word model needs at most 10,000). A line with the wrong number
+of values, or a value that is not a number, raises ``ValueError`` naming the file and line.
+``embedding_matrix(embeddings, word_index, max_words)``: listing 6.11.
+"""
+from __future__ import annotations
+
+import gzip
+import os
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["load", "embedding_matrix", "MAX_LINE_BYTES"]
+
+#: A 300-d GloVe line has about 3 kB; longer lines are refused instead of read whole.
+MAX_LINE_BYTES = 1 << 20
+
+
+def load(path, dims=None, words=None) -> dict:
+    """``{word: float32 vector}`` from a GloVe text file (plain or ``.gz``)."""
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise FileNotFoundError(f"glove: no such file: {os.fspath(path)!r}")
+    if dims is not None and (isinstance(dims, bool) or not isinstance(dims, int) or dims < 1):
+        raise ValueError(f"glove.load(dims): expected a positive int, got {dims!r}")
+    keep = None if words is None else set(words)
+    name = os.fspath(path)
+    with open(path, "rb") as fh:
+        compressed = fh.read(2) == b"\x1f\x8b"
+    out = {}
+    with (gzip.open if compressed else open)(path, "rb") as fh:
+        line_no = 0
+        while True:
+            try:
+                raw = fh.readline(MAX_LINE_BYTES + 1)
+            except (OSError, EOFError) as exc:
+                raise ValueError(f"{name}: cannot be read after line {line_no} ({exc})") from None
+            if not raw:
+                break
+            line_no += 1
+            if len(raw) > MAX_LINE_BYTES:
+                raise ValueError(f"{name}, line {line_no}: longer than {MAX_LINE_BYTES} bytes; "
+                                 "not a GloVe file")
+            values = raw.decode("utf-8", errors="replace").rstrip("\n").rstrip("\r").split(" ")
+            if values == [""]:
+                continue
+            word, numbers = values[0], values[1:]
+            if dims is None:
+                dims = len(numbers)
+                if dims < 1:
+                    raise ValueError(f"{name}, line {line_no}: a word without numbers")
+            if len(numbers) != dims:
+                raise ValueError(f"{name}, line {line_no}: {len(numbers)} values for {word!r}, "
+                                 f"expected {dims}")
+            if keep is not None and word not in keep:
+                continue
+            try:
+                vector = np.asarray(numbers, dtype=np.float32)
+            except ValueError:
+                raise ValueError(f"{name}, line {line_no}: a value for {word!r} is not a "
+                                 "number") from None
+            out[word] = vector
+    if line_no == 0:
+        raise ValueError(f"{name}: empty file")
+    return out
+
+
+def embedding_matrix(embeddings: dict, word_index: dict, max_words: int, dims=None) -> np.ndarray:
+    """Listing 6.11: row ``i`` is the vector of the word with index ``i < max_words``; rows of
+    words without a vector (and row 0, padding) are zeros. Shape ``(max_words, dims)``."""
+    if isinstance(max_words, bool) or not isinstance(max_words, int) or max_words < 1:
+        raise ValueError(f"embedding_matrix(max_words): expected a positive int, got {max_words!r}")
+    if dims is None:
+        if not embeddings:
+            raise ValueError("embedding_matrix: no vectors and no dims given")
+        dims = len(next(iter(embeddings.values())))
+    matrix = np.zeros((max_words, dims), dtype=np.float32)
+    for word, i in word_index.items():
+        if i < max_words and word in embeddings:
+            matrix[i] = embeddings[word]
+    return matrix
