@@ -77,6 +77,65 @@ cdef inline floating act(int code, floating z) noexcept nogil:
     return z
 
 
+cdef extern from *:
+    """
+    /* float32 e^x, sigmoid and tanh written so that GCC vectorises the loops (no libm call):
+       e^x = 2^n · p(r), n = round(x / ln 2), r = x − n·ln 2 in [−ln2/2, ln2/2], p the degree-6
+       Taylor polynomial (relative error ≤ 1.3e-7, about one float32 ulp). The selects (?:)
+       become vector blends only when FP exceptions need not trap, hence the pragma. */
+    #pragma GCC push_options
+    #pragma GCC optimize("no-trapping-math")
+    static inline float pynet_expf_poly(float x) {
+        x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
+        float t = x * 1.44269504088896341f;
+        int n = (int)(t + (t >= 0.0f ? 0.5f : -0.5f));
+        float fn = (float)n;
+        float r = (x - fn * 0.693359375f) - fn * (-2.12194440e-4f);
+        float p = 1.0f + r * (1.0f + r * (0.5f + r * (1.66666672e-1f + r * (4.16666679e-2f
+                  + r * (8.33333377e-3f + r * 1.38888892e-3f)))));
+        union { int i; float f; } u;
+        u.i = (n + 127) << 23;
+        return p * u.f;
+    }
+    static void pynet_sigmoid_f(float *p, Py_ssize_t n) {
+        for (Py_ssize_t i = 0; i < n; i++) {
+            float x = p[i];
+            float e = pynet_expf_poly(-fabsf(x));           /* e^-|x| <= 1: no overflow */
+            float s = 1.0f / (1.0f + e);
+            p[i] = x >= 0.0f ? s : e * s;
+        }
+    }
+    static void pynet_tanh_f(float *p, Py_ssize_t n) {
+        for (Py_ssize_t i = 0; i < n; i++) {
+            float x = p[i];
+            float a = fabsf(x);
+            float e = pynet_expf_poly(-2.0f * a);
+            float t = (1.0f - e) / (1.0f + e);
+            float small = a * (1.0f - a * a * (1.0f / 3.0f));   /* |x| < 0.01: no cancellation */
+            t = a < 0.01f ? small : t;
+            p[i] = x < 0.0f ? -t : t;
+        }
+    }
+    #pragma GCC pop_options
+    """
+    void pynet_sigmoid_f(float *p, Py_ssize_t n) noexcept nogil
+    void pynet_tanh_f(float *p, Py_ssize_t n) noexcept nogil
+
+
+cdef inline void apply_act(int code, floating *p, Py_ssize_t n) noexcept nogil:
+    """p[i] := φ(p[i]) for i < n (float32 tanh/sigmoid through the vectorised loops above)."""
+    cdef Py_ssize_t i
+    if floating is float:
+        if code == ACT_TANH:
+            pynet_tanh_f(p, n)
+            return
+        if code == ACT_SIGMOID:
+            pynet_sigmoid_f(p, n)
+            return
+    for i in range(n):
+        p[i] = act(code, p[i])
+
+
 cdef inline floating dact(int code, floating y) noexcept nogil:
     """φ′ expressed through the output y = φ(z)."""
     if code == ACT_TANH:
@@ -183,8 +242,7 @@ cdef void _rnn_forward(floating[::1] x, floating[::1] w, floating[::1] rk, float
                 if mk != NULL and mk[t * B + b] == 0:       # masked: carry the state over
                     memcpy(&o[b * U], &prev[b * U], U * sizeof(floating))
                     continue
-                for u in range(U):
-                    o[b * U + u] = act(code, o[b * U + u])
+                apply_act(code, &o[b * U], U)
 
 
 def simple_rnn_forward(x, kernel, recurrent_kernel, bias=None, h0=None, *, mask=None,
@@ -291,7 +349,7 @@ cdef void _lstm_forward(floating[::1] x, floating[::1] w, floating[::1] rk, floa
     cdef floating *g
     cdef floating *ho
     cdef floating *co
-    cdef floating gi, gf, gc, go, c_new
+    cdef floating c_new
     cdef floating *mk = data(mask)
     cdef floating *rm = data(rmask)
     with nogil:
@@ -306,19 +364,17 @@ cdef void _lstm_forward(floating[::1] x, floating[::1] w, floating[::1] rk, floa
             ho = &hs[t * n]
             co = &cs[t * n]
             for b in range(B):
-                # the fused step: four gates, the carry update and the output in one pass
+                # the fused step: the four gates' nonlinearities, the carry and the output
+                apply_act(rcode, &g[b * G], 2 * U)                 # i, f
+                apply_act(code, &g[b * G + 2 * U], U)              # candidate
+                apply_act(rcode, &g[b * G + 3 * U], U)             # o
                 for u in range(U):
-                    gi = act(rcode, g[b * G + u])
-                    gf = act(rcode, g[b * G + U + u])
-                    gc = act(code, g[b * G + 2 * U + u])
-                    go = act(rcode, g[b * G + 3 * U + u])
-                    g[b * G + u] = gi
-                    g[b * G + U + u] = gf
-                    g[b * G + 2 * U + u] = gc
-                    g[b * G + 3 * U + u] = go
-                    c_new = gf * cprev[b * U + u] + gi * gc
+                    c_new = g[b * G + U + u] * cprev[b * U + u] + g[b * G + u] * g[b * G + 2 * U + u]
                     co[b * U + u] = c_new
-                    ho[b * U + u] = go * act(code, c_new)
+                    ho[b * U + u] = c_new
+                apply_act(code, &ho[b * U], U)
+                for u in range(U):
+                    ho[b * U + u] = ho[b * U + u] * g[b * G + 3 * U + u]
                 if mk != NULL and mk[t * B + b] == 0:       # masked: carry both states over
                     memcpy(&ho[b * U], &hprev[b * U], U * sizeof(floating))
                     memcpy(&co[b * U], &cprev[b * U], U * sizeof(floating))
@@ -370,6 +426,8 @@ cdef void _lstm_backward(floating[::1] x, floating[::1] w, floating[::1] rk, flo
             g = &gates[t * B * G]
             da = &dA[t * B * G]
             cprev = &c0[0] if t == 0 else &cs[(t - 1) * n]
+            memcpy(&tmp[0], &cs[t * n], n * sizeof(floating))     # φ(c_t), vectorised
+            apply_act(code, &tmp[0], n)
             for b in range(B):
                 if mk != NULL and mk[t * B + b] == 0:
                     for u in range(U):
@@ -381,7 +439,7 @@ cdef void _lstm_backward(floating[::1] x, floating[::1] w, floating[::1] rk, flo
                     j = b * G + u
                     dh[i] += gh[t * n + i]
                     gi, gf, gc, go = g[j], g[j + U], g[j + 2 * U], g[j + 3 * U]
-                    phi = act(code, cs[t * n + i])
+                    phi = tmp[i]
                     d = dc[i] + dh[i] * go * dact(code, phi)      # dL/dc_t
                     dct[i] = d
                     da[j] = d * gc * dact(rcode, gi)
@@ -453,7 +511,7 @@ cdef void _gru_forward(floating[::1] x, floating[::1] w, floating[::1] rk, float
     cdef floating *xt
     cdef floating *g
     cdef floating *ho
-    cdef floating z, r, hh
+    cdef floating z
     cdef floating *mk = data(mask)
     cdef floating *rm = data(rmask)
     with nogil:
@@ -470,36 +528,36 @@ cdef void _gru_forward(floating[::1] x, floating[::1] w, floating[::1] rk, float
                 gemm_ld(False, False, <int>B, <int>G3, <int>U, <floating>1, src, <int>U,
                         &rk[0], <int>G3, <floating>1, &rec[0], <int>G3)
                 for b in range(B):
+                    for u in range(2 * U):
+                        g[b * GW + u] = xt[b * G3 + u] + rec[b * G3 + u]
+                    apply_act(rcode, &g[b * GW], 2 * U)             # z, r
                     for u in range(U):
                         i = b * G3 + u
-                        z = act(rcode, xt[i] + rec[i])
-                        r = act(rcode, xt[i + U] + rec[i + U])
-                        hh = act(code, xt[i + 2 * U] + r * rec[i + 2 * U])
-                        g[b * GW + u] = z
-                        g[b * GW + U + u] = r
-                        g[b * GW + 2 * U + u] = hh
+                        g[b * GW + 2 * U + u] = xt[i + 2 * U] + g[b * GW + U + u] * rec[i + 2 * U]
                         g[b * GW + 3 * U + u] = rec[i + 2 * U]
-                        ho[b * U + u] = z * hprev[b * U + u] + (1 - z) * hh
+                    apply_act(code, &g[b * GW + 2 * U], U)          # candidate ĥ
+                    for u in range(U):
+                        z = g[b * GW + u]
+                        ho[b * U + u] = z * hprev[b * U + u] + (1 - z) * g[b * GW + 2 * U + u]
             else:
                 gemm_ld(False, False, <int>B, <int>(2 * U), <int>U, <floating>1, src, <int>U,
                         &rk[0], <int>G3, <floating>0, &rec[0], <int>G3)
                 for b in range(B):
+                    for u in range(2 * U):
+                        g[b * GW + u] = xt[b * G3 + u] + rec[b * G3 + u]
+                    apply_act(rcode, &g[b * GW], 2 * U)             # z, r
                     for u in range(U):
-                        i = b * G3 + u
-                        z = act(rcode, xt[i] + rec[i])
-                        r = act(rcode, xt[i + U] + rec[i + U])
-                        g[b * GW + u] = z
-                        g[b * GW + U + u] = r
-                        rh[b * U + u] = r * src[b * U + u]            # the reset applied first
+                        rh[b * U + u] = g[b * GW + U + u] * src[b * U + u]   # the reset first
                 gemm_ld(False, False, <int>B, <int>U, <int>U, <floating>1, &rh[0], <int>U,
                         &rk[2 * U], <int>G3, <floating>0, &rec[2 * U], <int>G3)
                 for b in range(B):
                     for u in range(U):
                         i = b * G3 + u
-                        hh = act(code, xt[i + 2 * U] + rec[i + 2 * U])
+                        g[b * GW + 2 * U + u] = xt[i + 2 * U] + rec[i + 2 * U]
+                    apply_act(code, &g[b * GW + 2 * U], U)          # candidate ĥ
+                    for u in range(U):
                         z = g[b * GW + u]
-                        g[b * GW + 2 * U + u] = hh
-                        ho[b * U + u] = z * hprev[b * U + u] + (1 - z) * hh
+                        ho[b * U + u] = z * hprev[b * U + u] + (1 - z) * g[b * GW + 2 * U + u]
             if mk != NULL:
                 for b in range(B):
                     if mk[t * B + b] == 0:                      # masked: carry the state over

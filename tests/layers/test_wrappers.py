@@ -67,3 +67,22 @@ def test_time_distributed_dense_is_dense_on_every_step(backend_name, kernels_of)
     np.testing.assert_allclose(y[:, 3], layer.layer.forward(x[:, 3]), rtol=1e-12)
     with using_backend(backend_name):
         _grad_check(layer, x)
+
+
+def test_a_model_of_every_sequence_layer_saves_and_loads(tmp_path):
+    """Embedding(mask_zero) → Bidirectional(GRU) → TimeDistributed(Dense) → LSTM → Dense:
+    the configs (orthogonal initializer, wrapped layers) and weights round-trip exactly."""
+    from pynet.sequential import load_model
+    from pynet.layers import Embedding
+
+    model = Sequential([Embedding(20, 4, input_length=5, mask_zero=True),
+                        Bidirectional(GRU(3, return_sequences=True)), TimeDistributed(Dense(2)),
+                        LSTM(3), Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    rng = np.random.default_rng(0)
+    x, y = rng.integers(0, 20, size=(6, 5)), rng.random((6, 1))
+    model.fit(x, y, epochs=1, verbose=0, seed=0)
+    json_path, _ = model.save(tmp_path / "seq")
+    again = load_model(json_path)
+    np.testing.assert_array_equal(again.predict(x), model.predict(x))
+    assert again.count_params() == model.count_params() == 80 + 2 * 3 * 3 * (4 + 3 + 2) + 14 + 72 + 4
