@@ -143,6 +143,13 @@ def torch_one_step(report, x, y):
 
 
 def run(report: Report, quick: bool) -> None:
+    from pynet.kernels.threads import limit_blas_threads
+
+    with limit_blas_threads(1):      # batch-1 steps: matrices too small to gain from BLAS threads
+        lesson(report, quick)
+
+
+def lesson(report: Report, quick: bool) -> None:
     from pynet.utils import clear_session
 
     clear_session()
