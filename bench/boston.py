@@ -5,6 +5,7 @@ Run from the checkout::
 
     python -m bench.boston                  # seeds 0-4, both frameworks (about 10-20 min shared)
     python -m bench.boston --seeds 0,1      # some seeds only; results accumulate
+    python -m bench.boston --seeds 2-4 --torch-seeds none   # pynet only for these seeds
     python -m bench.boston --quick          # 10 epochs of K-fold, 2 seeds (a smoke test)
 
 For each seed: 4-fold validation of ``build_model()`` (Dense 64-64-1, RMSprop, MSE, MAE) on the 404
@@ -164,7 +165,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default=None, help="e.g. 0-4 or 0,3 (default 0-4; quick 0-1)")
     parser.add_argument("--quick", action="store_true", help="10 epochs of K-fold, 2 seeds")
-    parser.add_argument("--no-torch", action="store_true")
+    parser.add_argument("--torch-seeds", default=None,
+                        help="seeds also run in PyTorch (default: the same as --seeds; 'none' for none)")
     args = parser.parse_args(argv)
     pin_threads(1)
     seeds = parse_seeds(args.seeds or ("0-1" if args.quick else "0-4"))
@@ -176,28 +178,37 @@ def main(argv=None):
     store.setdefault("runs", {"pynet": {}, "PyTorch": {}})
     try:
         import torch  # noqa: F401
-        have_torch = not args.no_torch
+        have_torch = True
     except ImportError:
         have_torch = False
+    torch_seeds = seeds if args.torch_seeds is None else (
+        [] if args.torch_seeds == "none" else parse_seeds(args.torch_seeds))
     command = "python -m bench.boston " + " ".join(argv if argv is not None else sys.argv[1:])
-    run_key = f"run {len(store['meta']) + 1}: seeds {','.join(map(str, seeds))}"
+    run_key = f"seeds {','.join(map(str, seeds))}, PyTorch {','.join(map(str, torch_seeds)) or 'none'}"
     store["meta"][run_key] = {
         "command": command.strip(), "machine": machine_description(), "epochs": epochs,
         "final_epochs": final_epochs,
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "load": " ".join(f"{v:.2f}" for v in os.getloadavg())}
+    mine = {"pynet": {}, "PyTorch": {}}
     for seed in seeds:
-        store["runs"]["pynet"][str(seed)] = r = pynet_seed(seed, epochs, final_epochs)
+        mine["pynet"][str(seed)] = r = pynet_seed(seed, epochs, final_epochs)
         print(f"seed {seed} pynet: folds {np.round(r['fold_mae'], 2)} mean {r['kfold_mae']:.3f} "
               f"test {r['test_mae']:.3f} ({r['seconds']:.0f} s)", flush=True)
-        if have_torch:
-            store["runs"]["PyTorch"][str(seed)] = r = torch_seed(seed, epochs, final_epochs)
+        if have_torch and seed in torch_seeds:
+            mine["PyTorch"][str(seed)] = r = torch_seed(seed, epochs, final_epochs)
             print(f"seed {seed} PyTorch: folds {np.round(r['fold_mae'], 2)} mean {r['kfold_mae']:.3f} "
                   f"test {r['test_mae']:.3f} ({r['seconds']:.0f} s)", flush=True)
+        # merge into what is on disk now (another invocation may have added seeds meanwhile)
+        current = json.loads(store_path.read_text()) if store_path.exists() else {}
+        current.setdefault("meta", {}).update({run_key: store["meta"][run_key]})
+        current.setdefault("runs", {"pynet": {}, "PyTorch": {}})
+        for fw in mine:
+            current["runs"].setdefault(fw, {}).update(mine[fw])
         tmp = store_path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(store, indent=1))
+        tmp.write_text(json.dumps(current, indent=1))
         os.replace(tmp, store_path)
-        text = table(store, store["runs"])
+        text = table(current, current["runs"])
         md = RESULTS_DIR / f"{name}.md"
         tmp = md.with_suffix(".md.tmp")
         tmp.write_text(text)
