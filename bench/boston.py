@@ -3,7 +3,7 @@ PyTorch on the same split.
 
 Run from the checkout::
 
-    python -m bench.boston                  # seeds 0-4, both frameworks (about 10-20 min shared)
+    python -m bench.boston                  # seeds 0-4, both frameworks (a quarter of an hour per seed on a loaded 2-core machine)
     python -m bench.boston --seeds 0,1      # some seeds only; results accumulate
     python -m bench.boston --seeds 2-4 --torch-seeds none   # pynet only for these seeds
     python -m bench.boston --quick          # 10 epochs of K-fold, 2 seeds (a smoke test)
@@ -156,6 +156,8 @@ def table(store, runs) -> str:
         out.append(f"- pynet − PyTorch, means over seeds: K-fold MAE {km_p - km_t:+.3f}, test MAE "
                    f"{tm_p - tm_t:+.3f} ($1000s). Different random streams, so seeds are not paired; "
                    "the comparison is between the two spreads.")
+    out.append("- Seconds are wall-clock per seed (K-fold and final model) on a machine shared with other "
+               "jobs: information, not a speed comparison.")
     out.append("- The data are the book's own (Keras's split reproduced exactly), so the remaining "
                "differences are the initial weights and the batch order.")
     return "\n".join(out) + "\n"
@@ -214,6 +216,12 @@ def main(argv=None):
         tmp.write_text(text)
         os.replace(tmp, md)
     print(text)
+
+
+def rewrite_table():
+    """Regenerate ``bench/results/boston.md`` from the stored seeds (after editing the layout)."""
+    store = json.loads((RESULTS_DIR / "boston.json").read_text())
+    (RESULTS_DIR / "boston.md").write_text(table(store, store["runs"]))
 
 
 if __name__ == "__main__":
