@@ -1,8 +1,17 @@
-"""Small helpers for the Keras-like API: labels, seeds, data splits, smoothed curves.
+"""Small helpers for the Keras-like API: labels, seeds, data splits, K-fold runs, smoothed curves.
 
 ``to_categorical`` is the one in :mod:`pynet.datasets.mnist` (re-exported, not duplicated).
+
+Evaluation protocols (Chollet §4.2.1): :func:`holdout_split` for plenty of data;
+:func:`kfold_splits` and :func:`cross_validate` for little (Boston housing's 404 rows, §3.6);
+:func:`iterated_kfold_splits` (``repeats`` > 1 in :func:`cross_validate`) for very little, which
+trains P × K models. :class:`CrossValidation` keeps every fold's per-epoch history, so the
+validation curves can be averaged across folds (:meth:`CrossValidation.average_curve`) and smoothed
+(:func:`smooth_curve`) as in figure 3.12.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -10,7 +19,7 @@ from .datasets.mnist import to_categorical
 from .layers.base import reset_name_counters
 
 __all__ = ["to_categorical", "set_seed", "clear_session", "holdout_split", "kfold_splits",
-           "smooth_curve"]
+           "iterated_kfold_splits", "cross_validate", "CrossValidation", "Fold", "smooth_curve"]
 
 
 def set_seed(seed) -> None:
@@ -64,15 +73,169 @@ def kfold_splits(n_samples, k=4, *, shuffle=False, seed=None):
     order when ``shuffle``) and trains on the rest; every sample is validated exactly once.
     """
     where = "kfold_splits()"
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 2:
-        raise ValueError(f"{where}: k must be an int >= 2, got {k!r}")
-    n = int(n_samples)
-    if n < k:
-        raise ValueError(f"{where}: {n} samples cannot make {k} folds")
+    n = _check_k(n_samples, k, where)
     order = np.random.default_rng(seed).permutation(n) if shuffle else np.arange(n)
-    bounds = np.linspace(0, n, k + 1).round().astype(int)
+    return _folds(order, k)
+
+
+def _check_k(n_samples, k, where) -> int:
+    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 0:
+        raise ValueError(f"{where}: n_samples must be a non-negative int, got {n_samples!r}")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 2:
+        raise ValueError(f"{where}: k must be an int >= 2 (one fold validates, the others "
+                         f"train), got {k!r}")
+    n = int(n_samples)
+    if k > n:
+        raise ValueError(f"{where}: k must be <= the number of samples; {n} samples cannot make "
+                         f"{k} folds (each fold needs at least one sample)")
+    return n
+
+
+def _folds(order, k):
+    bounds = np.linspace(0, len(order), k + 1).round().astype(int)
     return [(np.concatenate([order[: bounds[i]], order[bounds[i + 1]:]]), order[bounds[i]: bounds[i + 1]])
             for i in range(k)]
+
+
+def iterated_kfold_splits(n_samples, k=4, repeats=3, *, seed=None):
+    """Iterated K-fold with shuffling (Chollet 4.2.1): ``repeats`` lists of ``k`` index pairs.
+
+    Each repetition shuffles the samples afresh (one seeded generator for all of them) before
+    cutting the K folds, so a model is trained and evaluated ``repeats × k`` times and each sample
+    is validated once per repetition.
+    """
+    where = "iterated_kfold_splits()"
+    n = _check_k(n_samples, k, where)
+    if isinstance(repeats, bool) or not isinstance(repeats, (int, np.integer)) or repeats < 1:
+        raise ValueError(f"{where}: repeats must be an int >= 1, got {repeats!r}")
+    rng = np.random.default_rng(seed)
+    return [_folds(rng.permutation(n), k) for _ in range(repeats)]
+
+
+@dataclass
+class Fold:
+    """One trained-and-evaluated model of a K-fold run."""
+
+    repeat: int               # which repetition of iterated K-fold (0 for plain K-fold)
+    index: int                # which fold validated: 0 .. k-1
+    train_idx: np.ndarray
+    val_idx: np.ndarray
+    history: dict             # per-epoch lists, as ``History.history`` ('loss', 'val_mae', ...)
+    scores: dict              # evaluate() on the validation fold after training: name -> value
+    seed: int | None = None
+
+
+@dataclass
+class CrossValidation:
+    """The folds of :func:`cross_validate`, with the averages the books take of them."""
+
+    folds: list = field(default_factory=list)
+    k: int = 0
+    repeats: int = 1
+
+    def scores(self, name: str) -> np.ndarray:
+        """One value per fold (in run order) of the final validation score ``name``."""
+        try:
+            return np.array([f.scores[name] for f in self.folds], dtype=np.float64)
+        except KeyError:
+            known = list(self.folds[0].scores) if self.folds else []
+            raise KeyError(f"no score {name!r}; the folds have {known}") from None
+
+    def mean(self, name: str) -> float:
+        """The K-fold estimate: the average of the folds' scores."""
+        return float(self.scores(name).mean())
+
+    def curves(self, key: str) -> np.ndarray:
+        """Per-fold curves ``(folds, epochs)`` of the history entry ``key`` (e.g. ``'val_mae'``)."""
+        if not self.folds:
+            raise ValueError("curves(): no folds")
+        missing = [i for i, f in enumerate(self.folds) if key not in f.history]
+        if missing:
+            raise KeyError(f"no history entry {key!r}; the folds have {list(self.folds[0].history)}")
+        lengths = {len(f.history[key]) for f in self.folds}
+        if len(lengths) != 1:
+            raise ValueError(f"curves(): the folds ran different numbers of epochs {sorted(lengths)}")
+        return np.array([f.history[key] for f in self.folds], dtype=np.float64)
+
+    def average_curve(self, key: str) -> np.ndarray:
+        """The mean over folds of each epoch's ``key`` (Chollet's ``average_mae_history``)."""
+        return self.curves(key).mean(axis=0)
+
+
+def cross_validate(build_model, x, y, k=4, *, repeats=1, shuffle=None, epochs=1, batch_size=None,
+                   seed=None, prepare=None, validation_each_epoch=True, verbose=0):
+    """K-fold validation of a model (Chollet listing 3.27; with ``repeats`` > 1, iterated K-fold).
+
+    For each fold a *new* model from ``build_model()`` is trained on the other folds for
+    ``epochs`` and evaluated on this one. Everything is kept: the per-epoch history (with the
+    validation fold's loss and metrics each epoch when ``validation_each_epoch``) and the final
+    scores, so both the book's per-fold scores and its averaged curves can be computed.
+
+    Parameters
+    ----------
+    build_model : callable returning a compiled model (``fit``/``evaluate`` as in Keras)
+    x, y : arrays with the same number of samples
+    k : int, 2 <= k <= n
+    repeats : int >= 1
+        Repetitions of K-fold, each on a fresh shuffle (``repeats × k`` models in all).
+    shuffle : bool, optional
+        Shuffle the samples before cutting the folds. Default: False for one repetition (the
+        book's listing cuts the already shuffled data in order), True for several (iterated
+        K-fold *with shuffling*; without it every repetition would see the same folds).
+    epochs, batch_size : passed to ``fit``
+    seed : int, optional
+        Seeds the shuffles and, per fold, the weight initialisation (``set_seed``) and ``fit``'s
+        shuffling and dropout, so a run can be repeated exactly.
+    prepare : callable, optional
+        ``prepare(x_train, x_val) -> (x_train, x_val)`` applied per fold, e.g. normalisation with
+        the training part's statistics only.
+    verbose : passed to ``fit``
+
+    Returns
+    -------
+    CrossValidation
+    """
+    where = "cross_validate()"
+    if not callable(build_model) or hasattr(build_model, "fit"):
+        raise TypeError(f"{where}: build_model must be a callable returning a new compiled model "
+                        f"(each fold trains its own), got {type(build_model).__name__}")
+    x = _check_n(x, y, where)
+    y = np.asarray(y)
+    n = _check_k(len(x), k, where)
+    if isinstance(repeats, bool) or not isinstance(repeats, (int, np.integer)) or repeats < 1:
+        raise ValueError(f"{where}: repeats must be an int >= 1, got {repeats!r}")
+    if shuffle is None:
+        shuffle = repeats > 1
+    seeds = np.random.SeedSequence(seed) if seed is not None else None
+    if repeats == 1:
+        splits = [kfold_splits(n, k, shuffle=shuffle,
+                               seed=None if seeds is None else seeds.spawn(1)[0])]
+    elif shuffle:
+        splits = iterated_kfold_splits(n, k, repeats,
+                                       seed=None if seeds is None else seeds.spawn(1)[0])
+    else:
+        splits = [kfold_splits(n, k)] * repeats
+    result = CrossValidation(k=int(k), repeats=int(repeats))
+    for r, folds in enumerate(splits):
+        for i, (tr, va) in enumerate(folds):
+            fold_seed = None
+            if seeds is not None:
+                fold_seed = int(seeds.spawn(1)[0].generate_state(1)[0])
+                set_seed(fold_seed)
+            x_tr, x_va = x[tr], x[va]
+            if prepare is not None:
+                x_tr, x_va = prepare(x_tr, x_va)
+            model = build_model()
+            history = model.fit(x_tr, y[tr], epochs=epochs, batch_size=batch_size, verbose=verbose,
+                                validation_data=(x_va, y[va]) if validation_each_epoch else None,
+                                seed=fold_seed)
+            values = model.evaluate(x_va, y[va], verbose=0)
+            values = values if isinstance(values, list) else [values]
+            names = ["loss"] + list(getattr(model, "_metric_names", []))
+            scores = {name: float(v) for name, v in zip(names, values)}
+            result.folds.append(Fold(r, i, tr, va, {key: list(v) for key, v in
+                                                    history.history.items()}, scores, fold_seed))
+    return result
 
 
 def smooth_curve(points, factor=0.9):

@@ -231,8 +231,21 @@ def rashid_targets(labels, n_classes: int = 10) -> np.ndarray:
 
 
 def to_categorical(labels, num_classes: int | None = None, dtype="float32") -> np.ndarray:
-    """One-hot encode integer labels (Keras's ``to_categorical``): ``(N,)`` -> ``(N, num_classes)``."""
+    """One-hot encode integer labels (Keras's ``to_categorical``): ``(N,)`` -> ``(N, num_classes)``.
+
+    A column of labels ``(N, 1)`` — the shape CIFAR-10's and many CSV loaders' labels have — is
+    accepted as Keras accepts it and gives the same ``(N, num_classes)``; a second dimension
+    other than 1 is refused (such rows are usually one-hot already).
+    """
     y = np.asarray(labels)
+    if y.ndim == 2:
+        if y.shape[1] != 1:
+            raise ValueError(
+                f"to_categorical(): labels must be 1-D integers, got shape {y.shape}; a column "
+                f"(N, 1) is accepted too, but a second dimension of {y.shape[1]} is not a column "
+                "of labels (one-hot rows already? then use them as they are, or "
+                "labels.argmax(axis=1))")
+        y = y[:, 0]
     if num_classes is None:
         if y.size == 0:
             raise ValueError("to_categorical(): num_classes is needed for empty labels")
