@@ -371,6 +371,12 @@ def save_model_files(path_stem, doc: dict, arrays: dict, meta: dict | None = Non
     npz_name = f"{base}.{digest[:16]}.npz"
     npz_path = os.path.join(os.path.dirname(json_path), npz_name)
     os.makedirs(directory, exist_ok=True)
+    # temporaries of earlier, interrupted saves of this model (any content address)
+    for tmp in glob.glob(os.path.join(glob.escape(directory), f".{glob.escape(base)}.*.pynet-*.tmp")):
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
     atomic_write(npz_path, data)                                   # 1. new arrays, beside the old
     full = {**doc, "weights_file": npz_name, "weights_sha256": digest}
     atomic_write(json_path, json.dumps(full, indent=1).encode("utf-8"))   # 2. the commit point

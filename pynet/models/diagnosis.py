@@ -47,10 +47,23 @@ def _bad_weights(model):
     return [name for name, p in model.params.items() if not np.isfinite(p).all()]
 
 
-def check_finite_weights(model, *, epoch=None, history=None, restore=None):
-    """Raise :class:`TrainingDiverged` if an update left NaN/Inf in any weight (after putting
-    back the :class:`Snapshot` ``restore``, when given)."""
+def _outputs_overflow(model, probe):
+    """Names of the outputs that are no longer finite on the batch ``probe`` (inference mode)."""
+    if probe is None:
+        return []
+    outs = model._runner.forward(probe, training=False)
+    return [name for name, o in zip(model.output_names, outs)
+            if np.asarray(o).dtype.kind == "f" and not np.isfinite(o).all()]
+
+
+def check_finite_weights(model, *, epoch=None, history=None, restore=None, probe=None):
+    """Raise :class:`TrainingDiverged` if an update left NaN/Inf in any weight, or weights so
+    large that the outputs on the batch ``probe`` overflow (after putting back the
+    :class:`Snapshot` ``restore``, when given)."""
     bad = _bad_weights(model)
+    if not bad:
+        bad = [f"the outputs of {name} (finite weights, but too large)"
+               for name in _outputs_overflow(model, probe)]
     if bad:
         if restore is not None:
             restore.restore()

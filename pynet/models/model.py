@@ -289,6 +289,10 @@ class Model(Layer):
     def trainable_weights(self):
         return [p for _, p, _ in self.trainable_variables()]
 
+    def _weight_arrays(self) -> dict:
+        """``{"<layer>/<key>": array}``: the names save files use (same as :attr:`params`)."""
+        return dict(self.params)
+
     @property
     def weights(self):
         return list(self.params.values())
@@ -488,7 +492,7 @@ class Model(Layer):
             if not np.isfinite(loss):
                 raise diagnosis.TrainingDiverged(diagnosis.diagnose(self, xs, loss, epoch=None,
                                                                     batch=None))
-            diagnosis.check_finite_weights(self, restore=before)
+            diagnosis.check_finite_weights(self, restore=before, probe=xs)
         finally:
             self._variables = None
         values = [float(loss)] + self._output_values(ys, outs, sws)[1:]

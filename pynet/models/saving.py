@@ -9,7 +9,6 @@ before the first one is assigned.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 
@@ -19,7 +18,8 @@ from pynet import optimizers as optimizers_module
 from pynet import losses as losses_module
 from pynet import metrics as metrics_module
 from pynet.layers.base import get_layer_class
-from pynet.persistence import PersistenceError, atomic_write, check_shapes, load_npz, save_npz
+from pynet.persistence import (PersistenceError, atomic_write, check_shapes, load_model_files,
+                               load_npz, save_model_files, save_npz, validate_layer_config)
 
 __all__ = ["save_model", "load_model", "model_from_json", "model_from_config", "save_weights",
            "load_weights", "functional_config", "functional_from_config", "MODEL_FORMAT"]
@@ -47,6 +47,9 @@ def layer_from_spec(spec):
     except ValueError as exc:
         raise PersistenceError(str(exc)) from None
     config = dict(spec["config"])
+    if not hasattr(cls, "_init_house"):           # a layer: sizes and keys checked first
+        validate_layer_config(spec["class_name"], config, allowed=_constructor_keywords(cls),
+                              where=_WHERE.get("file", ""))
     try:
         return cls.from_config(config)
     except PersistenceError:
@@ -54,6 +57,26 @@ def layer_from_spec(spec):
     except TypeError as exc:
         raise PersistenceError(f"layer {config.get('name', spec['class_name'])!r}: bad config "
                                f"({exc})") from None
+
+
+_WHERE = {}   # the file being loaded, for error messages
+
+
+def _constructor_keywords(cls):
+    """Keyword names ``cls(...)`` accepts (its own and the base Layer's), or None when it takes
+    ``**kwargs`` it does not pass to Layer (then any key may be meant)."""
+    import inspect
+    from pynet.layers.base import Layer
+    names = set()
+    for klass in cls.__mro__:
+        if klass is object or "__init__" not in vars(klass):
+            continue
+        params = inspect.signature(vars(klass)["__init__"]).parameters
+        names |= {n for n, p in params.items() if n != "self" and p.kind not in
+                  (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+        if klass is Layer:
+            break
+    return names or None
 
 
 def with_dtype(config, dtype):
@@ -255,25 +278,23 @@ def _weight_arrays(model):
 
 
 def save_model(model, path, include_optimizer=True):
-    """Write ``<path>.npz`` (weights, optimizer state) and ``<path>.json``; return both paths."""
+    """Write ``<path>.json`` and the weights/optimizer NPZ it names; return both paths.
+
+    Through :func:`pynet.persistence.save_model_files`: the arrays go to a new content-addressed
+    NPZ, then the JSON (the commit point) replaces the old one atomically — a crash at any
+    moment leaves the old model or the new one loadable."""
     if not model.built:
         raise ValueError("save(): the model is not built; nothing to save yet")
     stem = _stem(path)
-    json_path, npz_path = stem + ".json", stem + ".npz"
     weights = _weight_arrays(model)
     compile_config = _compile_config(model)
     arrays = {f"weights/{k}": v for k, v in weights.items()}
     if include_optimizer and model.optimizer is not None:
         arrays.update({f"optimizer/{k}": v for k, v in model.optimizer.get_state().items()})
-    save_npz(npz_path, arrays, {"kind": f"pynet.{type(model).__name__}"})
-    with open(npz_path, "rb") as fh:
-        digest = hashlib.sha256(fh.read()).hexdigest()
     doc = {"format": MODEL_FORMAT, "class_name": type(model).__name__, "config": model.get_config(),
-           "compile": compile_config, "weights_file": os.path.basename(npz_path),
-           "weights_sha256": digest, "weights": {k: list(v.shape) for k, v in weights.items()},
+           "compile": compile_config, "weights": {k: list(v.shape) for k, v in weights.items()},
            "dtype": model.dtype.name}
-    atomic_write(json_path, json.dumps(doc, indent=1).encode("utf-8"))
-    return json_path, npz_path
+    return save_model_files(stem, doc, arrays, {"kind": f"pynet.{type(model).__name__}"})
 
 
 def save_weights(model, path):
@@ -305,36 +326,26 @@ def load_weights(model, path):
 
 def load_model(path, compile=True):
     """Load a model written by ``save``: graph, weights and (when ``compile``) optimizer, losses,
-    metrics and optimizer state."""
+    metrics and optimizer state.
+
+    Bounded and confined (:func:`pynet.persistence.load_model_files`): the JSON's size and depth
+    are capped, its ``weights_file`` must be a regular file beside it, every layer's config is
+    checked (known keys, sizes within limits) before the layer is made, and every weight is
+    checked before the first is assigned."""
     stem = _stem(path)
     json_path = stem + ".json"
-    try:
-        with open(json_path, "rb") as fh:
-            raw = fh.read()
-    except FileNotFoundError:
-        raise FileNotFoundError(f"load_model(): no such file {json_path!r}") from None
-    doc = _parse_json(raw, repr(json_path))
+    if not os.path.exists(json_path):
+        raise FileNotFoundError(f"load_model(): no such file {json_path!r}")
+    doc, arrays = load_model_files(stem)
     if doc.get("format") != MODEL_FORMAT or doc.get("class_name") not in ("Sequential", "Model"):
         raise PersistenceError(f"{json_path!r} is not a pynet model file (format "
                                f"{doc.get('format')!r}, class {doc.get('class_name')!r})")
-    require_keys(doc, ("config", "weights_file", "weights_sha256"), repr(json_path))
-    weights_file = doc["weights_file"]
-    if (not isinstance(weights_file, str) or os.path.basename(weights_file) != weights_file
-            or weights_file in ("", ".", "..")):
-        raise PersistenceError(f"{json_path!r}: weights_file must be a file name beside the JSON, "
-                               f"got {weights_file!r}")
-    npz_path = os.path.join(os.path.dirname(json_path), weights_file)
-    if not os.path.exists(npz_path):
-        raise FileNotFoundError(f"load_model(): weights file {npz_path!r} is missing")
-    if not os.path.isfile(npz_path):
-        raise PersistenceError(f"{npz_path!r} is not a regular file")
-    with open(npz_path, "rb") as fh:
-        digest = hashlib.sha256(fh.read()).hexdigest()
-    if digest != doc.get("weights_sha256"):
-        raise PersistenceError(f"{npz_path!r} does not match {json_path!r} (checksum differs): "
-                               "the pair was not written together — save the model again")
-    model = model_from_config({"class_name": doc["class_name"], "config": doc["config"]})
-    arrays, _ = load_npz(npz_path)
+    npz_path = os.path.join(os.path.dirname(json_path), doc["weights_file"])
+    _WHERE["file"] = json_path
+    try:
+        model = model_from_config({"class_name": doc["class_name"], "config": doc["config"]})
+    finally:
+        _WHERE.pop("file", None)
     weights = {k[len("weights/"):]: v for k, v in arrays.items() if k.startswith("weights/")}
     _assign_all(model, weights, npz_path)
     if compile and doc.get("compile"):

@@ -150,7 +150,7 @@ def run_fit(model, batches, epochs, initial_epoch, callbacks, verbose, validatio
                                            + RESTORED.format(epoch + 1), history)
                 totals.add(loss, ys, outs, sws, m)
                 cb_list.on_batch_end(step, totals.logs())
-            check_finite_weights(model, epoch=epoch, history=history, restore=start)
+            check_finite_weights(model, epoch=epoch, history=history, restore=start, probe=xs)
             logs = totals.logs()
             if validation is not None:
                 logs.update(validation(epoch))

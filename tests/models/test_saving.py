@@ -68,10 +68,10 @@ def test_lambda_layers_refuse_to_be_saved(tmp_path):
 
 
 @pytest.mark.parametrize("bad, message", [
-    ([], "JSON object at the top"),
-    ({"format": 1, "class_name": "Model"}, "lacks the key"),
+    ([], "must be a JSON object"),
+    ({"format": 1, "class_name": "Model"}, "required key 'config' is missing"),
     ({"format": 1, "class_name": "Model", "config": {"layers": []}, "weights_file": "../x.npz",
-      "weights_sha256": ""}, "beside the JSON"),
+      "weights_sha256": ""}, "same folder as the JSON"),
 ])
 def test_malformed_model_files_raise_persistence_errors(tmp_path, bad, message):
     path = tmp_path / "bad.json"
