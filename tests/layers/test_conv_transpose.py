@@ -104,3 +104,24 @@ def test_matches_keras_3(rng):
         want_layer.set_weights(ours.get_weights())          # same layout, unchanged
         want = np.asarray(keras.ops.convert_to_numpy(want_layer(x)))
         np.testing.assert_allclose(ours.forward(x), want, rtol=1e-4, atol=1e-4)
+
+
+def test_a_decoder_learns_to_draw_a_target_through_sequential():
+    # Dense -> Reshape -> Conv2DTranspose: a 2-number code grows into an 8x8 picture (the shape of
+    # a VAE decoder); fitting two codes to two pictures must lower the loss.
+    from pynet.layers import Dense, Reshape
+    from pynet.models import Sequential
+
+    rng = np.random.default_rng(0)
+    codes = rng.normal(size=(2, 2)).astype(np.float32)
+    pictures = np.zeros((2, 8, 8, 1), dtype=np.float32)
+    pictures[0, 2:6, 2:6] = 1          # a square
+    pictures[1, :, 3:5] = 1            # a bar
+    model = Sequential([Dense(4 * 4 * 4, activation="relu", input_shape=(2,)), Reshape((4, 4, 4)),
+                        Conv2DTranspose(1, 3, strides=2, padding="same", activation="sigmoid")])
+    assert model.output_shape == (None, 8, 8, 1)
+    from pynet.optimizers import Adam
+    model.compile(optimizer=Adam(learning_rate=0.02), loss="binary_crossentropy")
+    history = model.fit(codes, pictures, epochs=100, batch_size=2, verbose=0, seed=0)
+    losses = history.history["loss"]
+    assert losses[-1] < 0.5 * losses[0]
