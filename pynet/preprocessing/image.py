@@ -1,4 +1,4 @@
-"""Images from files and more images from few: Keras 2's ``keras.preprocessing.image`` (Chollet §5.2).
+"""Images from files, and more images from few: Keras 2's ``keras.preprocessing.image`` (§5.2).
 
 With 2,000 training pictures a convnet memorises them; Chollet's answer is *data augmentation*:
 show the network a slightly different version of every picture each time (rotated, shifted,

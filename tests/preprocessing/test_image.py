@@ -1,4 +1,4 @@
-"""pynet.preprocessing.image: reading pictures, one-matrix augmentation, flow and folder generators."""
+"""pynet.preprocessing.image: reading pictures, one-matrix augmentation, flow, folder generators."""
 from __future__ import annotations
 
 import os
@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from pynet.preprocessing import image as image_module
-from pynet.preprocessing.image import (ImageDataGenerator, apply_affine, array_to_img,
+from pynet.preprocessing.image import (ImageDataGenerator, array_to_img,
                                        img_to_array, load_img, transform_matrix)
 
 from ..conftest import unavailable
@@ -26,7 +26,7 @@ def keras_legacy_image():
     return kimg
 
 
-# -- hand-worked transforms -------------------------------------------------------------------------
+# -- hand-worked transforms ------------------------------------------------------------
 def test_flips_reverse_the_columns_or_rows():
     gen = ImageDataGenerator()
     flipped = gen.apply_transform(GRID, dict(flip_horizontal=True))[:, :, 0]
@@ -73,7 +73,7 @@ def test_the_combined_matrix_is_the_product_of_the_effects():
     swap = np.array([[0, 1, 0], [1, 0, 0], [0, 0, 1]])
     linear = swap @ xy @ swap
     np.testing.assert_allclose(m[:2, :2], linear[:2, :2])
-    # the centre of a square image reads the centre moved by the rotated shift, swapped to (row, col)
+    # the centre of a square image reads the centre moved by the rotated shift, in (row, col)
     moved = rot[:2, :2] @ [1.0, -2.0]
     np.testing.assert_allclose(m @ centre, centre + [moved[1], moved[0], 0], atol=1e-12)
 
@@ -92,7 +92,8 @@ def test_random_transform_is_one_affine_pass_with_the_drawn_parameters():
     by_hand = np.stack([ndimage.affine_transform(x[:, :, c], m[:2, :2], offset=m[:2, 2], order=1,
                                                  mode="reflect") for c in range(3)], axis=-1)
     np.testing.assert_allclose(gen.random_transform(x, seed=11), by_hand, atol=1e-12)
-    np.testing.assert_array_equal(gen.random_transform(x, seed=11), gen.random_transform(x, seed=11))
+    np.testing.assert_array_equal(gen.random_transform(x, seed=11),
+                                  gen.random_transform(x, seed=11))
 
 
 def test_no_ranges_means_the_image_is_unchanged():
@@ -177,7 +178,7 @@ def test_flow_refuses_bad_arrays():
         gen.flow(np.zeros((5, 4, 4, 1)), batch_size=0)
 
 
-# -- files ------------------------------------------------------------------------------------------
+# -- files ------------------------------------------------------------
 def write_image(path, height, width, mode="RGB", value=None, seed=0):
     rng = np.random.default_rng(seed)
     channels = {"L": None, "RGB": 3}[mode]

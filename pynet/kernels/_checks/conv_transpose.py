@@ -4,7 +4,8 @@ Layout (Keras's): images ``(batch, height, width, channels_in)``, kernel
 ``(kh, kw, filters_out, channels_in)`` — the kernel of the convolution this layer is the transpose
 of, read with its in/out roles swapped.
 
-Output size per axis (Keras's ``deconv_output_length``), input length ``n``, window ``k``, stride ``s``:
+Output size per axis (Keras's ``deconv_output_length``), input length ``n``, window ``k``,
+stride ``s``:
 
 * ``output_padding=None``: ``'valid'`` -> ``n·s + max(k − s, 0)``; ``'same'`` -> ``n·s``;
 * ``output_padding=a``: ``(n − 1)·s + k − 2·pad + a`` with ``pad = 0`` (valid) or ``k // 2`` (same);
@@ -16,7 +17,6 @@ after.
 """
 from __future__ import annotations
 
-import numpy as np
 
 from . import as_float_array, describe, same_dtype
 from .conv import image_batch, normalize_pair, normalize_padding, output_length

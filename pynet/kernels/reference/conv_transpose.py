@@ -15,7 +15,6 @@ convolution's forward: ``dx = im2col(dy) @ K`` (``= conv2d(dy, K)``), ``dK = im2
 """
 from __future__ import annotations
 
-import numpy as np
 
 from pynet.kernels._checks.conv_transpose import (
     prepare_conv2d_transpose_backward, prepare_conv2d_transpose_forward,
