@@ -16,7 +16,7 @@ from importlib.util import find_spec as _find_spec
 # 1-D convolution and pooling, and issue 10's embedding and recurrent layers join the same way.
 for _name in ("conv", "pooling", "merge", "normalization", "separable", "reshaping",
               "activation_layers", "noise", "conv1d", "pooling1d", "embedding", "recurrent",
-              "wrappers"):
+              "wrappers", "conv_transpose"):
     if _find_spec(f"{__name__}.{_name}") is not None:
         _module = _import_module(f"{__name__}.{_name}")
         _public = list(getattr(_module, "__all__", []))

@@ -8,7 +8,7 @@ from importlib import import_module
 
 #: Kernel domains in dependency order.
 DOMAINS = ("linalg", "classic", "rashid", "nielsen", "dense", "conv", "pooling", "normalization",
-           "depthwise", "conv1d", "recurrent")
+           "depthwise", "conv1d", "recurrent", "conv_transpose")
 
 __all__ = []
 for _domain in DOMAINS:

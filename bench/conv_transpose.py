@@ -1,0 +1,91 @@
+"""Bench: Conv2DTranspose kernels, forward + backward, against PyTorch's ``conv_transpose2d``.
+
+Run from the checkout::
+
+    python -m bench.conv_transpose            # ~1 min
+    python -m bench.conv_transpose --quick    # smoke run: small shapes, few repeats
+
+What is measured (float32, BLAS/OpenMP threads pinned to ``--threads``, default 1; PyTorch in its
+own process, same thread count): ``conv2d_transpose_forward`` (with bias) then
+``conv2d_transpose_backward`` (dL/dx, dL/dkernel, dL/dbias), ``padding='same'``, compiled and
+reference backends, against ``F.conv_transpose2d`` + ``backward()`` with the same output size.
+Shapes: the upsampling steps of a GAN generator / VAE decoder (Chollet §8.4–8.5). GFLOP/s counts
+the multiply-adds ``2·N·H·W·k²·C·F`` three times (forward, dL/dx, dL/dkernel). Issue 13's goal:
+≤ 1.0× PyTorch's time. The ratio column is PyTorch's median time / ours (> 1: pynet is faster).
+Results: ``bench/results/conv_transpose.md``.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+import numpy as np
+
+from bench.harness import RESULTS_DIR, Bench, Timing, pin_threads, run_peer, time_call
+
+CASES = [(32, 7, 64, 32, 3, 2), (16, 16, 128, 64, 4, 2), (8, 16, 256, 256, 4, 2)]
+QUICK_CASES = [(4, 7, 16, 8, 3, 2)]
+TORCH = "PyTorch"
+
+
+def _time(case, backend, repeat, min_s):
+    from pynet.kernels import load_backend
+    n, h, c, f, k, s = case
+    kern = load_backend(backend, ["conv_transpose"])
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(n, h, h, c)).astype(np.float32)
+    w = rng.normal(size=(k, k, f, c)).astype(np.float32)
+    b = np.zeros(f, dtype=np.float32)
+    g = rng.normal(size=(n, h * s, h * s, f)).astype(np.float32)
+
+    def step():
+        kern.conv2d_transpose_forward(x, w, b, strides=s, padding="same")
+        kern.conv2d_transpose_backward(x, w, g, strides=s, padding="same")
+
+    return time_call(step, repeat=repeat, warmup=2, min_seconds=min_s)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args(argv)
+    pin_threads(args.threads)
+    cases = QUICK_CASES if args.quick else CASES
+    repeat, min_s = (3, 0.02) if args.quick else (7, 0.1)
+    command = "python -m bench.conv_transpose" + (" --quick" if args.quick else "") + \
+        (f" --threads {args.threads}" if args.threads != 1 else "")
+    peer = run_peer("bench.peers.torch_conv_transpose",
+                    {"cases": [list(c) for c in cases], "repeat": repeat, "min_seconds": min_s},
+                    threads=args.threads)
+    tables = []
+    for case in cases:
+        n, h, c, f, k, s = case
+        t = Bench("conv_transpose", f"Conv2DTranspose({f}, {k}, strides={s}, padding='same') "
+                  f"forward+backward, float32, input ({n}, {h}, {h}, {c})",
+                  threads=args.threads, command=command)
+        work = 3 * 2.0 * n * h * h * k * k * c * f
+        for backend in ("cython", "python"):
+            t.add(f"pynet {'compiled' if backend == 'cython' else 'reference (NumPy)'}",
+                  _time(case, backend, repeat, min_s), work=work, work_unit="GFLOP/s")
+        if "unavailable" in peer:
+            t.add(TORCH, None, note=peer["unavailable"])
+        else:
+            t.add(f"{TORCH} {peer['torch']} F.conv_transpose2d",
+                  Timing.from_json(peer["cases"][",".join(map(str, case))]), work=work,
+                  work_unit="GFLOP/s")
+            t.set_baseline(t.rows[-1].label)
+        tables.append(t)
+    text = ["## Conv2DTranspose vs PyTorch", "",
+            f"Command: `{command}`. The machine was shared with other jobs while this ran; both "
+            "sides of every ratio were measured in the same run, under the same load.", ""]
+    text += [t.markdown() for t in tables]
+    RESULTS_DIR.mkdir(exist_ok=True)
+    path = RESULTS_DIR / ("conv_transpose_quick.md" if args.quick else "conv_transpose.md")
+    path.write_text("\n".join(text))
+    print("\n".join(text))
+    print(f"wrote {path}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,178 @@
+"""Compiled twins of pynet/kernels/reference/conv_transpose.py (same names, signatures, checks).
+
+Forward: for a few images at a time, ``cols = x_chunk @ Kᵀ`` (one BLAS GEMM) and col2im of
+``cols`` onto the zeroed output (the scatter-add of the convolution's input gradient); the bias is
+added at the end. Backward: im2col of ``dy`` per chunk, then ``dx = cols @ K`` and
+``dK += colsᵀ @ x`` (two GEMMs), ``db = Σ dy``. The chunking keeps each ``cols`` matrix (about
+1 MiB) in cache between the GEMM and the scatter. Kernel layout ``(kh, kw, filters, in_channels)``.
+"""
+from cython cimport floating
+from libc.string cimport memset
+
+import numpy as np
+
+from blas cimport gemm_rm
+
+from pynet.kernels._checks.conv_transpose import (
+    prepare_conv2d_transpose_backward, prepare_conv2d_transpose_forward,
+)
+
+__all__ = ["conv2d_transpose_forward", "conv2d_transpose_backward"]
+
+# Target size of one chunk's cols matrix, in elements (1 MiB of float32).
+cdef Py_ssize_t CHUNK_ELEMENTS = 1 << 18
+
+
+cdef struct Geometry:
+    # the convolution from the big image (h, w, c) back to the small one (oh, ow)
+    Py_ssize_t h, w, c, kh, kw, oh, ow, sh, sw, pt, pl
+
+
+cdef void _im2col_chunk(const floating *x, floating *cols, Py_ssize_t n0, Py_ssize_t n1,
+                        Geometry g) noexcept nogil:
+    """cols[(n, i, j), (p, q, c)] = x[n, i·sh + p − pt, j·sw + q − pl, c] (0 outside)."""
+    cdef Py_ssize_t n, i, j, p, q, r, s, ch
+    cdef const floating *src
+    cdef floating *dst = cols
+    for n in range(n0, n1):
+        for i in range(g.oh):
+            for j in range(g.ow):
+                for p in range(g.kh):
+                    r = i * g.sh - g.pt + p
+                    for q in range(g.kw):
+                        s = j * g.sw - g.pl + q
+                        if 0 <= r < g.h and 0 <= s < g.w:
+                            src = x + ((n * g.h + r) * g.w + s) * g.c
+                            for ch in range(g.c):
+                                dst[ch] = src[ch]
+                        else:
+                            for ch in range(g.c):
+                                dst[ch] = 0
+                        dst += g.c
+
+
+cdef void _col2im_chunk(const floating *cols, floating *y, Py_ssize_t n0, Py_ssize_t n1,
+                        Geometry g) noexcept nogil:
+    """y[n, i·sh + p − pt, j·sw + q − pl, c] += cols[(n, i, j), (p, q, c)] (inside only)."""
+    cdef Py_ssize_t n, i, j, p, q, r, s, ch
+    cdef const floating *src = cols
+    cdef floating *dst
+    for n in range(n0, n1):
+        for i in range(g.oh):
+            for j in range(g.ow):
+                for p in range(g.kh):
+                    r = i * g.sh - g.pt + p
+                    for q in range(g.kw):
+                        s = j * g.sw - g.pl + q
+                        if 0 <= r < g.h and 0 <= s < g.w:
+                            dst = y + ((n * g.h + r) * g.w + s) * g.c
+                            for ch in range(g.c):
+                                dst[ch] += src[ch]
+                        src += g.c
+
+
+cdef Geometry _geometry(tuple out_shape, tuple kernel_shape, tuple geometry):
+    cdef Geometry g
+    strides, _, oh, ow, pt, pl = geometry
+    g.h, g.w, g.c = out_shape[1], out_shape[2], out_shape[3]
+    g.kh, g.kw = kernel_shape[0], kernel_shape[1]
+    g.oh, g.ow = oh, ow
+    g.sh, g.sw = strides
+    g.pt, g.pl = pt, pl
+    return g
+
+
+cdef Py_ssize_t _chunk_samples(Geometry g):
+    cdef Py_ssize_t per_sample = g.oh * g.ow * g.kh * g.kw * g.c
+    return max(1, CHUNK_ELEMENTS // per_sample) if per_sample > 0 else 1
+
+
+cdef void _forward(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] kernel,
+                   floating[:, :, :, ::1] y, floating[::1] cols, Geometry g,
+                   Py_ssize_t chunk) noexcept nogil:
+    cdef Py_ssize_t n = x.shape[0], c = x.shape[3]
+    cdef Py_ssize_t k = g.kh * g.kw * g.c, rows_per_sample = g.oh * g.ow
+    cdef Py_ssize_t n0 = 0, n1, rows
+    cdef const floating *xp = &x[0, 0, 0, 0]
+    cdef const floating *kp = &kernel[0, 0, 0, 0]
+    cdef floating *yp = &y[0, 0, 0, 0]
+    cdef floating *cp = &cols[0]
+    memset(yp, 0, n * g.h * g.w * g.c * sizeof(floating))
+    while n0 < n:
+        n1 = min(n0 + chunk, n)
+        rows = (n1 - n0) * rows_per_sample
+        # cols (rows, k) = x_chunk (rows, C) @ K (k, C)ᵀ
+        gemm_rm(False, True, <int>rows, <int>k, <int>c, 1, xp + n0 * rows_per_sample * c, kp,
+                0, cp)
+        _col2im_chunk(cp, yp, n0, n1, g)
+        n0 = n1
+
+
+def conv2d_transpose_forward(x, kernel, bias=None, *, strides=1, padding="valid",
+                             output_padding=None):
+    """Transposed convolution, NHWC; same contract as
+    :func:`pynet.kernels.reference.conv_transpose.conv2d_transpose_forward`."""
+    x, kernel, bias, geometry, out_shape = prepare_conv2d_transpose_forward(
+        x, kernel, bias, strides, padding, output_padding)
+    y = np.zeros(out_shape, dtype=x.dtype)
+    if y.size and x.size and kernel.size:
+        g = _geometry(out_shape, kernel.shape, geometry)
+        chunk = min(_chunk_samples(g), x.shape[0])
+        cols = np.empty(max(chunk * g.oh * g.ow * g.kh * g.kw * g.c, 1), dtype=x.dtype)
+        if x.dtype == np.float64:
+            _forward[double](x, kernel, y, cols, g, chunk)
+        else:
+            _forward[float](x, kernel, y, cols, g, chunk)
+    if bias is not None:
+        y += bias
+    return y
+
+
+cdef void _backward(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] kernel,
+                    const floating[:, :, :, ::1] dy, floating[:, :, :, ::1] dx, bint need_dx,
+                    floating[:, :, :, ::1] dk, floating[::1] cols, Geometry g,
+                    Py_ssize_t chunk) noexcept nogil:
+    cdef Py_ssize_t n = x.shape[0], c = x.shape[3]
+    cdef Py_ssize_t k = g.kh * g.kw * g.c, rows_per_sample = g.oh * g.ow
+    cdef Py_ssize_t n0 = 0, n1, rows
+    cdef const floating *xp = &x[0, 0, 0, 0]
+    cdef const floating *kp = &kernel[0, 0, 0, 0]
+    cdef const floating *gp = &dy[0, 0, 0, 0]
+    cdef floating *dxp = &dx[0, 0, 0, 0] if need_dx else NULL
+    cdef floating *dkp = &dk[0, 0, 0, 0]
+    cdef floating *cp = &cols[0]
+    memset(dkp, 0, k * c * sizeof(floating))
+    while n0 < n:
+        n1 = min(n0 + chunk, n)
+        rows = (n1 - n0) * rows_per_sample
+        _im2col_chunk(gp, cp, n0, n1, g)
+        # dK (k, C) += colsᵀ (k, rows) @ x_chunk (rows, C)
+        gemm_rm(True, False, <int>k, <int>c, <int>rows, 1, cp, xp + n0 * rows_per_sample * c,
+                1, dkp)
+        if need_dx:
+            # dx_chunk (rows, C) = cols (rows, k) @ K (k, C): the convolution of dy
+            gemm_rm(False, False, <int>rows, <int>c, <int>k, 1, cp, kp, 0,
+                    dxp + n0 * rows_per_sample * c)
+        n0 = n1
+
+
+def conv2d_transpose_backward(x, kernel, grad_output, *, strides=1, padding="valid",
+                              output_padding=None, need_input_grad=True, need_bias_grad=True):
+    """Gradients of :func:`conv2d_transpose_forward`: ``(grad_input or None, grad_kernel,
+    grad_bias or None)``; same contract as the reference."""
+    x, kernel, grad_output, geometry = prepare_conv2d_transpose_backward(
+        x, kernel, grad_output, strides, padding, output_padding)
+    need_dx = bool(need_input_grad)
+    dtype = x.dtype
+    dk = np.zeros(kernel.shape, dtype=dtype)
+    dx = np.zeros(x.shape, dtype=dtype) if need_dx else np.zeros((1, 1, 1, 1), dtype=dtype)
+    db = grad_output.sum(axis=(0, 1, 2)) if need_bias_grad else None
+    if x.size and kernel.size and grad_output.size:
+        g = _geometry(grad_output.shape, kernel.shape, geometry)
+        chunk = min(_chunk_samples(g), x.shape[0])
+        cols = np.empty(max(chunk * g.oh * g.ow * g.kh * g.kw * g.c, 1), dtype=dtype)
+        if dtype == np.float64:
+            _backward[double](x, kernel, grad_output, dx, need_dx, dk, cols, g, chunk)
+        else:
+            _backward[float](x, kernel, grad_output, dx, need_dx, dk, cols, g, chunk)
+    return (dx if need_dx else None), dk, db
