@@ -28,8 +28,9 @@ GOAL_LINE = re.compile(r"goal.*\b(met|NOT met)\b", re.IGNORECASE)
 def tables(folder: Path) -> list[Path]:
     found = {p.stem: p for p in folder.glob("*.md")
              if not p.stem.endswith("_quick") and p.stem not in ("summary", "RESULTS")}
+    users = [found.pop(k) for k in sorted(found) if k.startswith("defaults")]  # headline first
     ordered = [found.pop(name) for name in ORDER if name in found]
-    return ordered + [found[k] for k in sorted(found)]
+    return users + ordered + [found[k] for k in sorted(found)]
 
 
 def goal_lines(path: Path) -> list[str]:

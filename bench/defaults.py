@@ -173,13 +173,14 @@ def table(workload, busy, n, fresh, described, st, info, unavailable, load_befor
                      f"{s['min']:.4g} | {s['max']:.4g} | {s['spread']:.2f} | {ratio} |")
     lines += ["", "The × column is the baseline's median over this side's median (> 1: faster).",
               ""]
+    tag = f"issue 15, {workload}" + (", --busy" if busy else "")
     for goal, test in GOALS.get((workload, busy), []):
         try:
             measured, met = test(st)
         except KeyError as exc:
-            lines.append(f"- Goal (issue 15): {goal} — not measured ({exc} unavailable)")
+            lines.append(f"- Goal ({tag}): {goal} — not measured ({exc} unavailable)")
             continue
-        lines.append(f"- Goal (issue 15): {goal} — measured: {measured} — "
+        lines.append(f"- Goal ({tag}): {goal} — measured: {measured} — "
                      f"{'met' if met else 'NOT met'}")
     lines.append("- samples (s): " + "; ".join(
         f"{side} " + ", ".join(f"{v:.3f}" for v in s["samples"]) for side, s in st.items()))

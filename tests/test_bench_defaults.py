@@ -49,7 +49,7 @@ def test_convnet_goals_are_time_ratios_and_spread():
 def test_table_states_goal_measured_value_and_verdict():
     text = defaults.table("mlp", False, 60000, 8, "Fashion-MNIST, 60,000 images",
                           st(pynet=0.7, torch=1.0, keras=2.0), {}, {}, "1", "2")
-    assert "- Goal (issue 15): pynet ≤ 0.8× PyTorch's time (medians) — measured: 0.70× " \
+    assert "- Goal (issue 15, mlp): pynet ≤ 0.8× PyTorch's time (medians) — measured: 0.70× " \
            "PyTorch's time — met" in text
     assert "spread of pynet's epochs ≤ 1.25 — measured: spread 1.10 — met" in text
     assert "| PyTorch | 1 | 1 | 1.1 | 1.10 | 1.00 |" in text
@@ -66,13 +66,13 @@ def test_a_missing_peer_is_said_not_judged():
 def test_summary_is_generated_from_the_tables_goal_lines(tmp_path):
     (tmp_path / "defaults.md").write_text(
         "### t\n\n| a | b |\n|---|---|\n| goal met | x |\n\n"
-        "- Goal (issue 15): pynet ≥ 8× the book — measured: 9.1× — met\n"
+        "- Goal (issue 15, rashid): pynet ≥ 8× the book — measured: 9.1× — met\n"
         "- samples (s): 1, 2\n", encoding="utf-8")
     (tmp_path / "old.md").write_text("- compiled vs loop: 22.3× (goal ≥ 20×: met).\n"
                                      "- compiled vs loop: 22.3× (goal ≥ 20×: met).\n")
     (tmp_path / "x_quick.md").write_text("- (goal ≥ 1×: NOT met)\n")
     text = collect.summary(collect.tables(tmp_path))
-    assert "| defaults | Goal (issue 15): pynet ≥ 8× the book — measured: 9.1× — met |" in text
+    assert "| defaults | Goal (issue 15, rashid): pynet ≥ 8× the book — measured: 9.1× — met |" in text
     assert text.count("22.3×") == 1          # once per table, not per repeated line
     assert "x_quick" not in text and "| goal met" not in text
 
