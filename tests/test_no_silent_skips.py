@@ -22,6 +22,8 @@ FORBIDDEN = [
     (re.compile(r"\bpytest\.skip\("), "bare pytest.skip: use the skip_or_fail fixture"),
     (re.compile(r"\bmark\.skip(if)?\b"), "skip mark: use require / skip_or_fail inside the test"),
     (re.compile(r"\bmark\.xfail\((?![^)]*strict=True)"), "xfail must be strict=True"),
+    (re.compile(r"^\s*if\s+(not\s+)?(\w+\.)?have_\w+\(\)"),
+     "a check guarded by have_<package>(): use require"),
 ]
 
 
@@ -63,9 +65,12 @@ def test_b():
 def test_c(): pass
 @pytest.mark.skip
 def test_d(): pass
+def test_e():
+    if have_matplotlib():
+        assert png.exists()
 '''
     found = list(_violations(bad, "bad.py"))
-    assert [f.split(":")[1] for f in found] == ["3", "5", "6", "10", "12", "14"], found
+    assert [f.split(":")[1] for f in found] == ["3", "5", "6", "10", "12", "14", "17"], found
     ok = '''
 def test_a(require, skip_or_fail):
     torch = require("torch")
