@@ -3,7 +3,7 @@ PyTorch on the same split.
 
 Run from the checkout::
 
-    python -m bench.boston                  # seeds 0-4, both frameworks (a quarter of an hour per seed on a loaded 2-core machine)
+    python -m bench.boston                  # seeds 0-4, both frameworks (minutes per seed)
     python -m bench.boston --seeds 0,1      # some seeds only; results accumulate
     python -m bench.boston --seeds 2-4 --torch-seeds none   # pynet only for these seeds
     python -m bench.boston --quick          # 10 epochs of K-fold, 2 seeds (a smoke test)

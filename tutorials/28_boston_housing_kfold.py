@@ -28,7 +28,8 @@ What the lesson does
 * one batch-1 RMSprop step against PyTorch from the same weights (same loss, same new weights).
 
 ``--quick`` is short and says so: 8 epochs of K-fold instead of 100 and 500 (so the curve ends
-long before the book's minimum), and the final model (which is cheap) with 2 seeds instead of 5. The K-fold MAE over 5 seeds and the same model in PyTorch on
+long before the book's minimum), and the final model (which is cheap) with 2 seeds instead of 5.
+The K-fold MAE over 5 seeds and the same model in PyTorch on
 the same split are measured by ``python -m bench.boston`` (bench/results/boston.md).
 """
 from __future__ import annotations
@@ -191,9 +192,10 @@ def lesson(report: Report, quick: bool) -> None:
                    note="fold order as in the book: the first quarter validates first")
     mean_mae = float(fold_mae.mean())
     report.compare(f"mean K-fold MAE at epoch {at} ($1000s)", book=BOOK_MEAN_MAE, ours=mean_mae,
-                   agree=None if quick else abs(mean_mae - BOOK_MEAN_MAE) <= 0.5, headline=True,
+                   agree=None, headline=True,
                    note=(f"quick: {epochs} epochs, not 100" if quick else
-                         "one seed; the book's folds span 2.59–3.19; 5 seeds: bench/results/boston.md"))
+                         "one seed; the book: one Keras run; seeds and PyTorch on the same split: "
+                         "bench/results/boston.md"))
     if not quick:
         report.check(2.0 < mean_mae < 4.0, "the K-fold MAE is a few thousand dollars, as in the book")
 
@@ -202,8 +204,10 @@ def lesson(report: Report, quick: bool) -> None:
     smooth, position, epoch = smoothed_minimum(average, drop=drop)
     report.section(f"Figure 3.12: validation MAE averaged over the folds, smoothed, first {drop} "
                    "points dropped")
-    for e in sorted({drop + 1, 25, 50, 80, 100, 150, 200, 300, 400, epochs} & set(range(drop + 1, epochs + 1))):
-        report.say(f"  epoch {e:>3}: mean of folds {average[e - 1]:.3f}   smoothed {smooth[e - drop - 1]:.3f}")
+    shown = {drop + 1, 25, 50, 80, 100, 150, 200, 300, 400, epochs} & set(range(drop + 1, epochs + 1))
+    for e in sorted(shown):
+        report.say(f"  epoch {e:>3}: mean of folds {average[e - 1]:.3f}   "
+                   f"smoothed {smooth[e - drop - 1]:.3f}")
     report.compare("where the smoothed curve bottoms out (x axis)", book=BOOK_BEST_EPOCH, ours=position,
                    agree=None, note=f"epoch {epoch} of training; lowest raw mean "
                                     f"{average.min():.3f} at epoch {int(np.argmin(average)) + 1}")

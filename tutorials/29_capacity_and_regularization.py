@@ -104,7 +104,8 @@ def curves(name, train, val, num_words, epochs, seeds):
     for seed in seeds:
         set_seed(seed)
         model = build(name, num_words)
-        h = model.fit(*train, epochs=epochs, batch_size=batch_size(len(train[0])), validation_data=val, verbose=0,
+        h = model.fit(*train, epochs=epochs, batch_size=batch_size(len(train[0])),
+                      validation_data=val, verbose=0,
                       seed=seed).history
         loss.append(h["loss"])
         val_loss.append(h["val_loss"])

@@ -24,7 +24,8 @@ only), float64, from *the same initial weights and the same mini-batches* — so
 must end with the same accuracy, whatever the data size.
 
 ``--quick`` is short and says so: 2,000 training and 2,000 test images, R11 for 4 epochs, R12 for
-6, the R13 sweep up to 2,000 images with a tenth of the budget (too short to rank the sizes), and the demo for 4 epochs.
+6, the R13 sweep up to 2,000 images with a tenth of the budget (too short to rank the
+sizes), and the demo for 4 epochs.
 """
 from __future__ import annotations
 
