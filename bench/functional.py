@@ -93,7 +93,7 @@ def main(argv=None):
         "| round | Sequential (s) | functional (s) | ratio |", "|---|---|---|---|"]
     lines += [f"| {i + 1} | {s:.3f} | {f:.3f} | {f / s:.3f} |" for i, (s, f) in enumerate(rows)]
     lines += ["", f"Median ratio functional / Sequential: **{med:.3f}** (spread {min(ratios):.3f}–"
-              f"{max(ratios):.3f}); goal ≤ {GOAL:.2f}: **{'met' if med <= GOAL else 'missed'}**."]
+              f"{max(ratios):.3f}); goal ≤ {GOAL:.2f}: **{'met' if med <= GOAL else 'NOT met'}**."]
     text = "\n".join(lines) + "\n"
     print(text)
     harness.write_text("functional.md", text)

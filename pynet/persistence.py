@@ -454,6 +454,20 @@ LAYER_LIMITS = {
 _MAX_CONFIG_DEPTH = 16
 
 
+#: Keys whose list is a shape: the product of its entries is a number of elements.
+_SHAPE_KEYS = ("input_shape", "batch_input_shape", "target_shape", "shape", "dims")
+
+
+def _flat(value) -> list:
+    """The scalars of a (possibly nested) list, in order."""
+    if not isinstance(value, (list, tuple)):
+        return [value]
+    out = []
+    for v in value:
+        out.extend(_flat(v))
+    return out
+
+
 def validate_layer_config(class_name, config, limits=None, *, allowed=None, where="") -> dict:
     """Check a layer config read from a file before the layer is built; return it.
 
@@ -482,7 +496,7 @@ def validate_layer_config(class_name, config, limits=None, *, allowed=None, wher
                                    f"{key!r}; expected some of {sorted(allowed)}")
         if key not in limits:
             continue
-        items = value if isinstance(value, (list, tuple)) else [value]
+        items = _flat(value)   # ((1, 1), (1, 1)): ZeroPadding2D/Cropping2D's nested pairs
         for v in items:
             if v is None or isinstance(v, str):          # None: Keras's batch axis; "same"
                 continue
@@ -494,7 +508,7 @@ def validate_layer_config(class_name, config, limits=None, *, allowed=None, wher
                 raise PersistenceError(f"{at}layer {class_name!r}: {key!r} = {value!r} is "
                                        f"outside [0, {limits[key]}] (limits[{key!r}])")
         whole = [int(v) for v in items if isinstance(v, (int, float)) and not isinstance(v, bool)]
-        if isinstance(value, (list, tuple)) and whole and \
+        if key in _SHAPE_KEYS and isinstance(value, (list, tuple)) and whole and \
                 math.prod(whole) > limits["max_elements"]:
             raise PersistenceError(f"{at}layer {class_name!r}: {key!r} = {value!r} holds "
                                    f"{math.prod(whole)} elements, more than "

@@ -231,7 +231,7 @@ def cross_validate(build_model, x, y, k=4, *, repeats=1, shuffle=None, epochs=1,
                                 seed=fold_seed)
             values = model.evaluate(x_va, y[va], verbose=0)
             values = values if isinstance(values, list) else [values]
-            names = ["loss"] + list(getattr(model, "_metric_names", []))
+            names = list(model.metrics_names)
             scores = {name: float(v) for name, v in zip(names, values)}
             result.folds.append(Fold(r, i, tr, va, {key: list(v) for key, v in
                                                     history.history.items()}, scores, fold_seed))

@@ -59,8 +59,8 @@ def test_ci_runs_the_whole_suite_on_the_numpy_backend_and_installs_the_peers():
     commands = _commands(CI)
     assert "PYNET_BACKEND=python python -m pytest -q" in commands      # no path: the whole suite
     assert any(c.startswith("export KERAS_BACKEND=torch") for c in commands)
-    assert sum("install -q keras" in c for c in commands) == 2          # both environments
-    assert sum('--no-index --no-deps "$TORCH_WHEEL"' in c for c in commands) == 2
+    assert sum("install -q keras" in c for c in commands) >= 2          # both environments
+    assert sum('--no-index --no-deps "$TORCH_WHEEL"' in c for c in commands) >= 2
     assert 'export CI="${CI:-true}"' in commands
 
 

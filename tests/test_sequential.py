@@ -371,10 +371,12 @@ def test_save_load_round_trip_and_resume(tmp_path, rng):
 def test_torn_or_corrupt_files_are_detected(tmp_path, rng):
     model = mlp()
     model.compile(optimizer="sgd", loss="mse")
-    model.save(tmp_path / "m")
+    _, weights_file = model.save(tmp_path / "m")
     other = mlp()
     other.compile(optimizer="sgd", loss="mse")
-    other.save_weights(tmp_path / "m")  # replaces m.npz only: the pair no longer matches
+    other.save_weights(tmp_path / "w")
+    # the weights file the JSON names is replaced: the pair no longer matches
+    (tmp_path / "w.npz").replace(weights_file)
     with pytest.raises(PersistenceError, match="checksum"):
         load_model(tmp_path / "m")
     (tmp_path / "bad.json").write_text("{not json")

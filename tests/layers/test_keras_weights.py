@@ -11,8 +11,8 @@ from pynet.sequential import Sequential
 from .keras_oracle import keras_layer_to_numpy, keras_or_skip
 
 
-def test_keras_model_weights_give_the_same_predictions(rng):
-    keras = keras_or_skip()
+def test_keras_model_weights_give_the_same_predictions(require, rng):
+    keras = keras_or_skip(require)
     L = keras.layers
     theirs = keras.Sequential([
         keras.Input((12, 12, 3)),

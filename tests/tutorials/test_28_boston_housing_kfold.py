@@ -1,25 +1,13 @@
 """Lesson 28 reproduces Keras's Boston split, matches PyTorch for one step, and runs its K-fold tour."""
 from __future__ import annotations
 
-import importlib.util
 import io
-from pathlib import Path
 
 from pynet import lessons
 from pynet.lessons import run_lesson
 
-TUTORIALS = Path(__file__).resolve().parents[2] / "tutorials"
-
-
 def load_lesson(stem="28_boston_housing_kfold"):
-    """This checkout's lesson (an installed pynet elsewhere may have older tutorials)."""
-    _, folder = lessons.tutorials_package()
-    if folder.resolve() == TUTORIALS.resolve():
-        return lessons.load_lesson(stem)
-    spec = importlib.util.spec_from_file_location(f"lesson_{stem}", TUTORIALS / f"{stem}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return lessons.load_lesson(stem)
 
 
 def test_quick_run(tmp_path, monkeypatch):

@@ -1,27 +1,15 @@
 """Lesson 30 runs R11–R13 and the 80/20 demo; pynet and PyTorch agree from the same start."""
 from __future__ import annotations
 
-import importlib.util
 import io
-from pathlib import Path
 
 import numpy as np
 
 from pynet import lessons
 from pynet.lessons import run_lesson
 
-TUTORIALS = Path(__file__).resolve().parents[2] / "tutorials"
-
-
 def load_lesson(stem="30_nielsen_r11_r13"):
-    """This checkout's lesson (an installed pynet elsewhere may have older tutorials)."""
-    _, folder = lessons.tutorials_package()
-    if folder.resolve() == TUTORIALS.resolve():
-        return lessons.load_lesson(stem)
-    spec = importlib.util.spec_from_file_location(f"lesson_{stem}", TUTORIALS / f"{stem}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return lessons.load_lesson(stem)
 
 
 def test_quick_run(tmp_path, monkeypatch):

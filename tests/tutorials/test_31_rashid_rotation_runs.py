@@ -1,25 +1,13 @@
 """Lesson 31 trains Rashid's net on rotated copies at lr 0.01; PyTorch's same arithmetic agrees."""
 from __future__ import annotations
 
-import importlib.util
 import io
-from pathlib import Path
 
 from pynet import lessons
 from pynet.lessons import run_lesson
 
-TUTORIALS = Path(__file__).resolve().parents[2] / "tutorials"
-
-
 def load_lesson(stem="31_rashid_rotation_runs"):
-    """This checkout's lesson (an installed pynet elsewhere may have older tutorials)."""
-    _, folder = lessons.tutorials_package()
-    if folder.resolve() == TUTORIALS.resolve():
-        return lessons.load_lesson(stem)
-    spec = importlib.util.spec_from_file_location(f"lesson_{stem}", TUTORIALS / f"{stem}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return lessons.load_lesson(stem)
 
 
 def test_quick_run():
