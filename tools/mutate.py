@@ -45,8 +45,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 #: package label -> (file globs to mutate, {file glob: test paths run for a mutant in that file}).
-#: The first matching file glob picks the tests. Point "model loop" at pynet/models/*.py once the
-#: model package lands.
+#: The first matching file glob picks the tests. The "model loop" is pynet/models/ (the training
+#: loop, the Model house, the data checks and the graph runner) since issue 12.
 TARGETS = {
     "kernels/reference": (
         ["pynet/kernels/reference/*.py"],
@@ -77,8 +77,9 @@ TARGETS = {
         {"*": ["tests/layers", "tests/oracles/test_by_hand.py"]},
     ),
     "model loop": (
-        ["pynet/sequential.py"],
-        {"*": ["tests/test_sequential.py", "tests/test_training_loop_edges.py"]},
+        ["pynet/models/training.py", "pynet/models/model.py", "pynet/models/data.py",
+         "pynet/models/graph.py"],
+        {"*": ["tests/test_sequential.py", "tests/test_training_loop_edges.py", "tests/models"]},
     ),
 }
 
