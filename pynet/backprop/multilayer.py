@@ -279,6 +279,12 @@ class MultilayerNetwork:
                             "(for XOR with 2 hidden neurons, typically some outputs sit near 0.5). "
                             "Try another seed, more hidden neurons, or a larger alpha.")
                         break
+        if not all(np.isfinite(a).all() for a in weights + thresholds):
+            # E is summed before each pattern's update: the very last update can still overflow
+            raise TrainingDiverged(
+                f"{where}: the last update left non-finite weights (E was {errors[-1]:.4g}); lower "
+                "alpha or scale the inputs. The network was left unchanged.",
+                ErrorHistory(errors, reason="diverged"))
         if reason == "max_epochs":
             message = f"E = {errors[-1]:.4g} is still above Em = {Em:g} after max_epochs={max_epochs}"
         self.weights, self.thresholds = weights, thresholds

@@ -124,3 +124,16 @@ def test_construction_errors():
         MultilayerNetwork([2, 0, 1])
     with pytest.raises(ValueError, match="F′ = 0"):
         MultilayerNetwork([2, 2, 1], activation="threshold")
+
+
+def test_an_overflow_in_the_very_last_update_is_caught():
+    # one identity neuron, w = 1e-10, x = 1e160: y = 1e150, so E = 5e299 is finite, but the
+    # update alpha·(y − d)·x = 0.9·1e310 overflows — only a check after the loop can see it
+    net = MultilayerNetwork([1, 1], activation="identity", seed=0)
+    net.weights[0][...] = 1e-10
+    net.thresholds[0][...] = 0.0
+    before = [w.copy() for w in net.weights]
+    with pytest.raises(TrainingDiverged, match="last update left non-finite weights"):
+        net.fit(np.array([[1e160]]), [0.0], alpha=0.9, max_epochs=1)
+    for a, b in zip(net.weights, before):
+        np.testing.assert_array_equal(a, b)
