@@ -47,13 +47,30 @@ def _bad_weights(model):
     return [name for name, p in model.params.items() if not np.isfinite(p).all()]
 
 
+#: A loss that grows past this factor times max(its value before the updates, 1) counts as
+#: diverged (as Widrow–Hoff's ``divergence_factor``): finite weights of 1e37 are no model.
+DIVERGENCE_FACTOR = 1e6
+
+
 def _outputs_overflow(model, probe):
-    """Names of the outputs that are no longer finite on the batch ``probe`` (inference mode)."""
+    """Names of the outputs whose values or loss are no longer finite on the batch
+    ``probe = (xs, ys, loss_before)`` in inference mode, or whose loss grew past
+    :data:`DIVERGENCE_FACTOR` × max(``loss_before``, 1)."""
     if probe is None:
         return []
-    outs = model._runner.forward(probe, training=False)
-    return [name for name, o in zip(model.output_names, outs)
-            if np.asarray(o).dtype.kind == "f" and not np.isfinite(o).all()]
+    xs, ys, before = probe
+    limit = DIVERGENCE_FACTOR * max(float(before), 1.0)
+    outs = model._runner.forward(xs, training=False)
+    bad = []
+    with np.errstate(over="ignore", invalid="ignore"):
+        for spec, out, y in zip(model._output_specs, outs, ys):
+            if np.asarray(out).dtype.kind == "f" and not np.isfinite(out).all():
+                bad.append(spec.name)
+            elif spec.loss is not None and y is not None:
+                value = spec.loss(y, out)
+                if not np.isfinite(value) or value > limit:
+                    bad.append(spec.name)
+    return bad
 
 
 def check_finite_weights(model, *, epoch=None, history=None, restore=None, probe=None):
@@ -62,7 +79,8 @@ def check_finite_weights(model, *, epoch=None, history=None, restore=None, probe
     :class:`Snapshot` ``restore``, when given)."""
     bad = _bad_weights(model)
     if not bad:
-        bad = [f"the outputs of {name} (finite weights, but too large)"
+        bad = [f"the outputs of {name} (finite weights, but outputs or loss overflow or grew more than "
+               f"{DIVERGENCE_FACTOR:g}-fold)"
                for name in _outputs_overflow(model, probe)]
     if bad:
         if restore is not None:

@@ -492,7 +492,7 @@ class Model(Layer):
             if not np.isfinite(loss):
                 raise diagnosis.TrainingDiverged(diagnosis.diagnose(self, xs, loss, epoch=None,
                                                                     batch=None))
-            diagnosis.check_finite_weights(self, restore=before, probe=xs)
+            diagnosis.check_finite_weights(self, restore=before, probe=(xs, ys, loss))
         finally:
             self._variables = None
         values = [float(loss)] + self._output_values(ys, outs, sws)[1:]

@@ -148,9 +148,12 @@ def run_fit(model, batches, epochs, initial_epoch, callbacks, verbose, validatio
                     start.restore()
                     raise TrainingDiverged(diagnose(model, xs, loss, epoch=epoch, batch=step)
                                            + RESTORED.format(epoch + 1), history)
+                if step == 0:
+                    first_loss = loss
                 totals.add(loss, ys, outs, sws, m)
                 cb_list.on_batch_end(step, totals.logs())
-            check_finite_weights(model, epoch=epoch, history=history, restore=start, probe=xs)
+            check_finite_weights(model, epoch=epoch, history=history, restore=start,
+                                 probe=(xs, ys, first_loss))
             logs = totals.logs()
             if validation is not None:
                 logs.update(validation(epoch))
