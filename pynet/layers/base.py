@@ -351,6 +351,12 @@ class Layer:
         from pynet.models.custom import differentiate_call
         return differentiate_call(self, grad)
 
+    def _differentiable_function(self):
+        """``fn(*inputs, **weights)`` running ``call`` with the given weights, for
+        :func:`pynet.models.custom.differentiate_call` (``Lambda`` overrides it)."""
+        from pynet.models.custom import _layer_function
+        return _layer_function(self)
+
     # -- extra loss terms -----------------------------------------------------------------
     def add_loss(self, value) -> None:
         """Add ``value`` (a float) to the training loss of the model this layer runs in.

@@ -110,8 +110,6 @@ def _layer_function(layer):
     return fn
 
 
-Layer._differentiable_function = lambda self: _layer_function(self)
-
 
 @register_layer
 class Lambda(Layer):

@@ -13,8 +13,6 @@ import warnings
 
 import numpy as np
 
-from pynet.layers.base import format_shape
-
 __all__ = ["as_list", "check_inputs", "check_targets", "sample_weights", "int_arg"]
 
 
@@ -159,6 +157,3 @@ def sample_weights(model, sample_weight, class_weight, ys, n, where):
         out.append(w)
     return out
 
-
-def describe_shape(shape):
-    return format_shape(shape)

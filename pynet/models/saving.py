@@ -18,6 +18,8 @@ from pynet import optimizers as optimizers_module
 from pynet import losses as losses_module
 from pynet import metrics as metrics_module
 from pynet.layers.base import get_layer_class
+from pynet import persistence
+from pynet.persistence import _depth as _json_depth
 from pynet.persistence import (PersistenceError, atomic_write, check_shapes, load_model_files,
                                load_npz, save_model_files, save_npz, validate_layer_config)
 
@@ -25,8 +27,8 @@ __all__ = ["save_model", "load_model", "model_from_json", "model_from_config", "
            "load_weights", "functional_config", "functional_from_config", "MODEL_FORMAT"]
 
 MODEL_FORMAT = 1
-#: Deepest nesting of lists/dicts accepted in a model file (a deeper file is refused, not recursed).
-MAX_JSON_DEPTH = 64
+#: Deepest nesting of lists/dicts accepted in a model file (persistence's limit).
+MAX_JSON_DEPTH = persistence.MAX_JSON_DEPTH
 
 
 def require_keys(config, keys, what):
@@ -215,19 +217,6 @@ def _stem(path):
     return path
 
 
-def _depth(obj, limit):
-    stack = [(obj, 1)]
-    while stack:
-        item, d = stack.pop()
-        if d > limit:
-            return False
-        if isinstance(item, dict):
-            stack.extend((v, d + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, d + 1) for v in item)
-    return True
-
-
 def _parse_json(text, where):
     try:
         doc = json.loads(text)
@@ -235,7 +224,7 @@ def _parse_json(text, where):
         raise PersistenceError(f"{where}: the JSON is nested too deeply") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise PersistenceError(f"{where}: not valid JSON ({exc})") from None
-    if not _depth(doc, MAX_JSON_DEPTH):
+    if _json_depth(doc) > MAX_JSON_DEPTH:
         raise PersistenceError(f"{where}: the JSON is nested deeper than {MAX_JSON_DEPTH} levels")
     if not isinstance(doc, dict):
         raise PersistenceError(f"{where}: expected a JSON object at the top, got "
