@@ -28,6 +28,8 @@ Results go to ``bench/results/autodiff.md``.
 """
 from __future__ import annotations
 
+from bench.harness import parse_args as harness_parse_args, results_dir
+
 import argparse
 import datetime as _dt
 import os
@@ -37,7 +39,7 @@ import time
 import numpy as np
 
 from bench.harness import (
-    RESULTS_DIR, Bench, Timing, machine_description, pin_threads, run_peer, seconds_per_call,
+    Bench, Timing, machine_description, pin_threads, run_peer, seconds_per_call,
 )
 
 BATCH, RATE, GOAL = 100, 0.5, 1.5
@@ -154,7 +156,7 @@ def pynet_ops(size, min_seconds):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args(argv)
+    args = harness_parse_args(parser, argv)
     from pynet import kernels
     if kernels.BACKEND != "cython":
         raise SystemExit("bench.autodiff needs the compiled kernels (python setup.py build_ext --inplace)")
@@ -233,8 +235,8 @@ def main(argv=None):
     lines += ["", "- Inputs need no gradient except `w` in the last row; the pynet column includes "
               "the operation's dispatch, argument conversion and graph bookkeeping.", ""]
     text = bench.markdown() + "\n" + "\n".join(lines)
-    RESULTS_DIR.mkdir(exist_ok=True)
-    path = RESULTS_DIR / f"autodiff{suffix}.md"
+    results_dir().mkdir(exist_ok=True)
+    path = results_dir() / f"autodiff{suffix}.md"
     path.write_text(text)
     print(text)
     print(f"wrote {path}")

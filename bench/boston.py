@@ -21,6 +21,8 @@ command, date and machine of the runs. Speeds are not compared here; seconds are
 """
 from __future__ import annotations
 
+from bench.harness import parse_args as harness_parse_args, results_dir
+
 import argparse
 import datetime
 import json
@@ -30,7 +32,7 @@ import time
 
 import numpy as np
 
-from bench.harness import REPO, RESULTS_DIR, machine_description, pin_threads
+from bench.harness import REPO, machine_description, pin_threads
 
 BOOK_KFOLD_MAE = 2.9947904173572462
 BOOK_TEST_MAE = 2.5532484335057877
@@ -169,12 +171,12 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="10 epochs of K-fold, 2 seeds")
     parser.add_argument("--torch-seeds", default=None,
                         help="seeds also run in PyTorch (default: the same as --seeds; 'none' for none)")
-    args = parser.parse_args(argv)
+    args = harness_parse_args(parser, argv)
     pin_threads(1)
     seeds = parse_seeds(args.seeds or ("0-1" if args.quick else "0-4"))
     epochs, final_epochs = (10, 80) if args.quick else (100, 80)
     name = "boston_quick" if args.quick else "boston"
-    store_path = RESULTS_DIR / f"{name}.json"
+    store_path = results_dir() / f"{name}.json"
     store = json.loads(store_path.read_text()) if store_path.exists() else {}
     store.setdefault("meta", {})
     store.setdefault("runs", {"pynet": {}, "PyTorch": {}})
@@ -211,7 +213,7 @@ def main(argv=None):
         tmp.write_text(json.dumps(current, indent=1))
         os.replace(tmp, store_path)
         text = table(current, current["runs"])
-        md = RESULTS_DIR / f"{name}.md"
+        md = results_dir() / f"{name}.md"
         tmp = md.with_suffix(".md.tmp")
         tmp.write_text(text)
         os.replace(tmp, md)
@@ -220,8 +222,8 @@ def main(argv=None):
 
 def rewrite_table():
     """Regenerate ``bench/results/boston.md`` from the stored seeds (after editing the layout)."""
-    store = json.loads((RESULTS_DIR / "boston.json").read_text())
-    (RESULTS_DIR / "boston.md").write_text(table(store, store["runs"]))
+    store = json.loads((results_dir() / "boston.json").read_text())
+    (results_dir() / "boston.md").write_text(table(store, store["runs"]))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ one thread each, measured in the same run (PyTorch in its own process).
 """
 from __future__ import annotations
 
+from bench.harness import parse_args as harness_parse_args, results_dir
+
 import argparse
 import os
 
@@ -27,7 +29,7 @@ SHAPES = [
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args(argv)
+    args = harness_parse_args(parser, argv)
     repeat = 3 if args.quick else 7
     pin_threads(1)
     from pynet.kernels import load_backend
@@ -69,8 +71,7 @@ def main(argv=None):
     lines.append(f"- 1-minute load average: {load_before:.2f} before, {load_after:.2f} after "
                  f"(the machine has {os.cpu_count()} cores and was shared with other work; "
                  "both sides ran under the same load, one thread each)")
-    from bench.harness import RESULTS_DIR
-    path = RESULTS_DIR / "conv1d.md"
+    path = results_dir() / "conv1d.md"
     path.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return path

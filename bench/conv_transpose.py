@@ -16,12 +16,14 @@ Results: ``bench/results/conv_transpose.md``.
 """
 from __future__ import annotations
 
+from bench.harness import parse_args as harness_parse_args, results_dir
+
 import argparse
 import sys
 
 import numpy as np
 
-from bench.harness import RESULTS_DIR, Bench, Timing, pin_threads, run_peer, time_call
+from bench.harness import Bench, Timing, pin_threads, run_peer, time_call
 
 CASES = [(32, 7, 64, 32, 3, 2), (16, 16, 128, 64, 4, 2), (8, 16, 256, 256, 4, 2)]
 QUICK_CASES = [(4, 7, 16, 8, 3, 2)]
@@ -49,7 +51,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--threads", type=int, default=1)
-    args = parser.parse_args(argv)
+    args = harness_parse_args(parser, argv)
     pin_threads(args.threads)
     cases = QUICK_CASES if args.quick else CASES
     repeat, min_s = (3, 0.02) if args.quick else (7, 0.1)
@@ -80,8 +82,8 @@ def main(argv=None):
             f"Command: `{command}`. The machine was shared with other jobs while this ran; both "
             "sides of every ratio were measured in the same run, under the same load.", ""]
     text += [t.markdown() for t in tables]
-    RESULTS_DIR.mkdir(exist_ok=True)
-    path = RESULTS_DIR / ("conv_transpose_quick.md" if args.quick else "conv_transpose.md")
+    results_dir().mkdir(exist_ok=True)
+    path = results_dir() / ("conv_transpose_quick.md" if args.quick else "conv_transpose.md")
     path.write_text("\n".join(text))
     print("\n".join(text))
     print(f"wrote {path}", file=sys.stderr)

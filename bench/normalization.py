@@ -25,12 +25,14 @@ The ratio column is PyTorch's median time / ours (> 1: pynet is faster). Results
 """
 from __future__ import annotations
 
+from bench.harness import parse_args as harness_parse_args, results_dir
+
 import argparse
 import sys
 
 import numpy as np
 
-from bench.harness import RESULTS_DIR, Bench, Timing, pin_threads, run_peer, time_call
+from bench.harness import Bench, Timing, pin_threads, run_peer, time_call
 
 BN_SHAPES = [(256, 512), (64, 26, 26, 32), (64, 11, 11, 64)]
 SEPARABLE = [(32, 26, 32, 64, 3, 1), (32, 13, 64, 128, 3, 1)]       # n, h, c, filters, k, mult
@@ -84,7 +86,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--threads", type=int, default=1)
-    args = parser.parse_args(argv)
+    args = harness_parse_args(parser, argv)
     pin_threads(args.threads)
     bn_shapes = QUICK_BN if args.quick else BN_SHAPES
     separable = QUICK_SEPARABLE if args.quick else SEPARABLE
@@ -131,8 +133,8 @@ def main(argv=None):
             f"Command: `{command}`. The machine was shared with other jobs while this ran; both "
             "sides of every ratio were measured in the same run, under the same load.", ""]
     text += [t.markdown() for t in tables]
-    RESULTS_DIR.mkdir(exist_ok=True)
-    path = RESULTS_DIR / ("normalization_quick.md" if args.quick else "normalization.md")
+    results_dir().mkdir(exist_ok=True)
+    path = results_dir() / ("normalization_quick.md" if args.quick else "normalization.md")
     path.write_text("\n".join(text))
     print("\n".join(text))
     print(f"wrote {path}", file=sys.stderr)

@@ -23,6 +23,8 @@ like with like.
 """
 from __future__ import annotations
 
+from bench.harness import parse_args as harness_parse_args, results_dir
+
 import argparse
 import sys
 import time
@@ -75,7 +77,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--threads", type=int, default=1)
-    args = parser.parse_args(argv)
+    args = harness_parse_args(parser, argv)
     pin_threads(args.threads)
     import pynet.kernels as kernels
     if kernels.BACKEND != "cython":
@@ -116,11 +118,10 @@ def main(argv=None):
         air.add(name, None if tm is None else Timing.from_json(tm))
     air.set_baseline("PyTorch forward/backward/step")
     tables.append(air)
-    from bench.harness import RESULTS_DIR
-    RESULTS_DIR.mkdir(exist_ok=True)
+    results_dir().mkdir(exist_ok=True)
     text = "## Recurrent layers (issue 10)\n\n" + "\n".join(b.markdown() for b in tables)
     text += "\n" + "\n".join(f"- {n}" for n in notes) + "\n"
-    (RESULTS_DIR / "recurrent.md").write_text(text)
+    (results_dir() / "recurrent.md").write_text(text)
     print(text)
 
 
