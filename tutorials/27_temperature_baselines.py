@@ -107,6 +107,57 @@ def conv_model(channels):
     return model
 
 
+def torch_dense_val_mae(torch, start, x, y, x_val, y_val, epochs, seed):
+    """Listing 6.37's network in PyTorch, from the weights ``start`` holds (Flatten → Dense(32,
+    relu) → Dense(1), RMSprop with Keras's constants, MAE loss, batches of BATCH reshuffled each
+    epoch by ``default_rng(seed).permutation``); returns the validation MAE after each epoch."""
+    nn = torch.nn
+    dense = [layer for layer in start.layers if "kernel" in getattr(layer, "params", {})]
+    twin = nn.Sequential(nn.Flatten(), nn.Linear(*dense[0].params["kernel"].shape), nn.ReLU(),
+                         nn.Linear(*dense[1].params["kernel"].shape))
+    with torch.no_grad():
+        for lin, layer in zip((twin[1], twin[3]), dense):
+            lin.weight.copy_(torch.from_numpy(np.ascontiguousarray(layer.params["kernel"].T)))
+            lin.bias.copy_(torch.from_numpy(layer.params["bias"]))
+    opt = torch.optim.RMSprop(twin.parameters(), lr=1e-3, alpha=0.9, eps=1e-7)
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+    xv, yv = torch.from_numpy(x_val), torch.from_numpy(y_val)
+    rng = np.random.default_rng(seed)
+    maes = []
+    for _ in range(epochs):
+        order = torch.from_numpy(rng.permutation(len(x)))
+        for s in range(0, len(x), BATCH):
+            idx = order[s:s + BATCH]
+            opt.zero_grad()
+            (twin(xt[idx])[:, 0] - yt[idx]).abs().mean().backward()
+            opt.step()
+        with torch.no_grad():
+            maes.append(float((twin(xv)[:, 0] - yv).abs().mean()))
+    return maes
+
+
+def dense_seed_spread(torch, x_train, y_train, x_val, y_val, epochs, seeds):
+    """Best validation MAE of listing 6.37's net over several seeds, in pynet and in PyTorch
+    (PyTorch starts from pynet's initial weights of the same seed and draws its batch order from
+    ``default_rng(seed)`` as pynet's ``fit(seed=...)`` does, so it follows the same trajectory)."""
+    from pynet.utils import set_seed
+
+    ours, theirs = [], []
+    for seed in seeds:
+        set_seed(seed)
+        model = dense_model(x_train.shape[2])
+        start = dense_model(x_train.shape[2])
+        start.set_weights(model.get_weights())
+        history = model.fit(x_train, y_train, epochs=epochs, batch_size=BATCH, verbose=0,
+                            validation_data=(x_val, y_val), seed=seed)
+        ours.append(float(min(history.history["val_loss"])))
+        if torch is not None:
+            torch.manual_seed(seed)
+            theirs.append(min(torch_dense_val_mae(torch, start, x_train, y_train, x_val, y_val,
+                                                  epochs, seed)))
+    return np.array(ours), np.array(theirs)
+
+
 # %%
 def run(report: Report, quick: bool) -> None:
     from pynet.kernels.threads import limit_blas_threads
@@ -175,6 +226,29 @@ def lesson(report: Report, quick: bool) -> None:
                    note=f"baseline {naive:.3f}; {'below' if best < naive else 'not below'} it")
     report.check(np.isfinite(val_mae).all() and best < mean_guess,
                  "the dense net learns something: better than always predicting the mean")
+
+    report.section("The same dense net in PyTorch, several seeds (a same-data reference)")
+    try:
+        import torch
+        torch.set_num_threads(1)
+    except ImportError:
+        torch = None
+        report.say("  PyTorch is not installed: the same-data reference is skipped")
+    seeds = (SEED, SEED + 1) if quick else tuple(range(SEED, SEED + 5))
+    ours, theirs = dense_seed_spread(torch, x_train, y_train, x_val, y_val, epochs, seeds)
+    report.say(f"  pynet, seeds {seeds[0]}–{seeds[-1]}: best val MAE "
+               + " ".join(f"{v:.3f}" for v in ours) + f" (mean {ours.mean():.3f} ± {ours.std(ddof=1):.3f})")
+    if torch is not None:
+        report.say(f"  PyTorch, same starts: best val MAE " + " ".join(f"{v:.3f}" for v in theirs)
+                   + f" (mean {theirs.mean():.3f} ± {theirs.std(ddof=1):.3f})")
+        # Same start and the same batch order (both draw it from default_rng(seed)), so the two
+        # trajectories may differ only by float32 round-off; the seeds' spread is the noise a
+        # different start or order brings, for scale.
+        gap = float(np.max(np.abs(ours - theirs)))
+        report.compare("dense net, mean best val MAE, pynet vs PyTorch", book=round(theirs.mean(), 3),
+                       ours=ours.mean(), agree=gap < 5e-3,
+                       note=f"the book column is PyTorch here, same starts and batch order: largest "
+                            f"per-seed difference {gap:.1e}; the seeds' spread ±{ours.std(ddof=1):.3f}")
 
     report.section("Listing 6.47: a 1-D convnet on the series")
     set_seed(SEED)

@@ -1,6 +1,7 @@
 """Lesson 27 computes the common-sense baseline two ways (they must agree) and trains both models."""
 from __future__ import annotations
 
+import importlib.util
 import io
 
 import numpy as np
@@ -35,3 +36,29 @@ def test_quick_run():
     assert rows["the generator's baseline equals the direct computation over the same rows"].agree
     assert "(236, 32) → (78, 32) → (74, 32) → (24, 32) → (20, 32) → (32,) → (1,)" in out.getvalue()
     assert not report.failures
+    reference = rows.get("dense net, mean best val MAE, pynet vs PyTorch")
+    if importlib.util.find_spec("torch") is not None:   # CI installs it: pynet within seed noise
+        assert reference is not None and reference.agree
+    else:
+        assert reference is None and "PyTorch is not installed" in out.getvalue()
+
+
+def test_pytorch_twin_starts_where_pynet_starts_and_learns(require):
+    """The PyTorch reference copies pynet's initial weights: before any step, both nets give the
+    same validation MAE; after two epochs it has learned (lower MAE)."""
+    torch = require("torch")
+    lesson = load_lesson()
+    from pynet.utils import set_seed
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(300, lesson.LOOKBACK, 2)).astype(np.float32)
+    y = (x[:, -1, 0] * 0.8).astype(np.float32)
+    set_seed(3)
+    model = lesson.dense_model(2)
+    zero_epochs = lesson.torch_dense_val_mae(torch, model, x, y, x, y, 0, seed=0)
+    assert zero_epochs == []
+    ours = float(np.mean(np.abs(model.predict(x, verbose=0)[:, 0] - y)))
+    twin_start = lesson.torch_dense_val_mae(torch, model, x[:0], y[:0], x, y, 1, seed=0)[0]
+    assert abs(ours - twin_start) < 1e-4
+    learned = lesson.torch_dense_val_mae(torch, model, x, y, x, y, 3, seed=0)
+    assert learned[-1] < 0.8 * twin_start
