@@ -108,6 +108,46 @@ def torch_seed(seed, epochs, final_epochs):
             "seconds": time.perf_counter() - t0}
 
 
+def keras_seed(seed, epochs, final_epochs):
+    """The book's own program in Keras 3 (torch backend), on the same split and folds.
+
+    This is the reference that settles whether a K-fold MAE far from the book's single run is
+    pynet's doing: the same ``build_model()`` written in Keras, ``optimizer='rmsprop'``, batch 1.
+    """
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    import keras
+    import torch
+
+    torch.set_num_threads(1)
+    from pynet.utils import kfold_splits
+
+    x, y, x_test, y_test = lesson().load()
+    keras.utils.set_random_seed(seed)
+
+    def train(xs, ys, n_epochs, batch):
+        net = keras.Sequential([keras.Input((xs.shape[1],)),
+                                keras.layers.Dense(64, activation="relu"),
+                                keras.layers.Dense(64, activation="relu"),
+                                keras.layers.Dense(1)])
+        net.compile(optimizer="rmsprop", loss="mse", metrics=["mae"])
+        net.fit(xs, ys, epochs=n_epochs, batch_size=batch, verbose=0)
+        return net
+
+    def mae(net, xs, ys):
+        return float(np.mean(np.abs(net.predict(xs, verbose=0) - ys)))
+
+    t0 = time.perf_counter()
+    fold_mae = []
+    for tr, va in kfold_splits(len(x), K):
+        fold_mae.append(mae(train(x[tr], y[tr], epochs, 1), x[va], y[va]))
+    test = mae(train(x, y, final_epochs, 16), x_test, y_test)
+    return {"fold_mae": fold_mae, "kfold_mae": float(np.mean(fold_mae)), "test_mae": test,
+            "seconds": time.perf_counter() - t0}
+
+
+FRAMEWORKS = ("pynet", "PyTorch", "Keras 3")
+
+
 def parse_seeds(text):
     seeds = set()
     for part in text.split(","):
@@ -125,22 +165,23 @@ def summary(rows, key):
 
 
 def table(store, runs) -> str:
-    out = ["### Boston housing (Chollet §3.6): K-fold and test MAE over seeds, pynet and PyTorch", ""]
+    out = ["### Boston housing (Chollet §3.6): K-fold and test MAE over seeds, pynet, PyTorch and Keras 3",
+           ""]
     for key, meta in sorted(store["meta"].items()):
         out.append(f"Command: `{meta['command']}` · date {meta['date']} · {meta['machine']} · "
                    f"{meta['epochs']} epochs of 4-fold (batch 1), final model {meta['final_epochs']} "
                    f"epochs (batch 16) · machine shared with other jobs ({key})")
     out += ["", "| seed | framework | per-fold validation MAE | K-fold mean MAE | "
             "test MAE (final model) | seconds |", "|---|---|---|---|---|---|"]
-    for fw in ("pynet", "PyTorch"):
-        for seed in sorted(runs[fw], key=int):
-            r = runs[fw][seed]
+    for fw in FRAMEWORKS:
+        for seed in sorted(runs.get(fw, {}), key=int):
+            r = runs.get(fw, {})[seed]
             out.append(f"| {seed} | {fw} | {', '.join(f'{v:.2f}' for v in r['fold_mae'])} | "
                        f"{r['kfold_mae']:.3f} | {r['test_mae']:.3f} | {r['seconds']:.0f} |")
     out.append(f"| book | Keras 2 | 2.59, 3.13, 3.19, 3.08 | {BOOK_KFOLD_MAE:.3f} | {BOOK_TEST_MAE:.3f} | |")
     out.append("")
-    for fw in ("pynet", "PyTorch"):
-        rows = list(runs[fw].values())
+    for fw in FRAMEWORKS:
+        rows = list(runs.get(fw, {}).values())
         if not rows:
             continue
         km, ks, klo, khi = summary(rows, "kfold_mae")
@@ -150,14 +191,13 @@ def table(store, runs) -> str:
                    f"the book's {BOOK_KFOLD_MAE:.2f} is {'within' if within else 'outside'} the seeds' "
                    f"spread (range or mean ± 2 sd). Test MAE {tm:.3f} ± {ts:.3f} "
                    f"(range {tlo:.3f}–{thi:.3f}); the book's {BOOK_TEST_MAE:.2f}.")
-    if runs["pynet"] and runs["PyTorch"]:
-        km_p = summary(list(runs["pynet"].values()), "kfold_mae")[0]
-        km_t = summary(list(runs["PyTorch"].values()), "kfold_mae")[0]
-        tm_p = summary(list(runs["pynet"].values()), "test_mae")[0]
-        tm_t = summary(list(runs["PyTorch"].values()), "test_mae")[0]
-        out.append(f"- pynet − PyTorch, means over seeds: K-fold MAE {km_p - km_t:+.3f}, test MAE "
-                   f"{tm_p - tm_t:+.3f} ($1000s). Different random streams, so seeds are not paired; "
-                   "the comparison is between the two spreads.")
+    for peer in FRAMEWORKS[1:]:
+        if runs.get("pynet") and runs.get(peer):
+            km_p, km_t = (summary(list(runs[fw].values()), "kfold_mae")[0] for fw in ("pynet", peer))
+            tm_p, tm_t = (summary(list(runs[fw].values()), "test_mae")[0] for fw in ("pynet", peer))
+            out.append(f"- pynet − {peer}, means over seeds: K-fold MAE {km_p - km_t:+.3f}, test MAE "
+                       f"{tm_p - tm_t:+.3f} ($1000s). Different random streams, so seeds are not paired; "
+                       "the comparison is between the two spreads.")
     out.append("- Seconds are wall-clock per seed (K-fold and final model) on a machine shared with other "
                "jobs: information, not a speed comparison.")
     out.append("- The data are the book's own (Keras's split reproduced exactly), so the remaining "
@@ -169,6 +209,10 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default=None, help="e.g. 0-4 or 0,3 (default 0-4; quick 0-1)")
     parser.add_argument("--quick", action="store_true", help="10 epochs of K-fold, 2 seeds")
+    parser.add_argument("--keras-seeds", default="none",
+                        help="seeds also run in Keras 3 on the torch backend (default none; e.g. 0-2)")
+    parser.add_argument("--pynet-seeds", default=None,
+                        help="seeds run in pynet (default: the same as --seeds; 'none' for none)")
     parser.add_argument("--torch-seeds", default=None,
                         help="seeds also run in PyTorch (default: the same as --seeds; 'none' for none)")
     args = harness_parse_args(parser, argv)
@@ -187,26 +231,32 @@ def main(argv=None):
         have_torch = False
     torch_seeds = seeds if args.torch_seeds is None else (
         [] if args.torch_seeds == "none" else parse_seeds(args.torch_seeds))
+    keras_seeds = [] if args.keras_seeds == "none" else parse_seeds(args.keras_seeds)
+    pynet_seeds = seeds if args.pynet_seeds is None else (
+        [] if args.pynet_seeds == "none" else parse_seeds(args.pynet_seeds))
     command = "python -m bench.boston " + " ".join(argv if argv is not None else sys.argv[1:])
-    run_key = f"seeds {','.join(map(str, seeds))}, PyTorch {','.join(map(str, torch_seeds)) or 'none'}"
+    run_key = (f"seeds {','.join(map(str, pynet_seeds)) or 'none'}, "
+               f"PyTorch {','.join(map(str, torch_seeds)) or 'none'}, "
+               f"Keras 3 {','.join(map(str, keras_seeds)) or 'none'}")
     store["meta"][run_key] = {
         "command": command.strip(), "machine": machine_description(), "epochs": epochs,
         "final_epochs": final_epochs,
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "load": " ".join(f"{v:.2f}" for v in os.getloadavg())}
-    mine = {"pynet": {}, "PyTorch": {}}
-    for seed in seeds:
-        mine["pynet"][str(seed)] = r = pynet_seed(seed, epochs, final_epochs)
-        print(f"seed {seed} pynet: folds {np.round(r['fold_mae'], 2)} mean {r['kfold_mae']:.3f} "
-              f"test {r['test_mae']:.3f} ({r['seconds']:.0f} s)", flush=True)
-        if have_torch and seed in torch_seeds:
-            mine["PyTorch"][str(seed)] = r = torch_seed(seed, epochs, final_epochs)
-            print(f"seed {seed} PyTorch: folds {np.round(r['fold_mae'], 2)} mean {r['kfold_mae']:.3f} "
+    mine = {fw: {} for fw in FRAMEWORKS}
+    runners = (("pynet", pynet_seed, pynet_seeds), ("PyTorch", torch_seed, torch_seeds if have_torch else []),
+               ("Keras 3", keras_seed, keras_seeds))
+    for seed in sorted(set(seeds) | set(pynet_seeds) | set(torch_seeds) | set(keras_seeds)):
+        for fw, run, which in runners:
+            if seed not in which:
+                continue
+            mine[fw][str(seed)] = r = run(seed, epochs, final_epochs)
+            print(f"seed {seed} {fw}: folds {np.round(r['fold_mae'], 2)} mean {r['kfold_mae']:.3f} "
                   f"test {r['test_mae']:.3f} ({r['seconds']:.0f} s)", flush=True)
         # merge into what is on disk now (another invocation may have added seeds meanwhile)
         current = json.loads(store_path.read_text()) if store_path.exists() else {}
         current.setdefault("meta", {}).update({run_key: store["meta"][run_key]})
-        current.setdefault("runs", {"pynet": {}, "PyTorch": {}})
+        current.setdefault("runs", {fw: {} for fw in FRAMEWORKS})
         for fw in mine:
             current["runs"].setdefault(fw, {}).update(mine[fw])
         tmp = store_path.with_suffix(".json.tmp")

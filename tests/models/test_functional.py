@@ -204,3 +204,54 @@ def test_inputs_of_any_length_with_none_in_the_shape():
     assert model.predict(short).shape == model.predict(long).shape == (4, 2)
     with pytest.raises(ValueError, match=r"'steps' must have shape \(None, None, 3\), got \(4, 5, 2\)"):
         model.predict(np.ones((4, 5, 2)))
+
+
+# -- what the mutation run of pynet/models found untested (docs/testing.md) ---------------------
+
+def test_build_accepts_the_graphs_own_shapes_and_names_both_on_a_mismatch():
+    one = mlp_pair()[1]
+    one.build((8,))           # sample shapes, as layers are built: the shape it was made for
+    with pytest.raises(ValueError, match=r"built for inputs \(8,\), got \(9,\)"):
+        one.build((9,))
+    two = two_input_model()
+    two.build([(4,), (4,)])
+    with pytest.raises(ValueError, match=r"got \[\(4,\), \(5,\)\]"):
+        two.build([(4,), (5,)])
+
+
+def test_calling_a_model_on_arrays_gives_what_predict_gives():
+    model = multi_output_model()
+    x, _ = social_data(n=5)
+    called = model(x)
+    predicted = model.predict(x)
+    assert isinstance(called, list) and len(called) == 3
+    for c, p in zip(called, predicted):
+        np.testing.assert_allclose(c, p, rtol=1e-6)
+    single = mlp_pair()[1]
+    xs = np.random.default_rng(3).standard_normal((4, 8)).astype(np.float32)
+    np.testing.assert_allclose(single(xs), single.predict(xs), rtol=1e-6)
+
+
+def test_predict_on_no_rows_gives_empty_outputs_of_the_right_shapes():
+    model = multi_output_model()
+    outs = model.predict(np.zeros((0, 6), np.float32))
+    assert [o.shape for o in outs] == [(0, 1), (0, 4), (0, 1)]
+
+
+def test_validation_split_and_validation_data_together_are_refused():
+    model = multi_output_model()
+    model.compile(optimizer="sgd", loss=["mse", "sparse_categorical_crossentropy", "binary_crossentropy"])
+    x, ys = social_data(n=8)
+    before = [w.copy() for w in model.get_weights()]
+    with pytest.raises(ValueError, match="give validation_split or validation_data, not both"):
+        model.fit(x, ys, epochs=1, validation_split=0.25, validation_data=(x, ys), verbose=0)
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+
+
+def test_predict_in_batches_that_do_not_divide_the_rows_gives_every_row():
+    model = multi_output_model()
+    x, _ = social_data(n=10)                  # 10 rows of 6 features, batches of 4: 4 + 4 + 2
+    whole = model(x)
+    for batched, full in zip(model.predict(x, batch_size=4), whole):
+        assert batched.shape[0] == 10
+        np.testing.assert_allclose(batched, full, rtol=1e-6)
