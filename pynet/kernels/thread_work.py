@@ -6,7 +6,7 @@ BLAS pool as it is.
 """
 from __future__ import annotations
 
-__all__ = ["WORK", "call_flops", "CONV_CHUNK_ELEMENTS"]
+__all__ = ["WORK", "WITHOUT_BLAS", "call_flops", "CONV_CHUNK_ELEMENTS"]
 
 #: Elements of the im2col buffer filled per GEMM by the compiled convolution (csrc/conv.pyx).
 CONV_CHUNK_ELEMENTS = 1 << 18
@@ -60,6 +60,31 @@ def _conv(x, kernel, *args, **kw):
     return 2 * cols * f
 
 
+def _conv1d(x, kernel, *args, **kw):
+    """The largest window-matrix GEMM of csrc/conv1d.pyx: one chunk of whole sequences (as many
+    as fit in :data:`CONV_CHUNK_ELEMENTS`, at least one) of L·(k·c) elements, times f filters."""
+    n, length = _shape(x)[:2]
+    k, c, f = _shape(kernel)
+    per_sequence = length * k * c
+    sequences = min(n, max(1, CONV_CHUNK_ELEMENTS // max(per_sequence, 1)))
+    return 2 * sequences * per_sequence * f
+
+
+def _conv_transpose(x, kernel, *args, **kw):
+    """One GEMM over every input pixel: (N·H·W, C) @ (C, kh·kw·F)."""
+    n, h, w, c = _shape(x)
+    kh, kw, f, _ = _shape(kernel)
+    return 2 * n * h * w * c * kh * kw * f
+
+
+def _recurrent(x, kernel, recurrent_kernel, *args, **kw):
+    """The larger of the input projection over every step, (T·B, F) @ (F, k·units), and one
+    step's recurrent product, (B, units) @ (units, k·units); ``x`` is time-major (T, B, F)."""
+    t, b, f = _shape(x)
+    units, gates = _shape(recurrent_kernel)
+    return 2 * max(t * b * f * gates, b * units * gates)
+
+
 def _per_sample(*args, **kw):
     """Rashid's training kernels: one record at a time (gemv/ger), whatever the epoch's size."""
     return 0
@@ -91,6 +116,16 @@ WORK = {
     "dense_backward": _dense,
     "conv2d_forward": _conv,
     "conv2d_backward": _conv,
+    "conv1d_forward": _conv1d,
+    "conv1d_backward": _conv1d,
+    "conv2d_transpose_forward": _conv_transpose,
+    "conv2d_transpose_backward": _conv_transpose,
+    "simple_rnn_forward": _recurrent,
+    "simple_rnn_backward": _recurrent,
+    "lstm_forward": _recurrent,
+    "lstm_backward": _recurrent,
+    "gru_forward": _recurrent,
+    "gru_backward": _recurrent,
     "rashid_train_step": _per_sample,
     "rashid_train_epoch": _per_sample,
     "rashid_query_batch": _rashid_query_batch,
@@ -98,6 +133,16 @@ WORK = {
     "nielsen_step": _nielsen,
     "nielsen_epoch": _nielsen_epoch,
 }
+
+
+#: Kernels of BLAS-calling domains (csrc files that cimport BLAS) that call no BLAS themselves:
+#: elementwise work, index copies or optimiser updates. Every other kernel of those domains is in
+#: :data:`WORK` (a test checks it).
+WITHOUT_BLAS = frozenset({
+    "sigmoid", "logit", "im2col", "col2im", "activation_forward", "activation_backward",
+    "sgd_update", "rmsprop_update", "adam_update", "adagrad_update",
+    "embedding_forward", "embedding_backward",
+})
 
 
 def call_flops(name: str, *args, **kwargs) -> int:

@@ -367,3 +367,44 @@ def test_bad_arguments_get_the_kernels_own_error_through_the_wrapper(skip_or_fai
     with pytest.raises(type(wrapped.value)) as direct:
         k.matmul.unsized(np.ones((2, 3)), "x")
     assert str(wrapped.value) == str(direct.value) and "'b'" in str(wrapped.value)
+
+
+def test_every_kernel_of_a_blas_domain_is_sized_or_named_as_blas_free(skip_or_fail):
+    """A kernel in a csrc file that cimports BLAS either has a work estimate (so the policy can
+    keep its small calls on one thread) or is listed as calling no BLAS."""
+    import importlib
+    from pathlib import Path
+
+    from pynet.kernels import thread_work
+
+    csrc = Path(pynet.__file__).resolve().parent.parent / "csrc"
+    if not csrc.is_dir():
+        skip_or_fail("csrc/ is not beside the package (an installed copy)")
+    unsized = []
+    for pyx in sorted(csrc.glob("*.pyx")):
+        text = pyx.read_text()
+        if "cimport" not in text or "blas" not in text.split("def ", 1)[0]:
+            continue
+        names = importlib.import_module(f"pynet.kernels.reference.{pyx.stem}").__all__
+        unsized += [n for n in names if n not in thread_work.WORK and n not in thread_work.WITHOUT_BLAS]
+    assert unsized == []
+
+
+def test_conv1d_and_transposed_conv_work_estimates():
+    x, k = np.empty((128, 500, 128), np.float32), np.empty((7, 128, 32), np.float32)
+    # one sequence's windows (500·7·128 elements) exceed a chunk: the GEMM takes one at a time
+    assert call_flops("conv1d_forward", x, k) == 2 * 500 * 7 * 128 * 32
+    x2 = np.empty((64, 20, 8), np.float32)              # 20·3·8 = 480 elements a sequence: 64 fit
+    assert call_flops("conv1d_forward", x2, np.empty((3, 8, 16))) == 2 * 64 * 480 * 16
+    small = np.empty((2, 10, 3), np.float32), np.empty((3, 3, 4), np.float32)
+    assert call_flops("conv1d_backward", *small) == 2 * 2 * 10 * 3 * 3 * 4 < SMALL_CALL_FLOPS
+    xt, kt = np.empty((16, 7, 7, 64), np.float32), np.empty((4, 4, 32, 64), np.float32)
+    assert call_flops("conv2d_transpose_forward", xt, kt) == 2 * 16 * 7 * 7 * 64 * 4 * 4 * 32
+
+
+def test_recurrent_work_is_the_larger_of_projection_and_step():
+    x = np.empty((60, 128, 60), np.float32)              # Chollet's char model, time-major
+    w, u = np.empty((60, 512), np.float32), np.empty((128, 512), np.float32)
+    assert call_flops("lstm_forward", x, w, u) == 2 * 60 * 128 * 60 * 512
+    one = np.empty((1, 1, 1)), np.empty((1, 16)), np.empty((4, 16))   # airline LSTM(4), batch 1
+    assert call_flops("lstm_backward", *one) == 2 * 4 * 16 < SMALL_CALL_FLOPS
