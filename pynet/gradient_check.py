@@ -29,7 +29,7 @@ def numerical_gradient(f, x: np.ndarray, eps: float = DEFAULT_EPS) -> np.ndarray
         raise TypeError(f"numerical_gradient(): x must be float64 for a meaningful check, got {x.dtype}")
     grad = np.zeros_like(x)
     flat = x.reshape(-1)  # a view: x must be contiguous
-    if not np.shares_memory(flat, x):
+    if flat.size and not np.shares_memory(flat, x):   # (an empty array shares nothing)
         raise ValueError("numerical_gradient(): x must be contiguous so it can be perturbed in place")
     gflat = grad.reshape(-1)
     for i in range(flat.size):
