@@ -428,7 +428,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     """Run the ``pynet`` command; return its exit code."""
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser()
+    if not argv:    # bare `pynet`: what it can do, not only "arguments are required"
+        commands = __doc__.split("::", 1)[1].split("Exit codes")[0].strip("\n").rstrip()
+        print(f"usage: pynet COMMAND ... (pynet COMMAND -h for its options)\n\n{commands}\n\n"
+              "start with `pynet list`, then `pynet run 01`, or `pynet tour --quick`",
+              file=sys.stderr)
+        return 2
+    args = parser.parse_args(argv)
     try:
         return args.func(args)
     except (CLIError, LessonNotFound) as exc:

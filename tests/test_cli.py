@@ -226,9 +226,7 @@ def test_bench_without_a_checkout(monkeypatch, capsys):
 
 
 def test_usage_errors():
-    with pytest.raises(SystemExit) as info:
-        cli.main([])
-    assert info.value.code == 2
+    assert cli.main([]) == 2       # bare `pynet`: the commands (test_bare_pynet_lists_...)
     with pytest.raises(SystemExit):
         cli.main(["run"])  # NAME is required
 
@@ -246,3 +244,11 @@ def test_source_checkout_tutorials_are_found():
     assert package == "pynet.tutorials"
     assert (folder / "__init__.py").is_file()
     assert all(lesson.module.startswith("pynet.tutorials.") for lesson in cli.discover())
+
+
+def test_bare_pynet_lists_the_commands_and_exits_2(capsys):
+    assert cli.main([]) == 2
+    err = capsys.readouterr().err
+    for command in ("pynet info", "pynet list", "pynet run 04", "pynet tour", "pynet bench"):
+        assert command in err
+    assert "start with `pynet list`" in err
