@@ -25,10 +25,14 @@ cdef Py_ssize_t CHUNK_ELEMENTS = 1 << 18
 
 
 cdef struct Geometry:
+    # input height/width/channels, kernel height/width, output height/width, strides,
+    # dilations, and the padding rows above / columns left of the image
     Py_ssize_t h, w, c, kh, kw, oh, ow, sh, sw, dh, dw, pt, pl
 
 
 cdef Geometry _geometry(tuple shape, Py_ssize_t kh, Py_ssize_t kw, tuple geometry):
+    """The sizes of one convolution, from x's shape (N, H, W, C), the kernel's extent and the
+    checked geometry ``(strides, dilation, OH, OW, pad_top, pad_left)``."""
     cdef Geometry g
     strides, dilation, oh, ow, pt, pl = geometry
     g.h, g.w, g.c = shape[1], shape[2], shape[3]
@@ -41,8 +45,13 @@ cdef Geometry _geometry(tuple shape, Py_ssize_t kh, Py_ssize_t kw, tuple geometr
 
 
 cdef inline bint _is_plain(Geometry g) noexcept nogil:
-    # A 1x1 window with stride 1 and no padding: x itself is the im2col matrix.
+    """A 1x1 window with stride 1 and no padding: x itself is the im2col matrix."""
     return g.kh == 1 and g.kw == 1 and g.sh == 1 and g.sw == 1 and g.pt == 0 and g.pl == 0
+
+
+cdef inline Py_ssize_t _pixel(Geometry g, Py_ssize_t n, Py_ssize_t r, Py_ssize_t s) noexcept nogil:
+    """Offset of x[n, r, s, 0] in a C-contiguous (N, H, W, C) array: ((n·H + r)·W + s)·C."""
+    return ((n * g.h + r) * g.w + s) * g.c
 
 
 cdef void _im2col_chunk(const floating *x, floating *cols, Py_ssize_t n0, Py_ssize_t n1,
@@ -60,7 +69,7 @@ cdef void _im2col_chunk(const floating *x, floating *cols, Py_ssize_t n0, Py_ssi
                     r = i * g.sh - g.pt + p * g.dh
                     if g.dw == 1 and 0 <= r < g.h and s >= 0 and s + g.kw <= g.w:
                         # the whole kernel row lies inside the image: kw·C adjacent numbers
-                        src = x + ((n * g.h + r) * g.w + s) * g.c
+                        src = x + _pixel(g, n, r, s)
                         if run >= 32:
                             memcpy(dst, src, run * sizeof(floating))
                         else:       # a library call costs more than a few loads
@@ -70,7 +79,7 @@ cdef void _im2col_chunk(const floating *x, floating *cols, Py_ssize_t n0, Py_ssi
                         continue
                     for q in range(g.kw):
                         if 0 <= r < g.h and 0 <= s + q * g.dw < g.w:
-                            src = x + ((n * g.h + r) * g.w + s + q * g.dw) * g.c
+                            src = x + _pixel(g, n, r, s + q * g.dw)
                             for ch in range(g.c):
                                 dst[ch] = src[ch]
                         else:
@@ -93,20 +102,21 @@ cdef void _col2im_chunk(const floating *cols, floating *dx, Py_ssize_t n0, Py_ss
                 for p in range(g.kh):
                     r = i * g.sh - g.pt + p * g.dh
                     if g.dw == 1 and 0 <= r < g.h and s >= 0 and s + g.kw <= g.w:
-                        dst = dx + ((n * g.h + r) * g.w + s) * g.c
+                        dst = dx + _pixel(g, n, r, s)
                         for t in range(run):
                             dst[t] += src[t]
                         src += run
                         continue
                     for q in range(g.kw):
                         if 0 <= r < g.h and 0 <= s + q * g.dw < g.w:
-                            dst = dx + ((n * g.h + r) * g.w + s + q * g.dw) * g.c
+                            dst = dx + _pixel(g, n, r, s + q * g.dw)
                             for ch in range(g.c):
                                 dst[ch] += src[ch]
                         src += g.c
 
 
 cdef Py_ssize_t _chunk_samples(Geometry g):
+    """Samples per chunk: as many as keep one chunk's im2col matrix near CHUNK_ELEMENTS (≥ 1)."""
     cdef Py_ssize_t per_sample = g.oh * g.ow * g.kh * g.kw * g.c
     if per_sample <= 0:
         return 1
@@ -114,6 +124,7 @@ cdef Py_ssize_t _chunk_samples(Geometry g):
 
 
 cdef inline void _relu(floating *y, Py_ssize_t count) noexcept nogil:
+    """y ← max(y, 0), in place."""
     cdef Py_ssize_t i
     for i in range(count):
         y[i] = y[i] if y[i] > 0 else 0
@@ -122,6 +133,8 @@ cdef inline void _relu(floating *y, Py_ssize_t count) noexcept nogil:
 cdef void _forward(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] kernel,
                    const floating[::1] bias, bint has_bias, bint relu,
                    floating[:, :, :, ::1] out, floating[::1] cols, Geometry g, Py_ssize_t chunk):
+    """out = im2col(x) @ K + b (then ReLU if ``relu``), a chunk of samples per GEMM; ``cols``
+    holds one chunk's im2col matrix (unused when the window is plain)."""
     cdef Py_ssize_t n = x.shape[0], f = kernel.shape[3]
     cdef Py_ssize_t k = g.kh * g.kw * g.c, rows_per_sample = g.oh * g.ow
     cdef Py_ssize_t n0, n1, r, rows
@@ -184,6 +197,8 @@ cdef void _backward(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1]
                     const floating[:, :, :, ::1] dy, floating[:, :, :, ::1] dx, bint need_dx,
                     floating[:, :, :, ::1] dk, floating[::1] db, bint need_db,
                     floating[::1] cols, floating[::1] dcols, Geometry g, Py_ssize_t chunk):
+    """db = Σ dY over rows; dK = Σ_chunks im2col(x)ᵀ @ dY; dx = col2im(dY @ Kᵀ) when
+    ``need_dx`` (dY is the gradient after the activation's derivative)."""
     cdef Py_ssize_t n = x.shape[0], f = kernel.shape[3]
     cdef Py_ssize_t k = g.kh * g.kw * g.c, rows_per_sample = g.oh * g.ow
     cdef Py_ssize_t n0, n1, r, j, rows
@@ -254,6 +269,7 @@ def conv2d_backward(x, kernel, grad_output, *, strides=1, padding="valid", dilat
 
 
 cdef void _im2col_all(const floating[:, :, :, ::1] x, floating[:, ::1] cols, Geometry g):
+    """cols = im2col(x) for the whole batch at once (the public im2col)."""
     cdef const floating *xp = &x[0, 0, 0, 0]
     cdef floating *cp = &cols[0, 0]
     cdef Py_ssize_t n = x.shape[0]
@@ -277,6 +293,7 @@ def im2col(x, kernel_size, *, strides=1, padding="valid", dilation=1):
 
 
 cdef void _col2im_all(const floating[:, ::1] cols, floating[:, :, :, ::1] dx, Geometry g):
+    """dx += col2im(cols) for the whole batch at once (the public col2im)."""
     cdef const floating *cp = &cols[0, 0]
     cdef floating *dp = &dx[0, 0, 0, 0]
     cdef Py_ssize_t n = dx.shape[0]
