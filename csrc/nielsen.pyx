@@ -49,6 +49,8 @@ FIRST_LAYER = "auto"
 SPARSE_BELOW = 0.5
 
 cdef enum:
+    # the values of pynet.kernels._checks.nielsen.COST_CODES (cross-entropy, 1, needs no case:
+    # its output error is a − y like the log-likelihood's, with sigmoid outputs)
     QUADRATIC = 0
     LOG_LIKELIHOOD = 2
 

@@ -370,3 +370,19 @@ def test_sparse_and_dense_paths_agree_and_auto_chooses(both, first_layer, rng):
     module = first_layer("fast")
     with pytest.raises(ValueError, match="FIRST_LAYER"):
         cy.nielsen_epoch(copy(ws), copy(bs), x, y, order, 10, 0.5, 5.0, n, "quadratic")
+
+
+def test_the_cost_codes_the_twins_switch_on_are_named_alike():
+    """The reference switches on the names of _checks.nielsen; csrc/nielsen.pyx's enum must hold
+    the same values (read from its source, so a renumbering on one side fails here)."""
+    import re
+    from pathlib import Path
+
+    from pynet.kernels._checks import nielsen as checks
+
+    assert checks.COST_CODES == {"quadratic": checks.QUADRATIC,
+                                 "cross_entropy": checks.CROSS_ENTROPY,
+                                 "log_likelihood": checks.LOG_LIKELIHOOD}
+    pyx = Path(__file__).resolve().parents[2] / "csrc" / "nielsen.pyx"
+    enum = dict(re.findall(r"^\s+(QUADRATIC|LOG_LIKELIHOOD) = (\d+)$", pyx.read_text(), re.M))
+    assert enum == {"QUADRATIC": str(checks.QUADRATIC), "LOG_LIKELIHOOD": str(checks.LOG_LIKELIHOOD)}

@@ -16,7 +16,10 @@ from . import (as_float_array, blas_dims, describe, require_scalar, same_dtype, 
                writable_output)
 
 #: Cost names understood by the kernels (``Cost.kernel_name`` in :mod:`pynet.backprop.costs`).
-COST_CODES = {"quadratic": 0, "cross_entropy": 1, "log_likelihood": 2}
+#: The integers the kernels switch on (csrc/nielsen.pyx names the same values in a cdef enum).
+QUADRATIC, CROSS_ENTROPY, LOG_LIKELIHOOD = 0, 1, 2
+COST_CODES = {"quadratic": QUADRATIC, "cross_entropy": CROSS_ENTROPY,
+              "log_likelihood": LOG_LIKELIHOOD}
 
 
 def cost_code(cost, kernel: str) -> int:

@@ -29,7 +29,7 @@ from __future__ import annotations
 from scipy.special import expit, softmax
 
 from .._checks.nielsen import (
-    cost_code, network_arrays, prepare_columns, prepare_epoch, prepare_hyper, prepare_network,
+    LOG_LIKELIHOOD, QUADRATIC, cost_code, network_arrays, prepare_columns, prepare_epoch, prepare_hyper, prepare_network,
 )
 
 __all__ = ["nielsen_backprop", "nielsen_step", "nielsen_epoch"]
@@ -41,7 +41,7 @@ def _forward(weights, biases, x, code):
     last = len(weights) - 1
     for l, (w, b) in enumerate(zip(weights, biases)):
         z = w @ activations[-1] + b[:, None]
-        if l == last and code == 2:
+        if l == last and code == LOG_LIKELIHOOD:
             activations.append(softmax(z, axis=0))
         else:
             activations.append(expit(z))
@@ -52,7 +52,7 @@ def _gradients(weights, biases, x, y, code):
     """BP1–BP4 for a column mini-batch; returns ``(nabla_b, nabla_w)`` summed over columns."""
     activations = _forward(weights, biases, x, code)
     a = activations[-1]
-    delta = (a - y) * (a * (1 - a)) if code == 0 else a - y           # BP1
+    delta = (a - y) * (a * (1 - a)) if code == QUADRATIC else a - y   # BP1
     nabla_b = [None] * len(weights)
     nabla_w = [None] * len(weights)
     for l in range(len(weights) - 1, -1, -1):
