@@ -431,14 +431,17 @@ class Network:
         zs, activations = self._forward(x)
         # BP1: the output error δ^L = ∇_a C ⊙ σ′(z^L) (the cost class knows its form).
         delta = self.cost.delta(zs[-1], activations[-1], y)
-        # BP3 and BP4 for the last layer: ∂C/∂b = δ, ∂C/∂w = δ (a^{L−1})ᵀ.
-        nabla_b[-1] = delta.sum(axis=1, keepdims=True)
-        nabla_w[-1] = delta @ activations[-2].T
-        for l in range(2, self.num_layers):
-            # BP2: δ^l = ((w^{l+1})ᵀ δ^{l+1}) ⊙ σ′(z^l), walking back one layer.
-            delta = (self.weights[-l + 1].T @ delta) * sigmoid_prime(zs[-l])
-            nabla_b[-l] = delta.sum(axis=1, keepdims=True)                # BP3
-            nabla_w[-l] = delta @ activations[-l - 1].T                   # BP4
+        # Layers are counted from the end with Python's negative indices, as Nielsen's code
+        # does: l = 1 is the output layer, l = 2 the one before it, and so on. In that count
+        # weights[-l] and zs[-l] belong to layer l, activations[-l - 1] is its input (the list
+        # of activations starts with x, so it is one longer), and weights[-l + 1] is the layer
+        # after it, through which BP2 carries δ back.
+        for l in range(1, self.num_layers):
+            if l > 1:
+                # BP2: δ^l = ((w^{l+1})ᵀ δ^{l+1}) ⊙ σ′(z^l), one layer further back.
+                delta = (self.weights[-l + 1].T @ delta) * sigmoid_prime(zs[-l])
+            nabla_b[-l] = delta.sum(axis=1, keepdims=True)                # BP3: ∂C/∂b = δ
+            nabla_w[-l] = delta @ activations[-l - 1].T                   # BP4: ∂C/∂w = δ aᵀ
         return nabla_b, nabla_w
 
     # -- measuring -----------------------------------------------------------------------------
