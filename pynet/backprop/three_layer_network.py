@@ -18,8 +18,10 @@ take one sample per *row* (``(N, inodes)``). The train step runs in one kernel f
 and ``?ger``, GIL released) when built, otherwise its NumPy twin, which is the book's arithmetic
 line for line. Both give the same weights to rounding (≤ 1e-10 after an epoch of MNIST).
 
-:class:`BookNetwork` is the book's own NumPy formulation (per-sample ``numpy.dot`` on column
-vectors, no checks), kept only as the yardstick for accuracy and speed.
+:class:`BookNetwork` (first in this file) is the book's own NumPy formulation — per-sample
+``numpy.dot`` on column vectors, no checks — with its steps numbered: read it first. It is also
+the yardstick for accuracy and speed. The argument checks of :class:`ThreeLayerNetwork` live in
+:mod:`pynet.kernels._checks.rashid`, beside the kernels' own.
 
 Errata of the original text and code, and what pynet does
 ---------------------------------------------------------
@@ -46,7 +48,7 @@ import numbers
 import numpy as np
 from scipy.special import expit
 
-from pynet.kernels._checks.rashid import length_hint
+from pynet.kernels._checks import rashid as checks
 from pynet.backprop.divergence import divergence
 from pynet.persistence import PersistenceError, check_shapes, load_npz, save_npz
 
@@ -63,26 +65,6 @@ _MODEL_TAG = "pynet.backprop.ThreeLayerNetwork"
 _UNGUARDED_LR = 1.0
 
 
-def _positive_int(where, name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{where}: argument {name!r} must be a positive integer, got {value!r}")
-    return int(value)
-
-
-def _learning_rate(where, value):
-    try:
-        lr = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{where}: argument 'learningrate' must be a number, "
-                        f"got {value!r}") from None
-    if not np.isfinite(lr) or lr <= 0:
-        raise ValueError(
-            f"{where}: argument 'learningrate' must be a finite number > 0, got {value!r}"
-            " (the book uses 0.1 for MNIST; 0.01 with more epochs)"
-        )
-    return lr
-
-
 def _rescale(signal):
     """The book's back-query rescale into [0.01, 0.99]: subtract the minimum, divide by the
     maximum, times 0.98, plus 0.01 (in place on a new array). A constant signal carries no
@@ -95,6 +77,59 @@ def _rescale(signal):
     signal *= 0.98
     signal += 0.01
     return signal
+
+
+class BookNetwork:
+    """The book's network exactly as its listing computes it: read this class first.
+
+    Every method works on one sample as **column vectors** built with ``numpy.array(...,
+    ndmin=2).T`` and multiplies with ``numpy.dot``, the arithmetic of the book's
+    ``neuralNetwork`` class. There are no argument checks and no kernels: hand it what the book
+    hands it. :class:`ThreeLayerNetwork` below does the same arithmetic with checks, compiled
+    kernels, whole-epoch training, saving and back-query; pynet's tests hold the two to the same
+    weights. The initial weights are drawn as ``ThreeLayerNetwork(init="book")`` draws them, so
+    the same ``seed`` starts both from identical weights.
+
+    Shapes: ``wih`` (hnodes, inodes), ``who`` (onodes, hnodes); inputs (inodes, 1), outputs
+    (onodes, 1).
+    """
+
+    def __init__(self, inputnodes, hiddennodes, outputnodes, learningrate, seed=None):
+        """The book's ``__init__``: layer sizes, learning rate, and weights drawn from
+        N(0, 1/√(nodes of the layer the links lead to)) — the listing's rule (see the module
+        docstring's errata for the fan-in rule the text describes)."""
+        self.inodes, self.hnodes, self.onodes = inputnodes, hiddennodes, outputnodes
+        self.lr = learningrate
+        rng = np.random.default_rng(seed)
+        self.wih = rng.normal(0.0, pow(self.hnodes, -0.5), (self.hnodes, self.inodes))
+        self.who = rng.normal(0.0, pow(self.onodes, -0.5), (self.onodes, self.hnodes))
+        self.activation_function = expit          # the sigmoid, 1 / (1 + e^−x)
+
+    def train(self, inputs_list, targets_list):
+        """One record: forward pass, the errors of both layers, and the two weight updates
+        ΔW = lr · (E ⊙ O ⊙ (1 − O)) · (previous layer's output)ᵀ."""
+        # 1. the record and its targets as columns
+        inputs = np.array(inputs_list, ndmin=2).T
+        targets = np.array(targets_list, ndmin=2).T
+        # 2. forward: X_hidden = W_ih · I, O_hidden = σ(X_hidden); the same for the output layer
+        hidden_inputs = np.dot(self.wih, inputs)
+        hidden_outputs = self.activation_function(hidden_inputs)
+        final_inputs = np.dot(self.who, hidden_outputs)
+        final_outputs = self.activation_function(final_inputs)
+        # 3. errors: target − actual at the output; split back by the weights, E_h = W_hoᵀ · E_o
+        output_errors = targets - final_outputs
+        hidden_errors = np.dot(self.who.T, output_errors)
+        # 4. update the hidden → output links, then the input → hidden links
+        self.who += self.lr * np.dot((output_errors * final_outputs * (1.0 - final_outputs)),
+                                     np.transpose(hidden_outputs))
+        self.wih += self.lr * np.dot((hidden_errors * hidden_outputs * (1.0 - hidden_outputs)),
+                                     np.transpose(inputs))
+
+    def query(self, inputs_list):
+        """The forward pass alone: the output column (onodes, 1) for one record."""
+        inputs = np.array(inputs_list, ndmin=2).T
+        hidden_outputs = self.activation_function(np.dot(self.wih, inputs))
+        return self.activation_function(np.dot(self.who, hidden_outputs))
 
 
 class ThreeLayerNetwork:
@@ -140,10 +175,10 @@ class ThreeLayerNetwork:
     def __init__(self, inputnodes, hiddennodes, outputnodes, learningrate, *, seed=None,
                  init="book", dtype="float64", backend=None, input_range=(0.0, 1.0)):
         where = "ThreeLayerNetwork()"
-        self.inodes = _positive_int(where, "inputnodes", inputnodes)
-        self.hnodes = _positive_int(where, "hiddennodes", hiddennodes)
-        self.onodes = _positive_int(where, "outputnodes", outputnodes)
-        self._lr = _learning_rate(where, learningrate)
+        self.inodes = checks.positive_int(where, "inputnodes", inputnodes)
+        self.hnodes = checks.positive_int(where, "hiddennodes", hiddennodes)
+        self.onodes = checks.positive_int(where, "outputnodes", outputnodes)
+        self._lr = checks.learning_rate(where, learningrate)
         if init not in INITS:
             raise ValueError(f"{where}: argument 'init' must be one of {sorted(INITS)}, "
                              f"got {init!r}")
@@ -152,7 +187,7 @@ class ThreeLayerNetwork:
         if self.dtype not in (np.float32, np.float64):
             raise ValueError(f"{where}: argument 'dtype' must be float32 or float64, got {dtype!r}")
         self._kernels, self.backend = self._pick_kernels(backend)
-        self.input_range = self._check_range(input_range)
+        self.input_range = checks.input_range(input_range)
         self.seed = seed if isinstance(seed, (numbers.Integral, type(None))) else None
 
         # The book's initialisation: normal, mean 0, spread from the layer sizes (see `init`).
@@ -173,7 +208,7 @@ class ThreeLayerNetwork:
 
     @lr.setter
     def lr(self, value):
-        self._lr = _learning_rate("ThreeLayerNetwork.lr", value)
+        self._lr = checks.learning_rate("ThreeLayerNetwork.lr", value)
 
     # -- the book's three methods -------------------------------------------------------------
     def train(self, inputs_list, targets_list) -> None:
@@ -200,10 +235,10 @@ class ThreeLayerNetwork:
         Read them as NumPy in :func:`pynet.kernels.reference.rashid.rashid_train_step`. Every check
         happens first: if this raises, ``wih`` and ``who`` are unchanged.
         """
-        inputs = self._vector("train", "inputs", inputs_list, self.inodes)
-        targets = self._vector("train", "targets", targets_list, self.onodes)
-        self._check_inputs("train", inputs)
-        self._check_targets("train", targets, low=0.0, high=1.0, open_=False)
+        inputs = checks.vector("train", "inputs", inputs_list, self.inodes, self.dtype)
+        targets = checks.vector("train", "targets", targets_list, self.onodes, self.dtype)
+        checks.check_inputs("train", inputs, self.input_range)
+        checks.check_targets("train", targets, low=0.0, high=1.0, open_=False)
         if self._lr <= _UNGUARDED_LR:
             # lr <= 1 moves no weight by more than about lr per step: the cheap check of who
             # after the step suffices (a copy of wih per sample would cost a third of the step).
@@ -241,8 +276,8 @@ class ThreeLayerNetwork:
         final_outputs : ndarray, shape (onodes, 1)
             A column vector, as in the book; the predicted label is its ``argmax``.
         """
-        inputs = self._vector("query", "inputs", inputs_list, self.inodes)[:, None]
-        self._check_inputs("query", inputs)
+        inputs = checks.vector("query", "inputs", inputs_list, self.inodes, self.dtype)[:, None]
+        checks.check_inputs("query", inputs, self.input_range)
         # signals into and out of the hidden layer
         hidden_inputs = self.wih @ inputs
         hidden_outputs = self.activation_function(hidden_inputs)
@@ -273,8 +308,9 @@ class ThreeLayerNetwork:
         + 0.01), because the logit of the next layer back needs values inside (0, 1). The rescale
         throws away the overall size of the signal: only its pattern survives.
         """
-        final_outputs = self._vector("backquery", "targets", targets_list, self.onodes)[:, None]
-        self._check_targets("backquery", final_outputs, low=0.0, high=1.0, open_=True)
+        final_outputs = checks.vector("backquery", "targets", targets_list, self.onodes,
+                                      self.dtype)[:, None]
+        checks.check_targets("backquery", final_outputs, low=0.0, high=1.0, open_=True)
         # invert the output sigmoid
         final_inputs = self.inverse_activation_function(final_outputs)
         # signal out of the hidden layer, pushed back through the links
@@ -312,13 +348,13 @@ class ThreeLayerNetwork:
 
         Every check runs before the first update: if this raises, the weights are unchanged.
         """
-        x = self._matrix("train_epoch", "inputs", inputs, self.inodes)
-        t = self._matrix("train_epoch", "targets", targets, self.onodes)
+        x = checks.matrix("train_epoch", "inputs", inputs, self.inodes, self.dtype)
+        t = checks.matrix("train_epoch", "targets", targets, self.onodes, self.dtype)
         if x.shape[0] != t.shape[0]:
             raise ValueError(f"train_epoch(): inputs has {x.shape[0]} rows but targets has "
                              f"{t.shape[0]}; each sample needs one target row")
-        self._check_inputs("train_epoch", x)
-        self._check_targets("train_epoch", t, low=0.0, high=1.0, open_=False)
+        checks.check_inputs("train_epoch", x, self.input_range)
+        checks.check_targets("train_epoch", t, low=0.0, high=1.0, open_=False)
         before = (self.wih.copy(), self.who.copy())
         self._kernels.rashid_train_epoch(self.wih, self.who, self._lr, x, t)
         self._check_diverged("train_epoch", (("wih", self.wih), ("who", self.who)), before)
@@ -326,8 +362,8 @@ class ThreeLayerNetwork:
     def query_batch(self, inputs) -> np.ndarray:
         """The forward pass for every row of ``inputs`` ``(N, inodes)``; returns ``(N, onodes)``
         (the rows are the transposes of the book's output columns)."""
-        x = self._matrix("query_batch", "inputs", inputs, self.inodes)
-        self._check_inputs("query_batch", x)
+        x = checks.matrix("query_batch", "inputs", inputs, self.inodes, self.dtype)
+        checks.check_inputs("query_batch", x, self.input_range)
         return self._kernels.rashid_query_batch(self.wih, self.who, x)
 
     def predict(self, inputs) -> np.ndarray:
@@ -337,7 +373,7 @@ class ThreeLayerNetwork:
     def score(self, inputs, labels) -> float:
         """Fraction of rows whose predicted label equals ``labels`` (the book's scorecard mean)."""
         labels = np.asarray(labels)
-        x = self._matrix("score", "inputs", inputs, self.inodes)
+        x = checks.matrix("score", "inputs", inputs, self.inodes, self.dtype)
         if labels.ndim != 1 or labels.shape[0] != x.shape[0]:
             raise ValueError(f"score(): argument 'labels' must be 1-D with {x.shape[0]} entries "
                              f"(one per row of inputs), got shape {labels.shape}")
@@ -426,132 +462,3 @@ class ThreeLayerNetwork:
             raise ValueError(f"ThreeLayerNetwork(): argument 'backend' must be None, 'python' or "
                              f"'cython', got {backend!r}")
         return kernels.load_backend(backend, ["linalg", "rashid"]), backend
-
-    @staticmethod
-    def _check_range(input_range):
-        if input_range is None:
-            return None
-        try:
-            low, high = (float(v) for v in input_range)
-        except (TypeError, ValueError):
-            raise ValueError("ThreeLayerNetwork(): argument 'input_range' must be None or a pair "
-                             f"(low, high), got {input_range!r}") from None
-        if not low < high:
-            raise ValueError(f"ThreeLayerNetwork(): input_range needs low < high, "
-                             f"got {input_range!r}")
-        return (low, high)
-
-    def _as_float(self, where, name, values):
-        arr = np.asarray(values)
-        if arr.dtype.kind in "US":  # strings, e.g. the fields of a CSV line
-            try:
-                arr = arr.astype(np.float64)
-            except ValueError:
-                raise ValueError(f"{where}(): argument {name!r} holds text that is not a number "
-                                 f"— split CSV lines on ',' and drop the label first") from None
-        if arr.dtype.kind not in "biuf":
-            raise TypeError(f"{where}(): argument {name!r} must hold numbers, "
-                            f"got dtype {arr.dtype}")
-        return arr.astype(self.dtype, copy=False)
-
-    def _vector(self, where, name, values, size):
-        """A sample as a contiguous 1-D array of ``size`` numbers: accepts a list, a 1-D array,
-        a column ``(size, 1)`` or a row ``(1, size)``."""
-        arr = self._as_float(where, name, values)
-        if arr.ndim == 2 and 1 in arr.shape:
-            arr = arr.reshape(-1)
-        if arr.ndim != 1:
-            raise ValueError(f"{where}(): argument {name!r} must be a list, a 1-D array or a "
-                             f"column ({size}, 1), got an array of shape {arr.shape}"
-                             + (" — for many samples use train_epoch/query_batch"
-                                if arr.ndim == 2 else ""))
-        if arr.shape[0] != size:
-            what = "inputs" if name == "inputs" else "targets"
-            raise ValueError(f"{where}(): expected {size} {what}, got {arr.shape[0]}"
-                             + (length_hint(size, arr.shape[0]) if name == "inputs" else ""))
-        self._check_finite(where, name, arr)
-        return np.ascontiguousarray(arr)
-
-    def _matrix(self, where, name, values, width):
-        arr = self._as_float(where, name, values)
-        if arr.ndim != 2:
-            raise ValueError(f"{where}(): argument {name!r} must be 2-D (one sample per row, "
-                             f"{width} columns), got shape {arr.shape}")
-        if arr.shape[1] != width:
-            raise ValueError(f"{where}(): expected rows of {width} {name}, got shape {arr.shape}"
-                             + (length_hint(width, arr.shape[1]) if name == "inputs" else ""))
-        self._check_finite(where, name, arr)
-        return np.ascontiguousarray(arr)
-
-    @staticmethod
-    def _check_finite(where, name, arr):
-        bad = ~np.isfinite(arr)
-        if bad.any():
-            first = tuple(int(i) for i in np.argwhere(bad)[0])
-            raise ValueError(f"{where}(): argument {name!r} contains {int(bad.sum())} NaN/Inf "
-                             f"value(s), first at index {first[0] if len(first) == 1 else first}"
-                             " — a damaged image or an empty CSV field?")
-
-    def _check_inputs(self, where, arr):
-        if self.input_range is None or arr.size == 0:
-            return
-        low, high = self.input_range
-        amin, amax = float(arr.min()), float(arr.max())
-        if amin < low or amax > high:
-            hint = (" — scale pixels with x / 255 * 0.99 + 0.01 "
-                    "(pynet.datasets.mnist.rashid_inputs)" if amax > 1.5 else "")
-            raise ValueError(f"{where}(): inputs must lie in [{low:g}, {high:g}], got min "
-                             f"{amin:g} max {amax:g}{hint}; pass input_range=None to the "
-                             "constructor to allow any values")
-
-    @staticmethod
-    def _check_targets(where, arr, *, low, high, open_):
-        if arr.size == 0:
-            return
-        amin, amax = float(arr.min()), float(arr.max())
-        bad = (amin <= low or amax >= high) if open_ else (amin < low or amax > high)
-        if bad:
-            rng = f"({low:g}, {high:g})" if open_ else f"[{low:g}, {high:g}]"
-            why = ("the logit of 0 or 1 is infinite; use 0.01 and 0.99 as the book does"
-                   if open_ else "the sigmoid's outputs cannot go further; use 0.01 and 0.99 "
-                   "(pynet.datasets.mnist.rashid_targets), not the label itself")
-            raise ValueError(f"{where}(): targets must lie in {rng}, got min {amin:g} max "
-                             f"{amax:g} — {why}")
-
-
-class BookNetwork:
-    """The book's own NumPy formulation, kept as a yardstick (accuracy and speed), not for use.
-
-    Per sample it builds column vectors with ``numpy.array(..., ndmin=2).T`` and multiplies with
-    ``numpy.dot``, exactly the arithmetic of the book's ``neuralNetwork`` class; there are no
-    argument checks and no kernels. The initial weights are drawn as in
-    :class:`ThreeLayerNetwork` with ``init="book"``, so the same ``seed`` starts both networks
-    from identical weights.
-    """
-
-    def __init__(self, inputnodes, hiddennodes, outputnodes, learningrate, seed=None):
-        self.inodes, self.hnodes, self.onodes = inputnodes, hiddennodes, outputnodes
-        self.lr = learningrate
-        rng = np.random.default_rng(seed)
-        self.wih = rng.normal(0.0, pow(self.hnodes, -0.5), (self.hnodes, self.inodes))
-        self.who = rng.normal(0.0, pow(self.onodes, -0.5), (self.onodes, self.hnodes))
-        self.activation_function = expit
-
-    def train(self, inputs_list, targets_list):
-        inputs = np.array(inputs_list, ndmin=2).T
-        targets = np.array(targets_list, ndmin=2).T
-        hidden_inputs = np.dot(self.wih, inputs)
-        hidden_outputs = self.activation_function(hidden_inputs)
-        final_inputs = np.dot(self.who, hidden_outputs)
-        final_outputs = self.activation_function(final_inputs)
-        output_errors = targets - final_outputs
-        hidden_errors = np.dot(self.who.T, output_errors)
-        self.who += self.lr * np.dot((output_errors * final_outputs * (1.0 - final_outputs)),
-                                     np.transpose(hidden_outputs))
-        self.wih += self.lr * np.dot((hidden_errors * hidden_outputs * (1.0 - hidden_outputs)),
-                                     np.transpose(inputs))
-
-    def query(self, inputs_list):
-        inputs = np.array(inputs_list, ndmin=2).T
-        hidden_outputs = self.activation_function(np.dot(self.wih, inputs))
-        return self.activation_function(np.dot(self.who, hidden_outputs))

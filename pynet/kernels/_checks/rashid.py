@@ -9,6 +9,8 @@ Every check happens before any weight is touched: a call that raises leaves the 
 """
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from . import (as_float_array, blas_dims, describe, require_finite, require_scalar, same_dtype,
@@ -124,3 +126,130 @@ def prepare_query_batch(wih, who, inputs, out):
         wih, who, x = read["wih"], read["who"], read["inputs"]
     blas_dims(kernel, rows=x.shape[0])
     return wih, who, x, out
+
+
+# -- the network's own arguments (pynet.backprop.ThreeLayerNetwork) ---------------------------------
+# The class calls these so that its methods read like the book; the messages name the method
+# (``where``), the argument, what was expected and what arrived, and point at the usual mistake.
+
+def positive_int(where, name, value) -> int:
+    """A node count: an int ≥ 1 (``True`` is not a count)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{where}: argument {name!r} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def learning_rate(where, value) -> float:
+    """A finite learning rate > 0."""
+    try:
+        lr = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{where}: argument 'learningrate' must be a number, "
+                        f"got {value!r}") from None
+    if not np.isfinite(lr) or lr <= 0:
+        raise ValueError(
+            f"{where}: argument 'learningrate' must be a finite number > 0, got {value!r}"
+            " (the book uses 0.1 for MNIST; 0.01 with more epochs)"
+        )
+    return lr
+
+
+def input_range(value):
+    """``None`` (no check) or a pair ``(low, high)`` with low < high."""
+    if value is None:
+        return None
+    try:
+        low, high = (float(v) for v in value)
+    except (TypeError, ValueError):
+        raise ValueError("ThreeLayerNetwork(): argument 'input_range' must be None or a pair "
+                         f"(low, high), got {value!r}") from None
+    if not low < high:
+        raise ValueError(f"ThreeLayerNetwork(): input_range needs low < high, got {value!r}")
+    return (low, high)
+
+
+def as_float(where, name, values, dtype):
+    """``values`` as an array of ``dtype``; text that is not a number is named as a CSV slip."""
+    arr = np.asarray(values)
+    if arr.dtype.kind in "US":  # strings, e.g. the fields of a CSV line
+        try:
+            arr = arr.astype(np.float64)
+        except ValueError:
+            raise ValueError(f"{where}(): argument {name!r} holds text that is not a number "
+                             f"— split CSV lines on ',' and drop the label first") from None
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{where}(): argument {name!r} must hold numbers, got dtype {arr.dtype}")
+    return arr.astype(dtype, copy=False)
+
+
+def vector(where, name, values, size, dtype):
+    """One sample as a contiguous 1-D array of ``size`` numbers: accepts a list, a 1-D array, a
+    column ``(size, 1)`` or a row ``(1, size)``."""
+    arr = as_float(where, name, values, dtype)
+    if arr.ndim == 2 and 1 in arr.shape:
+        arr = arr.reshape(-1)
+    if arr.ndim != 1:
+        raise ValueError(f"{where}(): argument {name!r} must be a list, a 1-D array or a "
+                         f"column ({size}, 1), got an array of shape {arr.shape}"
+                         + (" — for many samples use train_epoch/query_batch"
+                            if arr.ndim == 2 else ""))
+    if arr.shape[0] != size:
+        what = "inputs" if name == "inputs" else "targets"
+        raise ValueError(f"{where}(): expected {size} {what}, got {arr.shape[0]}"
+                         + (length_hint(size, arr.shape[0]) if name == "inputs" else ""))
+    check_finite(where, name, arr)
+    return np.ascontiguousarray(arr)
+
+
+def matrix(where, name, values, width, dtype):
+    """Many samples, one per row: a contiguous ``(N, width)`` array."""
+    arr = as_float(where, name, values, dtype)
+    if arr.ndim != 2:
+        raise ValueError(f"{where}(): argument {name!r} must be 2-D (one sample per row, "
+                         f"{width} columns), got shape {arr.shape}")
+    if arr.shape[1] != width:
+        raise ValueError(f"{where}(): expected rows of {width} {name}, got shape {arr.shape}"
+                         + (length_hint(width, arr.shape[1]) if name == "inputs" else ""))
+    check_finite(where, name, arr)
+    return np.ascontiguousarray(arr)
+
+
+def check_finite(where, name, arr) -> None:
+    """No NaN or infinity (the first bad index is named)."""
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(f"{where}(): argument {name!r} contains {int(bad.sum())} NaN/Inf "
+                         f"value(s), first at index {first[0] if len(first) == 1 else first}"
+                         " — a damaged image or an empty CSV field?")
+
+
+def check_inputs(where, arr, allowed) -> None:
+    """Inputs inside ``allowed = (low, high)`` (None: any); 0..255 pixels get the book's scaling
+    as a hint."""
+    if allowed is None or arr.size == 0:
+        return
+    low, high = allowed
+    amin, amax = float(arr.min()), float(arr.max())
+    if amin < low or amax > high:
+        hint = (" — scale pixels with x / 255 * 0.99 + 0.01 "
+                "(pynet.datasets.mnist.rashid_inputs)" if amax > 1.5 else "")
+        raise ValueError(f"{where}(): inputs must lie in [{low:g}, {high:g}], got min "
+                         f"{amin:g} max {amax:g}{hint}; pass input_range=None to the "
+                         "constructor to allow any values")
+
+
+def check_targets(where, arr, *, low, high, open_) -> None:
+    """Targets inside [low, high] (training: what a sigmoid can reach) or (low, high)
+    (back-query: the logit of 0 or 1 is infinite)."""
+    if arr.size == 0:
+        return
+    amin, amax = float(arr.min()), float(arr.max())
+    bad = (amin <= low or amax >= high) if open_ else (amin < low or amax > high)
+    if bad:
+        rng = f"({low:g}, {high:g})" if open_ else f"[{low:g}, {high:g}]"
+        why = ("the logit of 0 or 1 is infinite; use 0.01 and 0.99 as the book does"
+               if open_ else "the sigmoid's outputs cannot go further; use 0.01 and 0.99 "
+               "(pynet.datasets.mnist.rashid_targets), not the label itself")
+        raise ValueError(f"{where}(): targets must lie in {rng}, got min {amin:g} max "
+                         f"{amax:g} — {why}")
