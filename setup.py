@@ -95,7 +95,8 @@ setup(
     # The lessons live at the top level (tutorials/) for readers, and are installed as
     # pynet.tutorials so that `pynet tour` works from any directory.
     package_dir={"pynet.tutorials": "tutorials"},
-    package_data={"pynet.datasets": ["data/*", "data/fortunes/*", "data/weather/*"], "pynet.tutorials": ["*.py"]},
+    package_data={"pynet.datasets": ["data/*", "data/fortunes/*", "data/weather/*"], "pynet.tutorials": ["*.py"],
+                  "pynet.kernels": ["__init__.pyi"]},
     ext_modules=extensions(),
     cmdclass={"build_ext": BuildExtExplained},
 )

@@ -160,3 +160,22 @@ def test_ci_runs_the_compiled_backend():
         "CI must exercise the compiled kernels, but pynet.kernels.BACKEND is "
         f"{pynet.kernels.BACKEND!r}: the extension did not build or import"
     )
+
+
+def test_the_editor_stub_lists_every_kernel_and_nothing_else():
+    """pynet/kernels/__init__.pyi (tools/kernel_stub.py) lets go-to-definition open a kernel's
+    NumPy twin; it must stay in step with the kernels (re-run the tool after adding one)."""
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("kernel_stub", root / "tools" / "kernel_stub.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    stub = root / "pynet" / "kernels" / "__init__.pyi"
+    assert stub.read_text() == tool.stub_text(), "run: python tools/kernel_stub.py"
+    from pynet.kernels import KERNEL_NAMES
+
+    listed = [line.split(" as ")[0].strip() for line in stub.read_text().splitlines()
+              if " as " in line]
+    assert sorted(listed) == sorted(KERNEL_NAMES)
