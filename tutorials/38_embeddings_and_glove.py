@@ -113,8 +113,9 @@ def agree_over_seeds(report, quantity, ours, theirs, floor):
     ours, theirs = np.asarray(ours), np.asarray(theirs)
     spread = float(np.std(np.concatenate([ours, theirs])))
     tolerance = max(floor, 2 * spread)
-    report.say(f"  pynet:   " + " ".join(f"{v:.3f}" for v in ours) + f"   mean {ours.mean():.3f}")
-    report.say(f"  PyTorch: " + " ".join(f"{v:.3f}" for v in theirs) + f"   mean {theirs.mean():.3f}")
+    for who, values in (("pynet:  ", ours), ("PyTorch:", theirs)):
+        report.say(f"  {who} " + " ".join(f"{v:.3f}" for v in values)
+                   + f"   mean {values.mean():.3f}")
     report.compare(quantity, book=float(theirs.mean()), ours=float(ours.mean()),
                    agree=abs(ours.mean() - theirs.mean()) <= tolerance,
                    note=f"'book' = PyTorch, same data, starts and seeds; tolerance {tolerance:.3f}")
@@ -131,7 +132,8 @@ def listing_6_5(report):
     ids = np.array([[4, 0, 999], [4, 4, 1]])
     out = model.predict(ids)
     table = model.layers[0].get_weights()[0]
-    report.say(f"  Embedding(1000, 64): weights {table.shape}; ids {ids.shape} -> vectors {out.shape}")
+    report.say(f"  Embedding(1000, 64): weights {table.shape}; ids {ids.shape} -> vectors "
+               f"{out.shape}")
     report.check(out.shape == (2, 3, 64) and np.array_equal(out[0, 0], table[4])
                  and np.array_equal(out[1, 1], table[4]) and np.abs(table).max() <= 0.05,
                  "row i of the table is the vector of word i (initialised U(-0.05, 0.05))")
@@ -161,14 +163,16 @@ def embedding_from_scratch(report, quick, torch, seeds):
         history = model.fit(x_train, y_train, epochs=10, batch_size=32, validation_split=0.2,
                             verbose=0, seed=seed)
         if seed == seeds[0]:
-            report.say(f"  seed {seed}, 10 epochs ({len(x_train) - n_val} texts, last {n_val} held out):")
+            report.say(f"  seed {seed}, 10 epochs ({len(x_train) - n_val} texts, last {n_val} "
+                       "held out):")
             curve(report, history, "acc")
             curve(report, history, "val_acc")
             report.say(f"  parameters: {model.count_params():,} = 10,000·8 + (20·8 + 1)")
         ours.append(history.history["val_acc"][-1])
-    report.compare("validation accuracy, Embedding(10000, 8) on 20 words", book=BOOK_SHORT_VAL_ACCURACY,
-                   ours=float(np.mean(ours)), agree=None, headline=True,
-                   note=f"mean of {len(seeds)} seeds; IMDB sentiment vs fortune topics: different data")
+    report.compare("validation accuracy, Embedding(10000, 8) on 20 words",
+                   book=BOOK_SHORT_VAL_ACCURACY, ours=float(np.mean(ours)), agree=None,
+                   headline=True, note=f"mean of {len(seeds)} seeds; IMDB sentiment vs fortune "
+                   "topics: different data")
     report.check(np.mean(ours) > 0.6, "the 8-number word vectors carry the topic: well above 50%")
     if torch is not None:
         x_fit, y_fit = x_train[:-n_val], y_train[:-n_val]
@@ -265,11 +269,12 @@ def from_raw_text(report, quick, torch, seeds):
         glove_model, glove_start, history = train_200(report, data, seeds[0], matrix,
                                                       "pretrained, frozen")
         train_acc, val_acc = history.history["acc"][-1], history.history["val_acc"][-1]
-        report.compare("validation accuracy, GloVe frozen, 200 samples", book=BOOK_GLOVE_VAL_ACCURACY,
-                       ours=val_acc, agree=None, note="IMDB vs fortunes; the book's vectors are "
-                       "the real GloVe ones, ours those of the file found")
-        report.compare("training accuracy after 10 epochs, GloVe frozen", book="~1.0", ours=train_acc,
-                       agree=None, note="the book: overfits almost at once")
+        report.compare("validation accuracy, GloVe frozen, 200 samples",
+                       book=BOOK_GLOVE_VAL_ACCURACY, ours=val_acc, agree=None,
+                       note="IMDB vs fortunes; the book's vectors are the real GloVe ones, "
+                            "ours those of the file found")
+        report.compare("training accuracy after 10 epochs, GloVe frozen", book="~1.0",
+                       ours=train_acc, agree=None, note="the book: overfits almost at once")
         report.check(train_acc - val_acc > 0.1,
                      "200 samples: training accuracy runs far ahead of validation (overfitting)")
 
@@ -283,7 +288,8 @@ def from_raw_text(report, quick, torch, seeds):
             scratch_model, scratch_train = model, history.history["acc"][-1]
     report.compare("validation accuracy, from scratch, 200 samples", book=BOOK_SCRATCH_VAL_ACCURACY,
                    ours=float(np.mean(ours)), agree=None,
-                   note=f"mean of {len(seeds)} seeds; the book: no better than the pretrained model")
+                   note=f"mean of {len(seeds)} seeds; the book: no better than the pretrained "
+                        "model")
     report.check(scratch_train - np.mean(ours) > 0.1,
                  "from scratch, 200 samples overfit too: training accuracy far above validation")
     if torch is not None:
@@ -294,7 +300,8 @@ def from_raw_text(report, quick, torch, seeds):
                          theirs, floor=0.05)
         if glove_model is not None:
             t_glove = torch_val_accuracy(torch, glove_start, data["x_train"], data["y_train"],
-                                         data["x_val"], data["y_val"], 10, seeds[0], frozen=True)[-1]
+                                         data["x_val"], data["y_val"], 10, seeds[0],
+                                         frozen=True)[-1]
             g_val = glove_model.evaluate(data["x_val"], data["y_val"], verbose=0)[1]
             report.compare("validation accuracy, GloVe frozen, PyTorch vs pynet", book=t_glove,
                            ours=g_val, agree=abs(t_glove - g_val) <= 0.08,
@@ -306,7 +313,8 @@ def from_raw_text(report, quick, torch, seeds):
     test_acc = tested.evaluate(data["x_test"], data["y_test"], verbose=0)[1]
     report.compare(f"test accuracy, {name} model", book=BOOK_GLOVE_TEST_ACCURACY, ours=test_acc,
                    agree=None, note="the book tests its GloVe model on 25,000 IMDB reviews"
-                   + ("" if glove_model is not None else "; no GloVe file, so ours is from scratch"))
+                   + ("" if glove_model is not None
+                      else "; no GloVe file, so ours is from scratch"))
 
 
 # %%
@@ -331,7 +339,8 @@ def lesson(report: Report, quick: bool) -> None:
         report.say("  (PyTorch is not installed: the same-data cross-checks are skipped)")
     report.section("Listing 6.5: an Embedding layer")
     listing_6_5(report)
-    report.section("Listings 6.6–6.7 on the stand-in: fortunes 'computers' vs 'politics', 20 words")
+    report.section("Listings 6.6–6.7 on the stand-in: fortunes 'computers' vs 'politics', "
+                   "20 words")
     embedding_from_scratch(report, quick, torch, seeds)
     report.section("Listings 6.8–6.9: from raw text, 200 training samples")
     from_raw_text(report, quick, torch, seeds)

@@ -225,11 +225,18 @@ def _from_folder(folder: Path) -> list:
     for file in files:
         size = file.stat().st_size
         total += size
-        if size > MAX_FILE_BYTES or total > MAX_TOTAL_BYTES:
+        if size > MAX_FILE_BYTES:
             raise ValueError(f"reuters: {os.fspath(file)!r} ({size} bytes) is larger than a "
                              "Reuters-21578 file can be; refused")
+        if total > MAX_TOTAL_BYTES:
+            raise ValueError(f"reuters: {os.fspath(folder)!r}: the reut2-*.sgm files up to "
+                             f"{file.name} hold more than {MAX_TOTAL_BYTES} bytes; not "
+                             "Reuters-21578")
         with open(file, "rb") as fh:
-            raw = fh.read(MAX_FILE_BYTES + 1)
+            raw = fh.read(MAX_FILE_BYTES + 1)      # bounded even if the file grew since stat()
+        if len(raw) > MAX_FILE_BYTES:
+            raise ValueError(f"reuters: {os.fspath(file)!r} is larger than a Reuters-21578 file "
+                             "can be; refused")
         records += parse_sgml(raw, os.fspath(file))
     return records
 

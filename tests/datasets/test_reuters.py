@@ -179,6 +179,10 @@ def test_bad_archives_and_huge_claims(tmp_path, distribution, monkeypatch):
     with pytest.raises(ValueError, match=r"reut2-000.sgm' \(\d+ bytes\) is larger than"):
         reuters.read_records(folder)
     monkeypatch.setattr(reuters, "MAX_FILE_BYTES", 1 << 20)
+    monkeypatch.setattr(reuters, "MAX_TOTAL_BYTES", (folder / "reut2-000.sgm").stat().st_size + 10)
+    with pytest.raises(ValueError, match=r"files up to reut2-001.sgm hold more than"):
+        reuters.read_records(folder)
+    monkeypatch.setattr(reuters, "MAX_TOTAL_BYTES", 1 << 30)
     monkeypatch.setattr(reuters, "MAX_RECORD_BYTES", 100)
     with pytest.raises(ValueError, match=r"line 2 \(record NEWID=1\): longer than 100 bytes"):
         reuters.read_records(folder)
