@@ -229,3 +229,25 @@ def test_download_from_a_local_server(tmp_path, distribution, http_server, monke
     with pytest.raises(DownloadError, match="SHA-256 mismatch"):
         reuters.download(tmp_path / "e", base_urls=[url], quiet=True,
                          checksums={reuters.ARCHIVE_NAME: "0" * 64})
+
+
+def test_any_cut_or_damaged_file_is_read_or_refused_with_a_value_error():
+    data = sgml(FILE0)
+    rng = np.random.default_rng(11)
+    damaged = [data[:cut] for cut in range(0, len(data), 37)]
+    for _ in range(40):                            # a few bytes overwritten at random places
+        copy = bytearray(data)
+        for at in rng.integers(0, len(copy), size=3):
+            copy[at] = int(rng.choice(list(b"<>/&;\"x\xff\n")))
+        damaged.append(bytes(copy))
+    outcomes = set()
+    for raw in damaged:
+        try:
+            records = reuters.parse_sgml(raw, "reut2-000.sgm")
+        except ValueError as exc:
+            assert str(exc).startswith("reut2-000.sgm")      # always names the file
+            outcomes.add("refused")
+        else:
+            assert all(isinstance(r, reuters.Record) for r in records)
+            outcomes.add("read")
+    assert outcomes == {"read", "refused"}
