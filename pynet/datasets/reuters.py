@@ -73,7 +73,9 @@ What cannot be reproduced exactly (so the integers differ from Keras's file, the
 * Python 2 lowercased bytes (ASCII letters only); pynet lowercases latin-1 letters too.
 
 ``download()`` fetches ``reuters21578.tar.gz`` (8 MB) from the UCI archive into the user cache,
-atomically; the archive is then read as it is (no unpacking).
+atomically; the archive is then read as it is (no unpacking). Nothing of the collection ships with
+pynet: its README says Reuters Ltd. and Carnegie Group allow free distribution *for research
+purposes only* (the copyright of the texts stays with Reuters).
 """
 from __future__ import annotations
 
@@ -349,7 +351,8 @@ def load_texts(path=None, single_topic: bool = False, min_samples_per_topic=None
 
 
 def topic_names(path=None) -> list:
-    """Label -> topic name (``topic_names()[3] == "earn"`` on the real files)."""
+    """Label -> topic name, in order of first appearance (on the real files this should begin
+    cocoa, grain, veg-oil, earn, acq, as the label list quoted for Keras's file does)."""
     return load_texts(path)[2]
 
 
