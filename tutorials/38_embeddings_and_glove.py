@@ -107,6 +107,21 @@ def curve(report, history, key, label=None):
     return values
 
 
+def save_curves(report, history, name, title):
+    """Listing 6.15: training and validation accuracy and loss per epoch, saved as a PNG."""
+    from pynet.inspect.curves import matplotlib_available, plot_history
+    from pynet.inspect.images import output_dir
+
+    if not matplotlib_available():
+        report.say("  (matplotlib not installed: no curves drawn)")
+        return
+    import matplotlib.pyplot as plt
+
+    path = output_dir() / f"38_{name}_curves.png"
+    plt.close(plot_history(history.history, title=title, path=path))
+    report.say(f"  curves saved (listing 6.15): {path}")
+
+
 def agree_over_seeds(report, quantity, ours, theirs, floor):
     """Compare the seed means of pynet and PyTorch; tolerance = the larger of ``floor`` and twice
     the seeds' spread (standard deviation of both sets together)."""
@@ -242,6 +257,8 @@ def train_200(report, data, seed, matrix=None, label=""):
         report.say(f"  {label}, seed {seed}:")
         curve(report, history, "acc")
         curve(report, history, "val_acc")
+        save_curves(report, history, "glove" if matrix is not None else "from_scratch",
+                    f"{label}, 200 samples")
     if matrix is not None:
         report.check(np.array_equal(model.layers[0].get_weights()[0], matrix),
                      "the frozen Embedding still holds the GloVe vectors after 10 epochs")

@@ -7,6 +7,7 @@ import io
 import numpy as np
 
 from pynet import lessons
+from pynet.inspect.curves import matplotlib_available
 from pynet.lessons import run_lesson
 
 
@@ -28,6 +29,7 @@ def test_quick_run_without_glove(require, monkeypatch, tmp_path):
     monkeypatch.setenv("PYNET_GLOVE", str(tmp_path / "absent.txt"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("PYNET_DATA", str(tmp_path / "no-data"))
+    monkeypatch.setenv("PYNET_OUTPUT", str(tmp_path))          # listing 6.15's curves go here
     lesson = load_lesson()
     out = io.StringIO()
     report, _ = run_lesson(lesson.run, lesson.TITLE, quick=True, out=out)
@@ -38,6 +40,11 @@ def test_quick_run_without_glove(require, monkeypatch, tmp_path):
     assert float(rows["validation accuracy, Embedding(10000, 8) on 20 words"].ours) > 0.6
     assert "test accuracy, from-scratch model" in rows
     assert not any("GloVe frozen" in q for q in rows)
+    assert not (tmp_path / "38_glove_curves.png").exists()
+    if matplotlib_available():                                 # matplotlib is optional
+        assert (tmp_path / "38_from_scratch_curves.png").stat().st_size > 1000
+    else:
+        assert "matplotlib not installed: no curves drawn" in text
     require("torch")      # the PyTorch rows exist only when torch is installed
     assert rows["validation accuracy, PyTorch vs pynet (listing 6.7)"].agree
     assert rows["validation accuracy, PyTorch vs pynet (listing 6.16)"].agree
@@ -55,6 +62,7 @@ def test_quick_run_with_a_small_glove_file(require, monkeypatch, tmp_path):
     path = tmp_path / "glove.6B.100d.txt"
     path.write_text("\n".join(lines) + "\n")
     monkeypatch.setenv("PYNET_GLOVE", str(path))
+    monkeypatch.setenv("PYNET_OUTPUT", str(tmp_path))
     out = io.StringIO()
     report, _ = run_lesson(lesson.run, lesson.TITLE, quick=True, out=out)
     text = out.getvalue()
@@ -65,5 +73,7 @@ def test_quick_run_with_a_small_glove_file(require, monkeypatch, tmp_path):
     train = float(rows["training accuracy after 10 epochs, GloVe frozen"].ours)
     assert train > float(rows["validation accuracy, GloVe frozen, 200 samples"].ours) + 0.1
     assert "test accuracy, GloVe model" in rows
+    if matplotlib_available():
+        assert (tmp_path / "38_glove_curves.png").stat().st_size > 1000
     require("torch")
     assert rows["validation accuracy, GloVe frozen, PyTorch vs pynet"].agree
