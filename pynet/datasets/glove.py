@@ -10,6 +10,7 @@ line (inferred from the first when not given); ``words`` keeps only those words 
 400,000 vectors of which a 10,000-word model needs at most 10,000). A line with the wrong number
 of values, or a value that is not a number, raises ``ValueError`` naming the file and line.
 ``embedding_matrix(embeddings, word_index, max_words)``: listing 6.11.
+``find(dims=100)``: where a ``glove.6B.<dims>d.txt`` is, or ``None`` (see its docstring).
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["load", "embedding_matrix", "MAX_LINE_BYTES"]
+__all__ = ["load", "embedding_matrix", "find", "places", "MAX_LINE_BYTES"]
 
 #: A 300-d GloVe line has about 3 kB; longer lines are refused instead of read whole.
 MAX_LINE_BYTES = 1 << 20
@@ -88,3 +89,38 @@ def embedding_matrix(embeddings: dict, word_index: dict, max_words: int, dims=No
         if i < max_words and word in embeddings:
             matrix[i] = embeddings[word]
     return matrix
+
+
+def places(dims: int = 100) -> list:
+    """The files :func:`find` tries, in order: ``$PYNET_GLOVE`` (a file, or a folder holding
+    ``glove.6B.<dims>d.txt``), then ``glove/`` and the top of ``$PYNET_DATA``, then
+    ``$PYNET_SHARED_DATA/text/glove/``, then the user cache ``~/.cache/pynet/glove/``; each as
+    ``.txt`` or ``.txt.gz``."""
+    from ._locate import cache_dir
+
+    name = f"glove.6B.{dims}d.txt"
+    folders = []
+    explicit = os.environ.get("PYNET_GLOVE")
+    out = []
+    if explicit:
+        explicit = Path(explicit).expanduser()
+        if explicit.is_dir():
+            folders.append(explicit)
+        else:
+            out.append(explicit)
+    data = os.environ.get("PYNET_DATA")
+    if data:
+        folders += [Path(data).expanduser() / "glove", Path(data).expanduser()]
+    shared = os.environ.get("PYNET_SHARED_DATA")
+    if shared:
+        folders.append(Path(shared).expanduser() / "text" / "glove")
+    folders.append(cache_dir() / "glove")
+    for folder in folders:
+        out += [folder / name, folder / (name + ".gz")]
+    return out
+
+
+def find(dims: int = 100):
+    """The first existing file of :func:`places`, or ``None`` when there is no GloVe file (the
+    822 MB ``glove.6B.zip`` is not shipped; unzip it and point ``PYNET_GLOVE`` at it)."""
+    return next((p for p in places(dims) if p.is_file()), None)

@@ -140,3 +140,19 @@ def test_glove_malformed_lines_name_file_and_line(tmp_path, monkeypatch):
     path.write_text(GLOVE)
     with pytest.raises(ValueError, match="longer than 8 bytes"):
         glove.load(path)
+
+
+def test_glove_find_looks_at_pynet_glove_then_pynet_data(tmp_path, monkeypatch):
+    monkeypatch.delenv("PYNET_SHARED_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("PYNET_DATA", str(tmp_path / "data"))
+    monkeypatch.delenv("PYNET_GLOVE", raising=False)
+    assert glove.find(100) is None                       # nothing anywhere: None, not an error
+    in_data = tmp_path / "data" / "glove" / "glove.6B.100d.txt.gz"
+    in_data.parent.mkdir(parents=True)
+    in_data.write_bytes(gzip.compress(GLOVE.encode()))
+    assert glove.find(100) == in_data and glove.find(50) is None
+    mine = tmp_path / "mine.txt"
+    mine.write_text(GLOVE)
+    monkeypatch.setenv("PYNET_GLOVE", str(mine))         # an explicit file comes first
+    assert glove.find(100) == mine
