@@ -86,3 +86,19 @@ def test_size_limit_holds_whatever_the_file_claims(tmp_path, monkeypatch):
 def test_max_chars_must_be_a_positive_int(bad):
     with pytest.raises(ValueError, match="max_chars"):
         jargon.load_text(max_chars=bad)
+
+
+def test_prepare_makes_running_lower_case_ascii_prose():
+    raw = ("  Title\n\n  Contents\n\n   This is the Jargon File, a comprehensive “Café”\n"
+           "   compendium — of hacker ‘slang’ ⊕\n")
+    assert jargon.prepare(raw) == ('this is the jargon file, a comprehensive "cafe" compendium '
+                                   "-- of hacker 'slang'")
+    assert jargon.prepare("No Preface  here\n") == "no preface here"
+    with pytest.raises(TypeError, match="expected a str"):
+        jargon.prepare(b"bytes")
+
+
+def test_prepared_excerpt_has_69_characters(no_env):
+    corpus = jargon.prepare(jargon.load_text())
+    assert len(corpus) == 531_939 and len(set(corpus)) == 69
+    assert corpus.startswith("this is the jargon file, a comprehensive compendium of hacker slang")
