@@ -198,3 +198,41 @@ def test_unigram_baseline_by_hand():
     assert accuracy == 0.5 and char == "a"
     with pytest.raises(ValueError, match="empty"):
         tg.unigram_baseline([])
+
+
+# -- with a real pynet model ---------------------------------------------------------------------------
+
+def _tiny_model(n_chars, maxlen):
+    from pynet.layers import LSTM, Dense
+    from pynet.optimizers import RMSprop
+    from pynet.sequential import Sequential
+    from pynet.utils import set_seed
+
+    set_seed(3)
+    net = Sequential([LSTM(8, input_shape=(maxlen, n_chars)), Dense(n_chars, activation="softmax")])
+    net.compile(loss="categorical_crossentropy", optimizer=RMSprop(learning_rate=0.01))
+    return net
+
+
+def test_training_from_batches_equals_training_from_the_whole_array():
+    """The full lesson feeds one-hot batches from a generator; unshuffled, that is the same
+    training as fit(x, y) on the book's whole array, update for update."""
+    text = "the cat sat on the mat and the dog sat on the log " * 4
+    chars, index = tg.char_vocabulary(text)
+    sentences, next_chars = tg.cut_sequences(text, 10, 3)
+    x, y = tg.vectorize(sentences, next_chars, index)
+    a, b = _tiny_model(len(chars), 10), _tiny_model(len(chars), 10)
+    a.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+    steps = math.ceil(len(sentences) / 16)
+    b.fit(tg.batches(sentences, next_chars, index, 16, shuffle=False), steps_per_epoch=steps,
+          epochs=2, verbose=0)
+    for wa, wb in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_allclose(wa, wb, rtol=1e-5, atol=1e-6)
+
+
+def test_generate_with_a_pynet_model_uses_only_known_characters():
+    chars, index = tg.char_vocabulary("abc ")
+    net = _tiny_model(len(chars), 5)
+    out = tg.generate(net, "abc a", 30, 1.0, index, maxlen=5, seed=0)
+    assert len(out) == 30 and set(out) <= set(chars)
+    assert out == tg.generate(net, "abc a", 30, 1.0, index, maxlen=5, seed=0)

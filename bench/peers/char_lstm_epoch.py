@@ -6,7 +6,9 @@ JSON argument: ``{"side": "pynet"|"torch"|"keras", "batches": n, "batch_size": 1
 data itself from the embedded Jargon File excerpt (``jargon.prepare``, 69 characters, the first
 ``batches · batch_size`` windows of ``maxlen`` every 3 characters), so every side trains on the
 same arrays. It trains ``warmup_batches`` untimed, then times ``repeat`` passes over the
-``batches`` batches (no shuffling) and prints ``{"samples": [seconds per pass, ...], ...}``.
+``batches`` batches (no shuffling) and prints ``{"samples": [wall seconds per pass, ...],
+"cpu_samples": [CPU seconds of this process per pass, ...], ...}``. With one BLAS/OpenMP
+thread, CPU seconds are the work done, whatever else the machine runs at the same time.
 
 The model on every side: LSTM(units) → Dense(chars, softmax), categorical cross-entropy,
 RMSprop(lr=0.01, rho=0.9, eps=1e-7), float32. PyTorch uses ``nn.LSTM`` + ``nn.Linear`` and
@@ -34,13 +36,15 @@ def data(n, maxlen):
 
 
 def _passes(train_pass, warm_pass, repeat):
+    """``{"samples": wall seconds, "cpu_samples": process CPU seconds}`` of ``repeat`` passes."""
     warm_pass()
-    samples = []
+    wall, cpu = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         train_pass()
-        samples.append(time.perf_counter() - start)
-    return samples
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    return {"samples": wall, "cpu_samples": cpu}
 
 
 def pynet_side(x, y, args):
@@ -59,7 +63,7 @@ def pynet_side(x, y, args):
         lambda: model.fit(x, y, batch_size=b, epochs=1, verbose=0, shuffle=False),
         lambda: model.fit(x[:w * b], y[:w * b], batch_size=b, epochs=1, verbose=0, shuffle=False),
         args["repeat"])
-    return {"samples": samples, "version": f"pynet ({kernels.BACKEND})"}
+    return {**samples, "version": f"pynet ({kernels.BACKEND})"}
 
 
 def torch_side(x, y, args):
@@ -82,7 +86,7 @@ def torch_side(x, y, args):
             opt.step()
     samples = _passes(lambda: train(len(x)), lambda: train(args["warmup_batches"] * b),
                       args["repeat"])
-    return {"samples": samples, "version": f"torch {torch.__version__}",
+    return {**samples, "version": f"torch {torch.__version__}",
             "threads": torch.get_num_threads()}
 
 
@@ -102,7 +106,7 @@ def keras_side(x, y, args):
         lambda: model.fit(x, y, batch_size=b, epochs=1, verbose=0, shuffle=False),
         lambda: model.fit(x[:w * b], y[:w * b], batch_size=b, epochs=1, verbose=0, shuffle=False),
         args["repeat"])
-    return {"samples": samples,
+    return {**samples,
             "version": f"keras {keras.__version__} (torch {torch.__version__})"}
 
 
