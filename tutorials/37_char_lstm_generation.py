@@ -54,6 +54,8 @@ BOOK_EPOCHS = 59                 # for epoch in range(1, 60)
 BOOK_GENERATED = 400             # characters per temperature
 
 QUICK_CHARS = 45_000
+QUICK_EPOCHS, FULL_EPOCHS = 1, 4
+QUICK_GENERATED = 40
 HELD_OUT_CHARS = 3_060           # 1,000 windows of text the model never trains on
 
 
@@ -137,8 +139,8 @@ def run(report: Report, quick: bool) -> None:
                    agree=net.count_params() == params,
                    note=f"4·128·(chars + 129) + 129·chars; book 57 chars, ours {len(chars)}")
 
-    epochs = 1 if quick else 4
-    length = 40 if quick else BOOK_GENERATED
+    epochs = QUICK_EPOCHS if quick else FULL_EPOCHS
+    length = QUICK_GENERATED if quick else BOOK_GENERATED
     rng = np.random.default_rng(SEED)
     report.section(f"Listing 8.7: {epochs} epoch(s) (the book: {BOOK_EPOCHS}), text after each")
     losses = []

@@ -45,3 +45,25 @@ def test_the_baseline_check_can_fail():
     loss, _ = lesson.model(len(chars)).evaluate(x, y, verbose=0)
     assert loss > tg.unigram_baseline(next_chars)[0]
     assert abs(loss - math.log(len(chars))) < 0.3
+
+
+def test_full_mode_path_trains_from_a_generator(monkeypatch):
+    """The full run feeds batches from text_generation.batches; here on a book size cut to
+    8,000 characters, one epoch and 5 characters per temperature (only the path is checked:
+    so little training need not beat the baseline)."""
+    monkeypatch.delenv("PYNET_DATA", raising=False)
+    monkeypatch.delenv("PYNET_SHARED_DATA", raising=False)
+    lesson = lessons.load_lesson("37_char_lstm_generation")
+    monkeypatch.setattr(lesson, "BOOK_CORPUS_CHARS", 8_000)
+    monkeypatch.setattr(lesson, "FULL_EPOCHS", 1)
+    monkeypatch.setattr(lesson, "BOOK_GENERATED", 5)
+    out = io.StringIO()
+    report = lessons.Report(lesson.TITLE, out=out)
+    lesson.run(report, quick=False)
+    text = out.getvalue()
+    rows = {r.quantity: r for r in report.rows}
+    # 8,000 − 3,060 held out = 4,940 characters -> ceil(4,880 / 3) = 1,627 windows
+    assert rows["sequences (60 characters every 3)"].ours == "1627"
+    assert "x would be (1627, 60, 69) bool" in text and "text_generation.batches" in text
+    assert "training loss after epoch 1" in rows
+    assert "held-out loss < unigram entropy (nats)" in rows
