@@ -24,7 +24,9 @@ What this lesson shows
 * a number the book does not give but any language model must reach: on text it has not
   trained on, its cross-entropy must fall below the *unigram entropy* (what a model knowing only
   the character frequencies would score) and its next-character accuracy must beat always
-  guessing the most frequent character (the space).
+  guessing the most frequent character (the space);
+* (full run, when PyTorch is installed) the same model trained in PyTorch from the same initial
+  weights on the same batches: its held-out loss within 0.15 nats of ours.
 
 ``--quick``: the first 45,000 characters of the prose only (14,980 windows, 118 batches), one
 epoch, 40 generated characters per temperature — far less than the book's 59 epochs over
@@ -56,6 +58,7 @@ BOOK_GENERATED = 400             # characters per temperature
 QUICK_CHARS = 45_000
 QUICK_EPOCHS, FULL_EPOCHS = 1, 4
 QUICK_GENERATED = 40
+TORCH_TOLERANCE = 0.15           # nats: two trainings of 4 epochs from the same start
 HELD_OUT_CHARS = 3_060           # 1,000 windows of text the model never trains on
 
 
@@ -88,6 +91,38 @@ def model(n_chars: int, units: int = 128):
     net.compile(loss="categorical_crossentropy", optimizer=RMSprop(learning_rate=0.01),
                 metrics=["accuracy"])
     return net
+
+
+def torch_held_out_loss(torch, net, batches, steps, epochs, held_x, held_y):
+    """The same model in PyTorch from pynet's *initial* weights, trained on the same batches in
+    the same order (RMSprop lr=0.01, rho 0.9, eps 1e-7); its cross-entropy on the held-out windows.
+
+    Keras's LSTM kernel ``(features, 4·units)`` (gates i, f, c, o) is PyTorch's ``weight_ih.T``
+    (gates i, f, g, o: the same order); PyTorch's second bias ``bias_hh`` is set to 0.
+    """
+    kernel, recurrent, bias, dense_w, dense_b = net.get_weights()
+    units = recurrent.shape[0]
+    lstm = torch.nn.LSTM(kernel.shape[0], units, batch_first=True)
+    head = torch.nn.Linear(units, dense_w.shape[1])
+    with torch.no_grad():
+        lstm.weight_ih_l0.copy_(torch.from_numpy(kernel.T.copy()))
+        lstm.weight_hh_l0.copy_(torch.from_numpy(recurrent.T.copy()))
+        lstm.bias_ih_l0.copy_(torch.from_numpy(bias))
+        lstm.bias_hh_l0.zero_()
+        head.weight.copy_(torch.from_numpy(dense_w.T.copy()))
+        head.bias.copy_(torch.from_numpy(dense_b))
+    params = list(lstm.parameters()) + list(head.parameters())
+    opt = torch.optim.RMSprop(params, lr=0.01, alpha=0.9, eps=1e-7)
+    for _ in range(epochs * steps):
+        x, y = next(batches)
+        opt.zero_grad()
+        logits = head(lstm(torch.from_numpy(x))[0][:, -1])
+        torch.nn.functional.cross_entropy(logits, torch.from_numpy(y.argmax(axis=1))).backward()
+        opt.step()
+    with torch.no_grad():
+        logits = head(lstm(torch.from_numpy(held_x.astype(np.float32)))[0][:, -1])
+        return float(torch.nn.functional.cross_entropy(
+            logits, torch.from_numpy(held_y.argmax(axis=1))))
 
 
 def run(report: Report, quick: bool) -> None:
@@ -138,6 +173,7 @@ def run(report: Report, quick: bool) -> None:
     report.compare("parameters", book=4 * 128 * (57 + 128 + 1) + 129 * 57, ours=net.count_params(),
                    agree=net.count_params() == params,
                    note=f"4·128·(chars + 129) + 129·chars; book 57 chars, ours {len(chars)}")
+    initial = net.get_weights()
 
     epochs = QUICK_EPOCHS if quick else FULL_EPOCHS
     length = QUICK_GENERATED if quick else BOOK_GENERATED
@@ -172,6 +208,28 @@ def run(report: Report, quick: bool) -> None:
     report.compare("held-out accuracy > most-frequent-char", book=round(top_share, 4),
                    ours=accuracy, agree=bool(accuracy > top_share),
                    note=f"always guessing {top_char!r}")
+
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    if torch is not None and not quick:
+        torch.set_num_threads(1)
+        twin = _clone(net, initial)
+        t_loss = torch_held_out_loss(
+            torch, twin, tg.batches(sentences, next_chars, char_indices, BATCH, seed=SEED),
+            data["steps_per_epoch"], epochs, held_x, held_y)
+        report.compare("held-out loss, PyTorch vs pynet", book=t_loss, ours=loss,
+                       agree=abs(t_loss - loss) <= TORCH_TOLERANCE,
+                       note="'book' = PyTorch from the same initial weights and batches; "
+                            f"tolerance {TORCH_TOLERANCE} nats")
+
+
+def _clone(net, weights):
+    """A model of ``net``'s shape holding ``weights`` (pynet's initial weights, for PyTorch)."""
+    twin = model(net.layers[-1].units)
+    twin.set_weights(weights)
+    return twin
 
 
 if __name__ == "__main__":
