@@ -11,7 +11,7 @@ so its time is about 78 × ours). Each side trains a few batches first (imports,
 pools warm), in a process of its own started by :func:`bench.harness.run_peer` with its
 BLAS/OpenMP threads pinned to ``--threads``. pynet and PyTorch run in two rounds (pynet, PyTorch,
 pynet, PyTorch, each a fresh process) and their samples are pooled, so a change of load on a
-shared machine falls on both; Keras 3, five times slower, runs once.
+shared machine falls on both; Keras 3, several times slower, runs once.
 
 Goal (issue 11): pynet's time ≤ 1.0× PyTorch's. Results: ``bench/results/char_lstm.md`` (with
 ``--write-results``).
