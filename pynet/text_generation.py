@@ -205,10 +205,11 @@ def _check_distribution(preds, where: str) -> np.ndarray:
     if p.ndim != 1 or p.size == 0:
         raise ValueError(f"{where}: preds must be a 1-D array of probabilities, got shape "
                          f"{p.shape}")
-    if not np.all(np.isfinite(p)) or np.any(p < 0):
-        raise ValueError(f"{where}: preds must be finite and >= 0 (a softmax output), got min "
-                         f"{np.nanmin(p) if not np.all(np.isnan(p)) else float('nan')!r}"
-                         f"{' and non-finite values' if not np.all(np.isfinite(p)) else ''}")
+    if not np.all(np.isfinite(p)):
+        raise ValueError(f"{where}: preds must be finite (a softmax output), got "
+                         f"{int((~np.isfinite(p)).sum())} NaN/inf value(s)")
+    if np.any(p < 0):
+        raise ValueError(f"{where}: preds must be >= 0 (a softmax output), got min {p.min():.6g}")
     total = float(p.sum())
     if abs(total - 1.0) > SUM_TOLERANCE:
         raise ValueError(f"{where}: preds must sum to 1 (a probability distribution), they sum "
