@@ -23,8 +23,8 @@ def test_the_photos_that_ship_with_scikit_learn(require):
 
 
 def test_without_either_package_a_generated_picture_says_so(monkeypatch):
-    monkeypatch.setitem(sys.modules, "sklearn", None)      # import sklearn -> ImportError
-    monkeypatch.setitem(sys.modules, "skimage", None)
+    for name in ("sklearn", "sklearn.datasets", "skimage", "skimage.data"):
+        monkeypatch.setitem(sys.modules, name, None)       # import -> ImportError
     content, label = sample_photo("content", size=(50, 70))
     assert label.startswith("a generated landscape (neither scikit-learn nor scikit-image")
     assert content.shape == (50, 70, 3)
