@@ -208,7 +208,11 @@ class StyleTransferLoss:
                              f"{style.shape[1:]} must have one size (the book loads both at "
                              "img_height x img_width)")
         self.shape = target.shape
-        self.style_channels = style_channels
+        if isinstance(style_channels, bool) or not isinstance(style_channels, numbers.Integral) \
+                or style_channels <= 0:
+            raise ValueError(f"{where}: style_channels must be a positive integer, got "
+                             f"{style_channels!r}")
+        self.style_channels = int(style_channels)
         self.size = target.shape[1] * target.shape[2]     # the book's img_height * img_width
         self._index = {name: k for k, name in enumerate(names)}
         acts = self.extractor.activations(target)

@@ -120,3 +120,22 @@ def test_nan_and_text_images_are_refused():
 def test_input_gradient_before_activations_is_an_error():
     with pytest.raises(RuntimeError, match="call activations"):
         FeatureExtractor(sequential_convnet(), ["block1_conv1"]).input_gradient([None])
+
+
+def test_an_unbuilt_model_or_a_model_of_vectors_is_refused():
+    from pynet.layers import Conv2D, Dense
+    from pynet.sequential import Sequential
+
+    with pytest.raises(ValueError, match="is not built"):
+        FeatureExtractor(Sequential([Conv2D(2, 3)]), ["conv"])
+    with pytest.raises(ValueError, match=r"not images \(None, height, width, channels\)"):
+        FeatureExtractor(Sequential([Dense(2, input_shape=(4,))]), ["dense"])
+
+
+def test_the_package_exports_the_books_functions():
+    import pynet.generative as g
+
+    for name in ("deep_dream", "gradient_ascent", "dream_loss", "content_loss", "gram_matrix",
+                 "style_loss", "total_variation_loss", "transfer_style", "FeatureExtractor",
+                 "sample_photo"):
+        assert callable(getattr(g, name))

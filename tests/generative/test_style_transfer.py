@@ -135,6 +135,7 @@ def test_lbfgs_lowers_the_loss():
     ({"content_weight": -1.0}, "content_weight must be a finite number >= 0"),
     ({"style_weight": float("inf")}, "style_weight must be a finite number >= 0"),
     ({"blas_threads": 0}, "blas_threads must be a positive integer or None"),
+    ({"style_channels": 0}, "style_channels must be a positive integer, got 0"),
 ])
 def test_bad_settings_are_refused(kwargs, message):
     x = image((16, 16, 3))
