@@ -16,6 +16,7 @@ from pynet.generative.deepdream import (deep_dream, dream_loss,  # noqa: E402
                                         dream_loss_gradient, gradient_ascent,
                                         normalize_gradient, octave_shapes, resize_image)
 from pynet.generative.features import FeatureExtractor  # noqa: E402
+from pynet.layers.base import using_backend  # noqa: E402
 
 
 def test_the_loss_by_hand_border_pixels_left_out():
@@ -52,8 +53,15 @@ def test_the_loss_gradient_by_finite_differences():
     (sequential_convnet, {"block1_conv1": 0.2, "block3_conv1": 3.0}, (17, 19, 3)),
     (functional_convnet, {"mixed1": 2.0, "mixed2": 1.5}, (15, 13, 3)),
 ])
-def test_the_loss_gradient_with_respect_to_the_image(make, weights, size):
-    """The network's backward pass against central differences on every pixel."""
+def test_the_loss_gradient_with_respect_to_the_image(make, weights, size, kernels_of,
+                                                    backend_name):
+    """The network's backward pass against central differences on every pixel, with the
+    compiled kernels and with their NumPy twins."""
+    with using_backend(kernels_of(backend_name)):
+        check_dream_gradient(make, weights, size)
+
+
+def check_dream_gradient(make, weights, size):
     model = make()
     fx = FeatureExtractor(model, list(weights))
     coeffs = [weights[n] for n in fx.layers]

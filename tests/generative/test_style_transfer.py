@@ -15,6 +15,7 @@ from pynet.generative.style_transfer import (StyleTransferLoss, content_loss,  #
                                              content_loss_gradient, gram_matrix, style_loss,
                                              style_loss_gradient, total_variation_loss,
                                              total_variation_loss_gradient, transfer_style)
+from pynet.layers.base import using_backend  # noqa: E402
 
 
 def numeric_gradient(f, x, eps=1e-6):
@@ -94,7 +95,13 @@ def test_total_variation_gradient_by_finite_differences(shape):
     (sequential_convnet, "block3_conv1", ["block1_conv1", "block2_conv1"], (12, 13, 3)),
     (functional_convnet, "mixed2", ["stem", "mixed1"], (11, 10, 3)),
 ])
-def test_the_whole_loss_gradient_by_finite_differences(make, content, styles, size):
+def test_the_whole_loss_gradient_by_finite_differences(make, content, styles, size, kernels_of,
+                                                       backend_name):
+    with using_backend(kernels_of(backend_name)):
+        check_whole_gradient(make, content, styles, size)
+
+
+def check_whole_gradient(make, content, styles, size):
     model = make()
     target, style, x = image(size, seed=1), image(size, seed=2), image(size, seed=3)
     # weights chosen so that all three terms matter at this scale
