@@ -150,18 +150,21 @@ def run(report: Report, quick: bool) -> None:
     from pynet.utils import clear_session
 
     clear_session()
-    size = (96, 144) if quick else (213, 320)
     iterations = 10 if quick else BOOK["iterations"]
-    photo, label = sample_photo("content", size=size)
-    report.say(f"  photo: {label}")
 
     report.section("Listing 8.8: the network")
     weights = vgg19_weights(report)
+    # VGG19 pools four times before block5: its photo must be larger (the book: 300-400 pixels)
+    size = ((213, 320) if quick else (320, 480)) if weights is not None else \
+        ((96, 144) if quick else (213, 320))
+    photo, label = sample_photo("content", size=size)
+    report.say(f"  photo: {label}")
     if weights is not None:
         # the octaves change the image's size; FeatureExtractor rebuilds the layers for each
         model, layers = vgg19(report, weights, tuple(size) + (3,)), VGG19_LAYERS
         image = vgg_preprocess(photo)
-        step, max_loss = BOOK["step"] * 255.0, None
+        # the book's 0.01 is on Inception's [-1, 1] pixels; VGG's span 0..255, 127.5 times more
+        step, max_loss = BOOK["step"] * 127.5, None
         show = vgg_deprocess
     else:
         model, accuracy, seconds = train_convnet(quick)
@@ -201,8 +204,9 @@ def run(report: Report, quick: bool) -> None:
     report.compare("mean pixel change (0..1 scale)", book="—", ours=moved, agree=None,
                    note="how far the dream moved from the photo")
     report.compare("octaves, scale, step", book="3, 1.4, 0.01",
-                   ours=f"{BOOK['num_octave']}, {BOOK['octave_scale']}, {BOOK['step']}",
-                   agree=True, note="ours on pixels in [0, 1]; Inception's are in [-1, 1]")
+                   ours=f"{BOOK['num_octave']}, {BOOK['octave_scale']}, {step:g}",
+                   agree=True, note="ours on pixels in [0, 1] (VGG: 0..255); Inception's "
+                                    "are in [-1, 1]")
     report.compare("iterations per octave", book=BOOK["iterations"], ours=iterations,
                    agree=None if quick else True)
 

@@ -84,7 +84,8 @@ def run(report: Report, quick: bool) -> None:
     report.section("Listings 8.14–8.16: the pictures and the network")
     weights = l43.vgg19_weights(report)
     if weights is not None:
-        size = (BOOK["img_height"], int(640 * BOOK["img_height"] / 427))   # listing 8.14
+        size = (96, 144) if quick else \
+            (BOOK["img_height"], int(640 * BOOK["img_height"] / 427))   # listing 8.14
         model, settings = l43.vgg19(report, weights, size + (3,)), {k: BOOK[k] for k in OURS}
         prep, show = l43.vgg_preprocess, l43.vgg_deprocess
     else:
@@ -132,7 +133,9 @@ def run(report: Report, quick: bool) -> None:
                    ours=f"÷{s0 / s1:.1f}", agree=s0 / s1 > 3, note=f"{s0:.4g} → {s1:.4g}")
     c1 = content_distance(loss, result)
     report.compare("content distance, result / style image's", book="bounded",
-                   ours=f"{c1 / style_far:.3f}", agree=c1 / style_far < 0.1,
+                   ours=f"{c1 / style_far:.3f}",
+                   # < 0.1 is what our convnet gives; with VGG19 it has not been measured here
+                   agree=c1 / style_far < 0.1 if weights is None else None,
                    note=f"{c1:.4g} against {style_far:.4g}: the photo's content stays")
     report.compare("weights content / style / TV", book="0.025 / 1 / 1e-4",
                    ours=f"{kw['content_weight']} / {kw['style_weight']:g} / "

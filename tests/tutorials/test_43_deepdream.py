@@ -57,3 +57,44 @@ def test_a_missing_weight_file_is_said_and_skipped(monkeypatch, tmp_path):
     monkeypatch.setenv("PYNET_VGG19_WEIGHTS", str(tmp_path / "nowhere.h5"))
     assert lesson.vgg19_weights(report) is None
     assert "is not a file: VGG19 skipped" in out.getvalue()
+
+
+def fake_vgg19(calls):
+    """Stands in for pynet.applications.VGG19 (written on another branch): a few filters in
+    VGG19's block/layer names and pooling pattern, recording how it was called."""
+    def VGG19(include_top=True, weights=None, input_shape=None):   # noqa: N802
+        from pynet.layers import Conv2D, MaxPooling2D
+        from pynet.sequential import Sequential
+
+        calls.append((include_top, weights, input_shape))
+        kw = dict(activation="relu", padding="same")
+        layers = [Conv2D(3, 3, input_shape=input_shape, name="block1_conv1", **kw),
+                  MaxPooling2D(2, name="block1_pool")]
+        for b in (2, 3, 4, 5):
+            names = {4: ["block4_conv1", "block4_conv3"], 5: ["block5_conv1", "block5_conv2"]}
+            for name in names.get(b, [f"block{b}_conv1"]):
+                layers.append(Conv2D(3, 3, name=name, **kw))
+            if b < 5:
+                layers.append(MaxPooling2D(2, name=f"block{b}_pool"))
+        return Sequential(layers)
+    return VGG19
+
+
+def test_with_a_vgg19_weight_file_the_lesson_uses_pynet_applications(monkeypatch, tmp_path):
+    import sys
+    import types
+
+    calls = []
+    module = types.ModuleType("pynet.applications")
+    module.VGG19 = fake_vgg19(calls)
+    monkeypatch.setitem(sys.modules, "pynet.applications", module)
+    weights = tmp_path / "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
+    weights.write_bytes(b"not read by the stand-in")
+    monkeypatch.setenv("PYNET_VGG19_WEIGHTS", str(weights))
+    monkeypatch.setenv("PYNET_OUTPUT", str(tmp_path))
+    lesson = load_lesson()
+    out = io.StringIO()
+    report, _ = run_lesson(lesson.run, lesson.TITLE, quick=True, out=out)
+    assert calls == [(False, str(weights), (213, 320, 3))]
+    assert "VGG19 (no top) with ImageNet weights from" in out.getvalue()
+    assert "block4_conv1" in out.getvalue() and not report.failures
