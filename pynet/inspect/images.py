@@ -12,7 +12,7 @@ Generic pieces, usable by any model:
 and two for Rashid's network: ``backquery_images(net)`` and ``backquery_figure(net, path)``.
 
 Images may be given as a 3-D array ``(N, H, W)`` (or ``(N, H, W, 1)``, or ``(N, 784, 1)`` columns),
-a list of 2-D arrays or of flattened vectors (``(784,)`` or a ``(784, 1)`` column) whose length is
+a list of 2-D arrays, of RGB arrays ``(H, W, 3)`` with values in [0, 1], or of flattened vectors (``(784,)`` or a ``(784, 1)`` column) whose length is
 a square number. A single 2-D array is one image; reshape rows ``(N, 784)`` with
 ``x.reshape(-1, 28, 28)`` first. ``output_dir()`` picks
 where tutorials write pictures: ``$PYNET_OUTPUT`` or ``<temp>/pynet-output``.
@@ -68,6 +68,8 @@ def _as_image(img, index=None) -> np.ndarray:
             raise ValueError(f"{where}: a flat vector of {a.size} values is not a square image;"
                              " pass 2-D arrays")
         a = a.reshape(side, side)
+    if a.ndim == 3 and a.shape[-1] == 3 and a.size > 0:
+        return a.astype(np.float64)             # an RGB picture (in a list): values in [0, 1]
     if a.ndim != 2:
         raise ValueError(f"{where} must be 2-D (height, width), got shape {a.shape}")
     if a.size == 0:
@@ -115,6 +117,8 @@ def ascii_image(img, *, vmin=None, vmax=None, double: bool = True) -> str:
         Print each pixel as two characters so the picture is not squashed sideways.
     """
     a = _as_image(img)
+    if a.ndim == 3:
+        a = a.mean(axis=-1)                     # RGB as text: the brightness
     low = float(np.nanmin(a)) if vmin is None else float(vmin)
     high = float(np.nanmax(a)) if vmax is None else float(vmax)
     span = high - low if high > low else 1.0
@@ -164,7 +168,10 @@ def grid_figure(images, labels=None, *, columns=None, title=None, cmap="Greys", 
     for ax in axes.ravel():
         ax.axis("off")
     for ax, im, lab in zip(axes.ravel(), imgs, labs):
-        ax.imshow(im, cmap=cmap, interpolation="nearest", vmin=vmin, vmax=vmax)
+        if im.ndim == 3:                        # RGB: shown in its own colours
+            ax.imshow(np.clip(im, 0.0, 1.0), interpolation="nearest")
+        else:
+            ax.imshow(im, cmap=cmap, interpolation="nearest", vmin=vmin, vmax=vmax)
         if lab:
             ax.set_title(lab, fontsize=9)
     if title:

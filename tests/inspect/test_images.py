@@ -45,7 +45,7 @@ def test_accepted_forms():
     ([np.zeros(10)], "not a square image"),
     ([np.zeros((0, 3))], "empty"),
     (np.zeros((2, 2, 2, 2, 2)), "got shape"),
-    ([np.zeros((2, 2, 2))], "must be 2-D"),
+    ([np.zeros((2, 2, 2))], "must be 2-D"),          # 2 channels: neither grey nor RGB
 ])
 def test_not_images(images, text):
     with pytest.raises(ValueError) as info:
@@ -111,3 +111,21 @@ def test_backquery_images_and_figure(tmp_path):
 def test_output_dir(monkeypatch, tmp_path):
     monkeypatch.setenv("PYNET_OUTPUT", str(tmp_path / "pics"))
     assert im.output_dir() == tmp_path / "pics" and (tmp_path / "pics").is_dir()
+
+
+def test_rgb_pictures_in_a_list(tmp_path, require):
+    # a red and a blue 4x6 picture: the PNG keeps their colours; ASCII shows their brightness
+    red = np.zeros((4, 6, 3))
+    red[..., 0] = 1.0
+    blue = np.zeros((4, 6, 3))
+    blue[..., 2] = 0.5
+    assert [a.shape for a in im.as_images([red, blue])] == [(4, 6, 3), (4, 6, 3)]
+    assert im.ascii_image(np.stack([np.eye(3)] * 3, axis=-1)) == im.ascii_image(np.eye(3))
+    require("matplotlib")
+    path = im.render_grid([red, blue], ["red", "blue"], tmp_path / "rgb.png")
+    fig = im.grid_figure([red, blue])
+    shown = [a.images[0].get_array() for a in fig.axes if a.images]
+    np.testing.assert_array_equal(shown[0][0, 0], [1.0, 0.0, 0.0])
+    import matplotlib.pyplot as plt
+    plt.close(fig)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
