@@ -52,6 +52,7 @@ def _conv(keras):
         x = L.MaxPooling2D(2, name="pool")(x)
         x = L.SeparableConv2D(5, 3, depth_multiplier=2, name="sep")(x)
         x = L.DepthwiseConv2D(3, padding="same", name="dw")(x)
+        x = L.PReLU(shared_axes=[1, 2], name="prelu")(x)
         x = L.Conv2DTranspose(3, 3, strides=2, name="up")(x)
         x = L.Flatten(name="flat")(x)
         return L.Dense(2, name="head")(x)
@@ -77,6 +78,7 @@ def _recurrent(keras):
     def build(L, inp):
         x = L.Embedding(20, 4, name="emb")(inp)
         x = L.Bidirectional(L.LSTM(3, return_sequences=True, name="lstm"), name="bi")(x)
+        x = L.TimeDistributed(L.Dense(5, name="td_dense"), name="td")(x)
         x = L.GRU(3, return_sequences=True, name="gru")(x)
         x = L.GRU(3, return_sequences=True, reset_after=False, name="gru_v1")(x)
         x = L.SimpleRNN(2, name="rnn")(x)
