@@ -239,6 +239,8 @@ class _Reader:
         value = self.attribute(obj, name)
         if value is None:
             return None
+        if isinstance(value, self.h5py.Empty):     # a null dataspace: some files store [] so
+            return []
         items = np.atleast_1d(np.asarray(value, dtype=object)).tolist() if not isinstance(
             value, list) else value
         out = []

@@ -47,7 +47,8 @@ def keras2_file(h5py, path, layers, full_model=False, suffix=":0"):
         root.attrs["backend"] = "tensorflow"
         names = ["input_1"] + [name for name, _ in layers]
         root.attrs["layer_names"] = np.array([n.encode() for n in names])
-        root.create_group("input_1").attrs["weight_names"] = np.array([], dtype="S1")
+        # an empty list as some writers store it: a null dataspace (Keras 3 writes float64 [])
+        root.create_group("input_1").attrs["weight_names"] = h5py.Empty("S1")
         for name, weights in layers:
             group = root.create_group(name)
             wnames = [f"{name}/{key}{suffix}" for key in weights]
