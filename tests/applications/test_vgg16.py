@@ -152,3 +152,32 @@ def test_decode_predictions_refuses_a_malformed_class_index(tmp_path):
     bad.write_text(json.dumps({"0": "tench"}))
     with pytest.raises(PersistenceError, match="not"):
         decode_predictions(np.zeros((1, 1)), bad)
+
+
+def test_a_file_laid_out_like_kerass_imagenet_notop_file_loads(require, rng, tmp_path):
+    """``vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5`` (which pynet cannot download) is a
+    Keras 2 weights-only file whose weight names are ``block1_conv1_W_1:0`` and
+    ``block1_conv1_b_1:0``, listed after an ``input_1`` with none: the same layout, built here
+    from random arrays of the right shapes."""
+    h5py = require("h5py")
+    source = VGG16(include_top=False, input_shape=(32, 32, 3))
+    arrays = {l.name: [rng.standard_normal(w.shape).astype("f4") * 0.05 for w in l.get_weights()]
+              for l in source.layers if l.count_params()}
+    path = tmp_path / "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"
+    names = [l.name for l in source.layers]
+    names[0] = "input_1"
+    with h5py.File(path, "w") as f:
+        f.attrs["layer_names"] = np.array([n.encode() for n in names])
+        for name in names:
+            group = f.create_group(name)
+            weight_names = [f"{name}_W_1:0", f"{name}_b_1:0"] if name in arrays else []
+            group.attrs["weight_names"] = np.array([w.encode() for w in weight_names], dtype="S")
+            for wname, value in zip(weight_names, arrays.get(name, [])):
+                group.create_dataset(wname, data=value)
+    model = VGG16(include_top=False, weights=path, input_shape=(48, 48, 3))   # any size >= 32
+    compared = 0
+    for layer in model.layers:
+        for got, want in zip(layer.get_weights(), arrays.get(layer.name, [])):
+            np.testing.assert_array_equal(got, want)
+            compared += 1
+    assert compared == 26      # 13 convolutions, a kernel and a bias each
