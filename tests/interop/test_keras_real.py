@@ -101,8 +101,28 @@ def _nested(keras):
     return theirs, ours, ("float", (4, 6))
 
 
+def _nested_frozen(keras):
+    """A frozen layer inside a nested model: Keras 2's layout lists its arrays after the
+    trainable ones of that model."""
+    theirs, ours, data = _nested(keras)
+    theirs.get_layer("block").get_layer("d").trainable = False
+    ours.get_layer("block").get_layer("d").trainable = False
+    return theirs, ours, data
+
+
+def _sequential(keras):
+    K = keras.layers
+    theirs = keras.Sequential([keras.Input((6,)), K.Dense(5, activation="relu", name="d1"),
+                               K.BatchNormalization(name="bn"), K.Dropout(0.5, name="drop"),
+                               K.Dense(2, name="d2")])
+    ours = Sequential([P.Dense(5, activation="relu", input_shape=(6,), name="d1"),
+                       P.BatchNormalization(name="bn"), P.Dropout(0.5, name="drop"),
+                       P.Dense(2, name="d2")])
+    return theirs, ours, ("float", (4, 6))
+
+
 MODELS = {"mlp": _mlp, "conv": _conv, "conv1d": _conv1d, "recurrent": _recurrent,
-          "nested": _nested}
+          "nested": _nested, "nested_frozen": _nested_frozen, "sequential": _sequential}
 
 
 def _randomize(keras_model, rng):
