@@ -562,7 +562,7 @@ def _h5_bytes(h5py, write):
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as f:
         write(f)
-    return buffer.getvalue()
+    return buffer.getbuffer()      # a view of the file's bytes (no second copy)
 
 
 def _string_attribute(group, name, values):
