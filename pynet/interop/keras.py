@@ -39,34 +39,28 @@ import warnings
 
 import numpy as np
 
-from pynet.persistence import PersistenceError, atomic_write, regular_file
+from pynet.interop.hdf5 import HDF5FileError, holds_data, import_h5py, open_hdf5
+from pynet.persistence import atomic_write
 
 __all__ = ["load_weights", "save_weights", "KerasWeightsError", "detect_format",
            "keras3_path_name"]
 
-#: Largest attribute (``layer_names``, ``weight_names``) read from a file, in bytes.
-MAX_ATTRIBUTE_BYTES = 16 << 20
-#: Most members a group may have before it is refused unread.
-MAX_GROUP_MEMBERS = 1 << 16
-#: Largest weight file opened (a VGG16 file is about 0.55 GB).
-MAX_FILE_BYTES = 16 << 30
 #: HDF5's object header holds at most 64 KiB; Keras splits larger attributes into name0, name1...
 ATTRIBUTE_CHUNK_BYTES = 64512
-HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 FORMATS = ("keras3", "keras2")
 
 
-class KerasWeightsError(PersistenceError):
+class KerasWeightsError(HDF5FileError):
     """A Keras weight file that cannot be loaded into this model (nothing was assigned)."""
 
 
 def _h5py():
-    try:
-        import h5py
-    except ImportError:
-        raise ImportError("pynet.interop.keras reads and writes HDF5 files with h5py, which is not "
-                          "installed: pip install h5py (or pip install 'pynet[h5]')") from None
-    return h5py
+    return import_h5py("pynet.interop.keras")
+
+
+def _open(h5py, path):
+    return open_hdf5(h5py, path, error=KerasWeightsError, what="Keras weight file",
+                     zip_hint="a Keras 3 '.keras' file? extract its model.weights.h5 and load that")
 
 
 # -- naming ------------------------------------------------------------------------------------------
@@ -159,134 +153,6 @@ def _keras3_container(model, path):
     return entries
 
 
-# -- safe reading ------------------------------------------------------------------------------------------
-
-class _Reader:
-    """Bounded, link-free access to an open h5py file."""
-
-    def __init__(self, h5py, f, path):
-        self.h5py, self.f, self.path = h5py, f, path
-
-    def fail(self, message):
-        raise KerasWeightsError(f"{self.path!r}: {message}")
-
-    def get(self, group, relpath, kind=None):
-        """``group[relpath]`` following hard links only; None when absent."""
-        obj = group
-        for part in [p for p in relpath.split("/") if p]:
-            if not isinstance(obj, self.h5py.Group):
-                return None
-            if len(obj) > MAX_GROUP_MEMBERS:
-                self.fail(f"group {obj.name!r} has {len(obj)} members (more than "
-                          f"{MAX_GROUP_MEMBERS}); refused unread")
-            try:
-                link = obj.get(part, getlink=True)
-            except (KeyError, ValueError, OSError) as exc:
-                self.fail(f"cannot read {obj.name}/{part} ({exc}); the file may be corrupt")
-            if link is None:
-                return None
-            if not isinstance(link, self.h5py.HardLink):
-                self.fail(f"{obj.name}/{part} is a {type(link).__name__}: a weight file may not "
-                          "link elsewhere")
-            try:
-                obj = obj[part]
-            except (KeyError, ValueError, OSError) as exc:
-                self.fail(f"cannot open {obj.name}/{part} ({exc}); the file may be corrupt")
-        if kind is not None and not isinstance(obj, kind):
-            self.fail(f"{obj.name!r} is not a {kind.__name__}")
-        return obj
-
-    def members(self, group):
-        if len(group) > MAX_GROUP_MEMBERS:
-            self.fail(f"group {group.name!r} has {len(group)} members (more than "
-                      f"{MAX_GROUP_MEMBERS}); refused unread")
-        return list(group.keys())
-
-    def attribute(self, obj, name):
-        """An attribute (Keras's chunked ``name0``, ``name1``… too), size-checked before reading;
-        None when absent."""
-        keys = list(obj.attrs.keys())
-        if name in keys:
-            parts = [name]
-        elif f"{name}0" in keys:
-            parts, k = [], 0
-            while f"{name}{k}" in keys:
-                parts.append(f"{name}{k}")
-                k += 1
-        else:
-            return None
-        values = []
-        for part in parts:
-            try:
-                aid = obj.attrs.get_id(part)
-                count = int(np.prod(aid.shape)) if aid.shape else 1
-                size = count * aid.get_type().get_size()
-            except (KeyError, OSError, ValueError, RuntimeError) as exc:
-                self.fail(f"attribute {part!r} of {obj.name!r} cannot be read ({exc})")
-            if size > MAX_ATTRIBUTE_BYTES or count > MAX_GROUP_MEMBERS:
-                self.fail(f"attribute {part!r} of {obj.name!r} holds {count} values in {size} "
-                          f"bytes (limit {MAX_GROUP_MEMBERS} values, {MAX_ATTRIBUTE_BYTES} bytes)")
-            try:
-                value = obj.attrs[part]
-            except (OSError, ValueError, TypeError) as exc:
-                self.fail(f"attribute {part!r} of {obj.name!r} cannot be read ({exc})")
-            if len(parts) == 1:
-                return value
-            values.extend(np.atleast_1d(value).tolist())
-        return values
-
-    def strings(self, obj, name):
-        value = self.attribute(obj, name)
-        if value is None:
-            return None
-        if isinstance(value, self.h5py.Empty):     # a null dataspace: some files store [] so
-            return []
-        items = np.atleast_1d(np.asarray(value, dtype=object)).tolist() if not isinstance(
-            value, list) else value
-        out = []
-        for item in items:
-            if isinstance(item, bytes):
-                try:
-                    item = item.decode("utf-8")
-                except UnicodeDecodeError:
-                    self.fail(f"attribute {name!r} of {obj.name!r} is not UTF-8 text")
-            if not isinstance(item, str):
-                self.fail(f"attribute {name!r} of {obj.name!r} must hold strings, got "
-                          f"{type(item).__name__}")
-            out.append(item)
-        return out
-
-    def check_dataset(self, ds, expected_shape, what):
-        """Refuse a dataset that is not a plain numeric array of ``expected_shape`` — before
-        reading it. Returns None when fine, else the mismatch message (shape only)."""
-        if not isinstance(ds, self.h5py.Dataset):
-            self.fail(f"{what}: {ds.name!r} is not a dataset")
-        if ds.is_virtual:
-            self.fail(f"{what}: {ds.name!r} is a virtual dataset (it reads other files); refused")
-        try:
-            external = ds.id.get_create_plist().get_external_count()
-        except (AttributeError, OSError):
-            external = 0
-        if external:
-            self.fail(f"{what}: {ds.name!r} keeps its data in an external file; refused")
-        if ds.dtype.kind not in "fiu":
-            self.fail(f"{what}: {ds.name!r} holds {ds.dtype}, not numbers")
-        if tuple(ds.shape) != tuple(expected_shape):
-            return tuple(ds.shape)
-        return None
-
-    def read(self, ds, what):
-        try:
-            arr = ds[()]
-        except (OSError, ValueError, TypeError) as exc:
-            self.fail(f"{what}: {ds.name!r} cannot be read ({exc}); the file is truncated or "
-                      "corrupt")
-        arr = np.asarray(arr)
-        if not np.isfinite(arr).all():
-            self.fail(f"{what}: {ds.name!r} contains NaN or Inf")
-        return arr
-
-
 # -- formats -----------------------------------------------------------------------------------------------
 
 def _keras2_root(reader):
@@ -314,30 +180,6 @@ def _format_of(reader):
         return "keras3"
     reader.fail("is neither a Keras 2 weight file (no 'layer_names' attribute at the top or in "
                 "'model_weights') nor a Keras 3 '.weights.h5' file (no 'layers' group)")
-
-
-class _open:
-    def __init__(self, h5py, path):
-        self.h5py, self.path = h5py, os.fspath(path)
-
-    def __enter__(self):
-        if not os.path.exists(self.path):
-            raise FileNotFoundError(f"no such file {self.path!r}")
-        regular_file(self.path, max_bytes=MAX_FILE_BYTES, what="Keras weight file")
-        with open(self.path, "rb") as fh:
-            head = fh.read(8)
-        if head[:4] == b"PK\x03\x04":
-            raise KerasWeightsError(f"{self.path!r} is a zip archive (a Keras 3 '.keras' file?): "
-                                    "extract its model.weights.h5 and load that")
-        try:
-            self.f = self.h5py.File(self.path, "r")
-        except OSError as exc:
-            raise KerasWeightsError(f"{self.path!r} could not be opened as HDF5 ({exc}); it is "
-                                    "truncated, corrupt or not an HDF5 file") from None
-        return _Reader(self.h5py, self.f, self.path), self.f
-
-    def __exit__(self, *exc):
-        self.f.close()
 
 
 def _pair_message(model_layer, file_layer, detail):
@@ -465,21 +307,9 @@ def _keras3_weighted_groups(reader, group):
     out = []
     for key in reader.members(group):
         sub = reader.get(group, key)
-        if isinstance(sub, reader.h5py.Group) and _holds_data(reader, sub, depth=0):
+        if isinstance(sub, reader.h5py.Group) and holds_data(reader, sub):
             out.append(key)
     return out
-
-
-def _holds_data(reader, group, depth):
-    if depth > 32:
-        reader.fail(f"{group.name!r} is nested more than 32 groups deep")
-    for key in reader.members(group):
-        sub = reader.get(group, key)
-        if isinstance(sub, reader.h5py.Dataset):
-            return True
-        if isinstance(sub, reader.h5py.Group) and _holds_data(reader, sub, depth + 1):
-            return True
-    return False
 
 
 def _keras3_plan(reader, model, by_name, skip_mismatch):

@@ -352,7 +352,8 @@ def test_a_gigantic_attribute_is_refused_unread(h5py, keras_io, tmp_path, monkey
     path = tmp_path / "names.h5"
     with h5py.File(path, "w") as f:
         f.attrs["layer_names"] = np.array([b"x" * 100] * 50)
-    monkeypatch.setattr(keras_io, "MAX_ATTRIBUTE_BYTES", 1000)
+    from pynet.interop import hdf5
+    monkeypatch.setattr(hdf5, "MAX_ATTRIBUTE_BYTES", 1000)
     _refused(keras_io, mlp(), path, r"attribute 'layer_names' .* holds 50 values in 5000 bytes")
 
 
@@ -412,3 +413,20 @@ def test_without_h5py_the_error_says_what_to_install(monkeypatch, tmp_path):
         keras_io.load_weights(mlp(), tmp_path / "w.h5")
     with pytest.raises(ImportError, match="h5py"):
         keras_io.save_weights(mlp(), tmp_path / "w.h5")
+
+
+def test_large_attributes_are_written_in_kerass_chunks(h5py, keras_io, rng, tmp_path, monkeypatch):
+    """Past HDF5's 64 KiB header limit Keras writes ``layer_names0``, ``layer_names1``…; a small
+    limit here makes two layer names need two chunks."""
+    monkeypatch.setattr(keras_io, "ATTRIBUTE_CHUNK_BYTES", 8)
+    model = mlp()
+    model.set_weights(random_mlp_weights(rng))
+    path = tmp_path / "chunks.h5"
+    keras_io.save_weights(model, path, format="keras2")
+    with h5py.File(path) as f:
+        assert "layer_names" not in f.attrs
+        assert [n.decode() for k in ("layer_names0", "layer_names1") for n in f.attrs[k]] == \
+            ["dense_a", "dense_b"]
+    fresh = mlp()
+    keras_io.load_weights(fresh, path)
+    assert_weights_equal(fresh, model.get_weights())
