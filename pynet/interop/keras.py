@@ -259,7 +259,7 @@ def _check_some_matched(reader, loaded, model_layers, file_names, skip_mismatch)
                     f"is in the file {file_names}")
 
 
-def _vars_datasets(reader, group_path, n_expected):
+def _vars_datasets(reader, group_path):
     """The datasets ``0..n-1`` of a Keras 3 ``vars`` group (an absent group holds none)."""
     group = reader.get(reader.f, group_path)
     if group is None:
@@ -285,7 +285,7 @@ def _keras3_layer_plan(reader, layer, group_path, file_name, plan, skip_mismatch
     entries = _keras3_entries(layer, group_path)
     targets, datasets, missing = [], [], []
     for path, arrays in entries:
-        found = _vars_datasets(reader, path, len(arrays))
+        found = _vars_datasets(reader, path)
         if found is None:
             if arrays:
                 missing.append(path)
@@ -314,7 +314,7 @@ def _keras3_weighted_groups(reader, group):
 
 def _keras3_plan(reader, model, by_name, skip_mismatch):
     layers_group = reader.get(reader.f, "layers", reader.h5py.Group)
-    top_vars = _vars_datasets(reader, "vars", 0)
+    top_vars = _vars_datasets(reader, "vars")
     if top_vars:
         reader.fail("the model's own 'vars' group holds arrays; pynet models keep weights only "
                     "in their layers")
