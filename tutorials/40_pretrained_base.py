@@ -35,8 +35,8 @@ available, the lesson also runs the book's feature extraction through the real I
 (our grayscale images resized to 150×150 and repeated over 3 channels). Otherwise it says it
 skipped that part.
 
-Sizes: base pretraining on 12,000 images (1,500 per class) for 4 epochs; the task on 2,000 /
-1,000 / 1,000 images; 30 epochs for the feature classifier, 10 with augmentation, 10 fine-tuning
+Sizes: base pretraining on 8,000 images (1,000 per class) for 3 epochs; the task on 2,000 /
+1,000 / 1,000 images; 30 epochs for the feature classifier, 8 with augmentation, 8 fine-tuning
 (the book: 30, 30, 100 — we run on a shared CPU and say so). ``--quick`` (the tour; pynet's
 embedded subset, offline): the base on 1,600 images (200 per class) for 3 epochs, the task on
 600 / 300 / 300 images, 15 / 3 / 3 epochs.
@@ -71,7 +71,7 @@ SOURCE_CLASSES = (1, 2, 3, 4, 5, 7, 8, 9)
 def plan(quick):
     if quick:
         return dict(base_per_class=200, base_epochs=3, epochs=(15, 3, 3))
-    return dict(base_per_class=1500, base_epochs=4, epochs=(30, 10, 10))
+    return dict(base_per_class=1000, base_epochs=3, epochs=(30, 8, 8))
 
 
 @functools.lru_cache(maxsize=None)
