@@ -29,13 +29,20 @@ down to 7×7×128, then Dense(512) and a sigmoid unit (3,453,121 parameters). At
 block has nothing left to work on (28 → 26 → 13 → 11 → 5 → 3), so we keep three convolutions
 (32, 64, 128; the last one without pooling, as in Listing 5.1), one input channel (grayscale),
 then Flatten → [Dropout(0.5)] → Dense(512, relu) → Dense(1, sigmoid): 683,521 parameters, most of
-them in the Dense(512) as in the book. RMSprop(lr=1e-4), binary cross-entropy, batch 20
-(Listings 5.6–5.8); with augmentation, Listing 5.11's ranges (rotation 40°, shifts 0.2, shear
+them in the Dense(512) as in the book. Binary cross-entropy, batch 20 (Listings 5.6–5.8), and
+RMSprop at its default learning rate 1e-3 instead of the book's 1e-4: at 1e-4 our smaller model
+did not start overfitting within the epochs a shared CPU allows (measured, 15 epochs on the 2,000
+images: training accuracy 0.865, validation 0.831, lowest validation loss at the last epoch), so
+the lesson would not show the book's story; at 1e-3 the validation loss turns up after about
+3–4 epochs while the training accuracy climbs on, as the book's does after about 5. With augmentation, Listing 5.11's ranges (rotation 40°, shifts 0.2, shear
 0.2, zoom 0.2, horizontal flip, fill 'nearest') and Dropout(0.5) (Listing 5.13); the validation
 and test images are never augmented.
 
 The book trains 30 epochs without and 100 epochs with augmentation (on a GPU); we train
-**15 and 30** (on a shared CPU) and say so; the curves show where the two runs are heading.
+**10 and 15** (on a shared CPU) and say so. Listing 5.11's augmentation is strong for 28×28
+garments (a 40° turn, 20% shifts and zooms), so in 15 epochs the augmented model is still
+learning — it does not overfit, but it has not caught up with the plain model either; the book
+needed 100 epochs for its 82%. The curves show where the two runs are heading.
 
 The same-data reference
 -----------------------
@@ -45,7 +52,7 @@ same ``ImageDataGenerator`` batches), gives the test accuracy pynet should reach
 is judged; the book's 71% / 82% on real cats and dogs are shown beside ours for information.
 
 ``--quick`` (the tour; offline, pynet's embedded Fashion-MNIST subset): 300 + 300 training,
-150 + 150 validation and 150 + 150 test images, 6 epochs each. One PyTorch seed per run
+150 + 150 validation and 150 + 150 test images, 8 epochs each. One PyTorch seed per run
 (more seeds did not fit the time on the shared machine the numbers were measured on).
 The full run uses the full Fashion-MNIST when it is installed (``$PYNET_DATA``, see
 ``pynet.datasets.fashion_mnist``), else the subset, and says which.
@@ -76,13 +83,13 @@ CLASSES = {"shirts": 6, "tshirts": 0}
 AUGMENTATION = dict(rotation_range=40, width_shift_range=0.2, height_shift_range=0.2,
                     shear_range=0.2, zoom_range=0.2, horizontal_flip=True, fill_mode="nearest")
 BATCH = 20
-LEARNING_RATE = 1e-4
+LEARNING_RATE = 1e-3             # RMSprop's default; the book: 1e-4 (see the module docstring)
 
 
 def sizes(quick):
     """Images per class in train / validation / test, and epochs without / with augmentation."""
-    return dict(per_class=(300, 150, 150), epochs=(6, 6)) if quick else \
-        dict(per_class=(1000, 500, 500), epochs=(15, 30))
+    return dict(per_class=(300, 150, 150), epochs=(8, 8)) if quick else \
+        dict(per_class=(1000, 500, 500), epochs=(10, 15))
 
 
 def load_pair(quick):
@@ -331,13 +338,16 @@ def run(report: Report, quick: bool) -> None:
         gap_aug = late(aug["accuracy"]) - late(aug["val_accuracy"])
 
         report.section("The overfitting story (mean of the last 3 epochs)")
+        best = int(np.argmin(plain["val_loss"])) + 1
+        report.compare("no augmentation: epoch of lowest validation loss", book="~5", ours=best,
+                       agree=best < e_plain,
+                       note="must come before the last epoch: validation loss turns up")
         report.compare("no augmentation: training − validation accuracy", book="large",
                        ours=round(gap_plain, 3), agree=None,
                        note="the book: training ~100%, validation stalls at 70-72%")
         report.compare("augmented: training − validation accuracy", book="small",
-                       ours=round(gap_aug, 3), agree=None if quick else gap_aug < gap_plain,
-                       note="judged in the full run: augmentation must shrink the gap"
-                       + ("; --quick: shown, too few epochs to overfit" if quick else ""))
+                       ours=round(gap_aug, 3), agree=gap_aug < gap_plain,
+                       note="augmentation and dropout must shrink the gap")
         report.compare("test accuracy from scratch (book: cats vs dogs)",
                        book=BOOK_SCRATCH_ACCURACY, ours=round(acc_plain, 4), agree=None,
                        note="different data: shirts vs T-shirts at 28×28")

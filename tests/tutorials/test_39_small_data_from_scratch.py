@@ -32,6 +32,8 @@ def test_quick_run(tmp_path, monkeypatch, require):
     assert rows["parameters (150×150×3, four blocks | 28×28×1, three)"].ours == "683521"
     assert report.headline.book == "0.82"          # the book's number sits beside ours in the tour
     assert float(rows["test accuracy from scratch (book: cats vs dogs)"].ours) > 0.7
+    assert rows["no augmentation: epoch of lowest validation loss"].agree
+    assert rows["augmented: training − validation accuracy"].agree
     require("torch")   # a missing torch skips here in a clone and fails under CI
     assert rows["test accuracy from scratch: PyTorch vs pynet"].agree
     assert rows["test accuracy with augmentation: PyTorch vs pynet"].agree
