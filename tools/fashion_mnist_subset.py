@@ -10,7 +10,6 @@ writes them as gzip IDX files (no time stamp, so the bytes and SHA-256 are repro
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import numpy as np
 

@@ -59,7 +59,6 @@ The full run uses the full Fashion-MNIST when it is installed (``$PYNET_DATA``, 
 """
 from __future__ import annotations
 
-import os
 import tempfile
 import time
 from pathlib import Path
