@@ -15,6 +15,13 @@ No copy ships with pynet (it is 30 MB). :func:`load` looks, in order, in
 
 When none holds the set, the error lists every place searched and how to get the data.
 Because MNIST uses the same file names, both loaders check the labels and refuse the other set.
+
+A small subset *does* ship (1.3 MB, for the small-data lessons' quick runs, which must work
+offline): :func:`load_subset` reads it. It holds, in their original order, the first 450
+training images of T-shirt/top (0) and Shirt (6), the first 200 of each other class (2,500 in
+all), and the first 150 test images of classes 0 and 6 (300). ``tools/fashion_mnist_subset.py``
+rebuilds it from the full set; the SHA-256 sums are in :data:`SUBSET_SHA256` and
+``pynet/datasets/data/ATTRIBUTION.md``.
 """
 from __future__ import annotations
 
@@ -26,8 +33,8 @@ from ._download import RemoteFile, fetch_all
 from ._locate import cache_dir
 from .idx import read_idx
 
-__all__ = ["load", "download", "where", "search_status", "CLASS_NAMES", "MIRRORS",
-           "REMOTE_FILES", "SYSTEM_DIR"]
+__all__ = ["load", "load_subset", "download", "where", "search_status", "CLASS_NAMES",
+           "MIRRORS", "REMOTE_FILES", "SYSTEM_DIR", "SUBSET_SHA256"]
 
 #: Label -> name, as in the dataset's README.
 CLASS_NAMES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -57,6 +64,21 @@ REMOTE_FILES = (
     RemoteFile("t10k-labels-idx1-ubyte.gz",
                "42bd18137a62d5998cdeae52bf3a0676ac6b706f5cf8439b47bb5b151ae3dccf"),
 )
+
+#: The embedded subset (see the module docstring): file name -> SHA-256.
+SUBSET_DIR = Path(__file__).resolve().parent / "data"
+SUBSET_TRAIN = ("fashion-mnist-subset-train-images-idx3-ubyte.gz",
+                "fashion-mnist-subset-train-labels-idx1-ubyte.gz")
+SUBSET_TEST = ("fashion-mnist-subset-t10k-images-idx3-ubyte.gz",
+               "fashion-mnist-subset-t10k-labels-idx1-ubyte.gz")
+SUBSET_SHA256 = {
+    SUBSET_TRAIN[0]: "b093448226288435305679c28a206fc69b64a3f6de8c8c746c15e7422af62768",
+    SUBSET_TRAIN[1]: "f7f15376ff6c751549526f1c3e00522317adfafbf15fab7615c36ebe2d0cac71",
+    SUBSET_TEST[0]: "cbbb48df352dbab156bfc40034827e76420085b14459ed0b6da68e97ccc4b942",
+    SUBSET_TEST[1]: "61d7e9328607cdf5ce14f6878eed01b5a945d17c22931a0e9e7e6f02f1f9d4a7",
+}
+#: How many images of each class the subset keeps: {class: (train, test)}.
+SUBSET_COUNTS = {c: ((450, 150) if c in (0, 6) else (200, 0)) for c in range(10)}
 
 HOW_TO_GET = (
     "How to get Fashion-MNIST (30 MB):\n"
@@ -137,6 +159,19 @@ def load(path=None):
     _locate.check_not_other("fashion_mnist", "Fashion-MNIST", "MNIST", y_train, y_test,
                             _locate.MNIST_SIGNATURE)
     return (x_train, y_train), (x_test, y_test)
+
+
+def load_subset():
+    """The embedded subset, as uint8 arrays in :func:`load`'s layout (no search, always offline).
+
+    Returns
+    -------
+    (x_train, y_train), (x_test, y_test)
+        2,500 training images (450 each of classes 0 and 6, 200 of every other class) and 300
+        test images (150 each of classes 0 and 6), in the full set's order.
+    """
+    return (_locate.load_pair([SUBSET_DIR / n for n in SUBSET_TRAIN], read_idx),
+            _locate.load_pair([SUBSET_DIR / n for n in SUBSET_TEST], read_idx))
 
 
 def download(dest=None, *, base_urls=None, force: bool = False, checksums=None,

@@ -395,16 +395,23 @@ def transform_matrix(h, w, theta=0.0, tx=0.0, ty=0.0, shear=0.0, zx=1.0, zy=1.0,
     return m @ flip
 
 
+def _close(value, target, rtol=1e-5, atol=1e-8):
+    """np.isclose for two Python floats: ``|value − target| <= atol + rtol·|target|``."""
+    return abs(value - target) <= atol + rtol * abs(target)
+
+
 def apply_affine(x, matrix, fill_mode="nearest", cval=0.0, order=1):
     """Resample the image ``x`` ``(H, W, C)`` through ``matrix`` (output -> input) in one call of
     :func:`scipy.ndimage.affine_transform`; the channel axis maps to itself."""
-    if np.allclose(matrix, np.eye(3)):
+    # np.allclose's test, on the six numbers as Python floats: for a 28×28 picture two
+    # np.allclose calls cost more than the resampling itself (bench/augmentation.py)
+    (a, b, c), (d, e, f) = matrix[:2].tolist()
+    if _close(a, 1) and _close(e, 1) and all(_close(v, 0) for v in (b, c, d, f)):
         return np.array(x, copy=True)
     full = np.eye(3)
     full[:2, :2] = matrix[:2, :2]
-    offset = np.array([matrix[0, 2], matrix[1, 2], 0.0])
-    if np.allclose(matrix[:2, :2], np.round(matrix[:2, :2])) and \
-            np.allclose(offset, np.round(offset)):
+    offset = np.array([c, f, 0.0])
+    if all(_close(v, round(v)) for v in (a, b, c, d, e, f)):
         order = 0          # a flip or whole-pixel shift: copy exactly, no interpolation
     xf = np.asarray(x, dtype=np.float64)
     out = ndimage.affine_transform(xf, full, offset=offset, order=order, mode=fill_mode,

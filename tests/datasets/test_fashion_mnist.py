@@ -95,3 +95,17 @@ def test_mnist_files_are_refused(shared_data, tmp_path):
         (folder / "train-labels-idx1-ubyte.gz").unlink()
         (folder / "train-labels-10k-idx1-ubyte.gz").rename(folder / "train-labels-idx1-ubyte.gz")
         fashion_mnist.load(folder)
+
+
+def test_the_embedded_subset_is_intact_and_holds_what_it_says():
+    """The small-data lessons' quick runs read this copy offline: its bytes and contents."""
+    from pynet.datasets._download import sha256_of
+
+    for name, sha in fashion_mnist.SUBSET_SHA256.items():
+        assert sha256_of(fashion_mnist.SUBSET_DIR / name) == sha, name
+    (x, y), (xt, yt) = fashion_mnist.load_subset()
+    assert x.shape == (2500, 28, 28) and xt.shape == (300, 28, 28) and x.dtype == np.uint8
+    assert np.bincount(y, minlength=10).tolist() == [450, 200, 200, 200, 200, 200, 450, 200, 200, 200]
+    assert np.bincount(yt, minlength=10).tolist() == [150, 0, 0, 0, 0, 0, 150, 0, 0, 0]
+    # the full set's first training label is 9 (ankle boot), its first test labels 9, 2, 1, 1, 6
+    assert y[0] == 9 and yt[0] == 6

@@ -162,6 +162,17 @@ def test_same_seed_same_batches_different_seed_different():
     (dict(width_shift_range="0.2"), "width_shift_range"),
     (dict(shear_range=95), "shear_range"),
     (dict(rescale="1/255"), "rescale"),
+    # issue 13's "augmentation ranges out of bounds", one per argument and kind of mistake
+    (dict(rotation_range=361), "rotation_range"),
+    (dict(rotation_range=float("nan")), "rotation_range"),
+    (dict(width_shift_range=-0.1), "width_shift_range"),
+    (dict(height_shift_range=float("inf")), "height_shift_range"),
+    (dict(shear_range=-5), "shear_range"),
+    (dict(zoom_range=(0.0, 1.2)), "zoom_range"),
+    (dict(zoom_range=(0.8, 1.0, 1.2)), "zoom_range"),
+    (dict(zoom_range=True), "zoom_range"),
+    (dict(cval=float("nan")), "cval"),
+    (dict(rescale=True), "rescale"),
 ])
 def test_out_of_range_arguments_are_refused_by_name(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -231,6 +242,43 @@ def test_corrupt_and_non_image_files_name_the_file(tmp_path):
         load_img(tmp_path / "cut.png")
     with pytest.raises(ValueError, match="color_mode"):
         load_img(tmp_path / "cut.png", color_mode="cmyk")
+
+
+def test_a_corrupt_jpeg_names_the_file(tmp_path):
+    write_image(tmp_path / "photo.jpg", 32, 32)
+    data = (tmp_path / "photo.jpg").read_bytes()
+    (tmp_path / "photo.jpg").write_bytes(data[:200])             # header survives, scan data cut
+    with pytest.raises(ValueError, match="photo.jpg"):
+        load_img(tmp_path / "photo.jpg")
+    (tmp_path / "fake.jpeg").write_bytes(b"\xff\xd8\xff" + b"\x00" * 50)   # JPEG magic, no image
+    with pytest.raises(ValueError, match="fake.jpeg"):
+        load_img(tmp_path / "fake.jpeg")
+
+
+def test_a_corrupt_file_in_a_folder_names_the_file_when_its_batch_is_read(tmp_path):
+    """Listing is cheap (by file ending); the file is decoded with its batch, and the error names
+    it, so a learner can delete that one file."""
+    write_image(tmp_path / "a" / "ok.png", 6, 6)
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"junk" * 8)
+    it = ImageDataGenerator().flow_from_directory(tmp_path, target_size=(6, 6), batch_size=2,
+                                                  shuffle=False, verbose=False)
+    with pytest.raises(ValueError, match="broken.png"):
+        next(it)
+
+
+def test_mixed_sizes_and_colour_modes_are_resized_and_converted(tmp_path):
+    """Keras resizes every picture to target_size (aspect ratio not kept) and converts modes."""
+    write_image(tmp_path / "c" / "wide.png", 3, 12, mode="L", value=40)
+    write_image(tmp_path / "c" / "tall.png", 20, 5, mode="RGB", value=90)
+    write_image(tmp_path / "c" / "square.jpg", 7, 7, mode="RGB", value=200)
+    it = ImageDataGenerator().flow_from_directory(tmp_path, target_size=(4, 6),
+                                                  color_mode="grayscale", batch_size=3,
+                                                  shuffle=False, verbose=False)
+    bx, _ = next(it)
+    assert bx.shape == (3, 4, 6, 1)
+    # files in sorted order: square.jpg, tall.png, wide.png; constant pictures stay constant
+    np.testing.assert_allclose(bx[:, :, :, 0].reshape(3, -1).mean(axis=1), [200, 90, 40], atol=2)
 
 
 def make_tree(root):
