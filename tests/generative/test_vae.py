@@ -130,6 +130,8 @@ def test_vae_loss_is_pixel_mean_cross_entropy_plus_kl():
 def small_vae(seed=0, dtype="float64"):
     """A tiny conv VAE in the book's shape: encoder → (z_mean, z_log_var) → Sampling → decoder →
     KLDivergenceLoss, compiled with binary cross-entropy (y = x)."""
+    from pynet.utils import set_seed
+    set_seed(seed)
     x_in = Input(shape=(4, 4, 1), dtype=dtype)
     h = Flatten(dtype=dtype)(Conv2D(2, 3, padding="same", activation="relu", dtype=dtype)(x_in))
     z_mean = Dense(2, dtype=dtype, name="z_mean")(h)
@@ -182,7 +184,9 @@ def test_a_whole_vae_passes_the_gradient_check(backend, kernels_of):
         assert len(analytic) == 8          # conv, z_mean, z_log_var, decoder dense: kernel+bias
         for name, param, _ in vae.trainable_variables():
             err = relative_error(analytic[name], numerical_gradient(total_loss, param))
-            assert err.max() < 1e-6, (name, err.max())
+            # a wrong gradient is off by 1e-2 or more; central differences in float64 agree
+            # to ~1e-6 elementwise here (tiny entries magnify the relative error)
+            assert err.max() < 1e-5, (name, err.max())
 
 
 def test_the_training_loss_is_the_books_total():
