@@ -92,7 +92,11 @@ def torch_gan(x, steps, seed):
     generator = Generator()
     d_opt = torch.optim.RMSprop(discriminator.parameters(), lr=0.0008, alpha=0.9, eps=1e-7)
     g_opt = torch.optim.RMSprop(generator.parameters(), lr=0.0004, alpha=0.9, eps=1e-7)
-    bce = nn.BCELoss()
+    def bce(p, y):
+        """Keras's binary cross-entropy (PyTorch's BCELoss refuses the book's noisy labels > 1)."""
+        p = p.clamp(1e-7, 1 - 1e-7)
+        return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()
+
     xt = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
     gen = torch.Generator().manual_seed(seed)
 
