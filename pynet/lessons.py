@@ -141,20 +141,22 @@ def main(run, title: str, argv=None) -> int:
 def tutorials_package() -> tuple[str, Path]:
     """``(package name, folder)`` of the tutorials.
 
-    The installed package ``pynet.tutorials`` when there is one; otherwise the ``tutorials/``
-    folder of the source checkout this ``pynet`` was imported from, registered as
-    ``pynet.tutorials`` so that lessons import the same way in both cases.
+    The ``tutorials/`` folder of the source checkout this ``pynet`` was imported from, registered
+    as ``pynet.tutorials``, when there is one; otherwise the installed package
+    ``pynet.tutorials`` — so lessons import the same way in both cases.
     """
     if TUTORIALS_PACKAGE in sys.modules:
         module = sys.modules[TUTORIALS_PACKAGE]
         return TUTORIALS_PACKAGE, Path(list(module.__path__)[0])
-    spec = importlib.util.find_spec(TUTORIALS_PACKAGE)
-    if spec is not None and spec.submodule_search_locations:
-        return TUTORIALS_PACKAGE, Path(list(spec.submodule_search_locations)[0])
     import pynet
 
+    # a source checkout's own tutorials first: an editable install of *another* checkout (a
+    # git worktree beside it) must not hand this pynet that checkout's lessons
     folder = Path(pynet.__file__).resolve().parent.parent / "tutorials"
     init = folder / "__init__.py"
+    spec = importlib.util.find_spec(TUTORIALS_PACKAGE)
+    if not init.is_file() and spec is not None and spec.submodule_search_locations:
+        return TUTORIALS_PACKAGE, Path(list(spec.submodule_search_locations)[0])
     if not init.is_file():
         raise LessonNotFound(
             "no tutorials found: pynet.tutorials is not installed and there is no tutorials/ "

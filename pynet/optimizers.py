@@ -7,7 +7,15 @@ state ("slots": velocity, running averages) in ``optimizer.slots[key]``.
 
 Keras's names, defaults and arguments; ``learning_rate`` and the old ``lr`` are both accepted,
 and ``decay`` shrinks the step as ``η / (1 + decay · iterations)`` (Keras 2's rule, used in the
-lecture notes' ``SGD(lr=0.01, decay=1e-6, momentum=0.9, nesterov=True)``).
+lecture notes' ``SGD(lr=0.01, decay=1e-6, momentum=0.9, nesterov=True)`` and Chollet's GAN,
+``RMSprop(lr=0.0008, clipvalue=1.0, decay=1e-8)``). Keras 3 dropped ``decay``: there the same
+rule is ``learning_rate=keras.optimizers.schedules.InverseTimeDecay(η, decay_steps=1,
+decay_rate=decay)``.
+
+Gradient clipping, as Keras: ``clipnorm=c`` rescales each parameter's gradient whose L2 norm
+exceeds ``c`` to norm ``c``; ``clipvalue=c`` then clips every element to ``[−c, c]``. Both act on
+a copy, before the update (the layers' ``grads`` are left as back-propagation made them). Keras 3
+has the same two arguments (plus ``global_clipnorm``, not implemented here).
 
 ==========  =========================================================================  =========
 name        update (g the gradient, η the learning rate)                               default η
@@ -53,14 +61,18 @@ class Optimizer:
     lr : float, optional
         Keras 2's name for ``learning_rate`` (give one or the other).
     decay : float
-        Learning-rate decay per update: ``η_t = η / (1 + decay · iterations)``.
+        Learning-rate decay per update: ``η_t = η / (1 + decay · iterations)`` (Keras 2).
+    clipnorm : float, optional
+        Rescale each parameter's gradient ``g`` to ``g · c / ‖g‖`` when ``‖g‖ > c``.
+    clipvalue : float, optional
+        Clip each gradient element to ``[−c, c]`` (after ``clipnorm``).
     """
 
     name = "optimizer"
     default_learning_rate = 0.001
     slot_names: tuple = ()
 
-    def __init__(self, learning_rate=None, *, lr=None, decay=0.0):
+    def __init__(self, learning_rate=None, *, lr=None, decay=0.0, clipnorm=None, clipvalue=None):
         where = f"{type(self).__name__}()"
         if learning_rate is not None and lr is not None:
             raise TypeError(f"{where}: give learning_rate or lr (its old name), not both")
@@ -69,6 +81,10 @@ class Optimizer:
             rate = self.default_learning_rate
         self.learning_rate = _check(rate, "learning_rate", where, low_open=True)
         self.decay = _check(decay, "decay", where)
+        self.clipnorm = None if clipnorm is None else _check(clipnorm, "clipnorm", where,
+                                                              low_open=True)
+        self.clipvalue = None if clipvalue is None else _check(clipvalue, "clipvalue", where,
+                                                                low_open=True)
         self.iterations = 0
         self.slots: dict[str, dict[str, np.ndarray]] = {}
 
@@ -110,13 +126,28 @@ class Optimizer:
         lr = self.current_learning_rate()
         self.iterations += 1
         for key, param, grad in variables:
-            self._update(kernels, param, grad, self._slots_for(key, param), lr)
+            self._update(kernels, param, self.clipped(grad), self._slots_for(key, param), lr)
+
+    def clipped(self, grad):
+        """``grad`` after ``clipnorm`` then ``clipvalue`` (a copy; ``grad`` itself when neither
+        is set)."""
+        if self.clipnorm is not None:
+            norm = float(np.sqrt(np.sum(np.square(grad, dtype=np.float64))))
+            if norm > self.clipnorm:
+                grad = grad * grad.dtype.type(self.clipnorm / norm)
+        if self.clipvalue is not None:
+            grad = np.clip(grad, -self.clipvalue, self.clipvalue).astype(grad.dtype, copy=False)
+        return grad
 
     def _update(self, kernels, param, grad, slots, lr):
         raise NotImplementedError
 
     def get_config(self) -> dict:
-        return {"learning_rate": self.learning_rate, "decay": self.decay}
+        config = {"learning_rate": self.learning_rate, "decay": self.decay}
+        for name in ("clipnorm", "clipvalue"):
+            if getattr(self, name) is not None:
+                config[name] = getattr(self, name)
+        return config
 
     def get_state(self) -> dict:
         """Arrays that resume training exactly: ``{'<key>/<slot>': array}`` and iterations."""
@@ -145,8 +176,10 @@ class SGD(Optimizer):
     name = "sgd"
     default_learning_rate = 0.01
 
-    def __init__(self, learning_rate=None, momentum=0.0, nesterov=False, *, lr=None, decay=0.0):
-        super().__init__(learning_rate, lr=lr, decay=decay)
+    def __init__(self, learning_rate=None, momentum=0.0, nesterov=False, *, lr=None, decay=0.0,
+                 clipnorm=None, clipvalue=None):
+        super().__init__(learning_rate, lr=lr, decay=decay, clipnorm=clipnorm,
+                         clipvalue=clipvalue)
         self.momentum = _check(momentum, "momentum", "SGD()", high=1.0, high_open=True)
         self.nesterov = bool(nesterov)
         self.slot_names = ("velocity",) if self.momentum > 0 else ()
@@ -164,8 +197,10 @@ class RMSprop(Optimizer):
     name = "rmsprop"
     slot_names = ("mean_square",)
 
-    def __init__(self, learning_rate=None, rho=0.9, epsilon=1e-7, *, lr=None, decay=0.0):
-        super().__init__(learning_rate, lr=lr, decay=decay)
+    def __init__(self, learning_rate=None, rho=0.9, epsilon=1e-7, *, lr=None, decay=0.0,
+                 clipnorm=None, clipvalue=None):
+        super().__init__(learning_rate, lr=lr, decay=decay, clipnorm=clipnorm,
+                         clipvalue=clipvalue)
         self.rho = _check(rho, "rho", "RMSprop()", high=1.0, high_open=True)
         self.epsilon = _check(epsilon, "epsilon", "RMSprop()", low_open=True)
 
@@ -183,8 +218,9 @@ class Adam(Optimizer):
     slot_names = ("m", "v")
 
     def __init__(self, learning_rate=None, beta_1=0.9, beta_2=0.999, epsilon=1e-7, *, lr=None,
-                 decay=0.0):
-        super().__init__(learning_rate, lr=lr, decay=decay)
+                 decay=0.0, clipnorm=None, clipvalue=None):
+        super().__init__(learning_rate, lr=lr, decay=decay, clipnorm=clipnorm,
+                         clipvalue=clipvalue)
         self.beta_1 = _check(beta_1, "beta_1", "Adam()", high=1.0, high_open=True)
         self.beta_2 = _check(beta_2, "beta_2", "Adam()", high=1.0, high_open=True)
         self.epsilon = _check(epsilon, "epsilon", "Adam()", low_open=True)
@@ -211,8 +247,9 @@ class Adagrad(Optimizer):
     slot_names = ("accumulator",)
 
     def __init__(self, learning_rate=None, initial_accumulator_value=0.1, epsilon=1e-7, *,
-                 lr=None, decay=0.0):
-        super().__init__(learning_rate, lr=lr, decay=decay)
+                 lr=None, decay=0.0, clipnorm=None, clipvalue=None):
+        super().__init__(learning_rate, lr=lr, decay=decay, clipnorm=clipnorm,
+                         clipvalue=clipvalue)
         self.initial_accumulator_value = _check(initial_accumulator_value,
                                                 "initial_accumulator_value", "Adagrad()")
         self.epsilon = _check(epsilon, "epsilon", "Adagrad()", low_open=True)

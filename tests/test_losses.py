@@ -107,3 +107,15 @@ def test_target_checks():
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         bce.check_targets(np.array([0.0, 2.0]), (1,))
     assert bce.check_targets(np.array([0, 1]), (1,)).shape == (2, 1)
+
+
+def test_binary_crossentropy_takes_the_gans_noisy_labels_but_not_class_ids():
+    # Chollet listing 8.32: labels of 1 get + 0.05·U[0, 1), so targets reach 1.05
+    loss = losses.get("binary_crossentropy")
+    y = np.array([[1.049], [0.0]])
+    assert np.isfinite(loss(y, np.array([[0.9], [0.2]])))
+    assert loss.check_targets(y, (1,)) is not None
+    with pytest.raises(ValueError, match=r"targets in \[0, 1\]"):
+        loss.check_targets(np.array([[2.0], [0.0]]), (1,))
+    with pytest.raises(ValueError, match="min=-0.5"):
+        loss.check_targets(np.array([[-0.5]]), (1,))

@@ -109,3 +109,55 @@ def test_state_round_trip_resumes_exactly(kern):
     b.apply_gradients([("w", q, g)], kern)
     np.testing.assert_array_equal(p, q)
     assert b.iterations == 3
+
+
+# -- gradient clipping (Chollet's GAN: RMSprop(lr=0.0008, clipvalue=1.0, decay=1e-8)) ----------
+
+def test_clipvalue_clips_each_element_before_the_update(kern):
+    opt = optimizers.SGD(learning_rate=0.1, clipvalue=1.0)
+    p = np.zeros(4)
+    g = np.array([-3.0, -0.5, 0.25, 7.0])
+    opt.apply_gradients([("w", p, g)], kern)
+    # w ← w − η·clip(g, −1, 1) = −0.1·[−1, −0.5, 0.25, 1]
+    np.testing.assert_allclose(p, [0.1, 0.05, -0.025, -0.1], rtol=1e-12)
+    np.testing.assert_array_equal(g, [-3.0, -0.5, 0.25, 7.0])   # the layer's gradient is kept
+
+
+def test_clipnorm_rescales_a_long_gradient_only(kern):
+    opt = optimizers.SGD(learning_rate=1.0, clipnorm=1.0)
+    p, q = np.zeros(2), np.zeros(2)
+    opt.apply_gradients([("p", p, np.array([3.0, 4.0])),      # norm 5 → [0.6, 0.8]
+                         ("q", q, np.array([0.3, 0.4]))], kern)  # norm 0.5: unchanged
+    np.testing.assert_allclose(p, [-0.6, -0.8], rtol=1e-12)
+    np.testing.assert_allclose(q, [-0.3, -0.4], rtol=1e-12)
+
+
+def test_rmsprop_with_the_gans_clipping_and_decay(kern):
+    opt = optimizers.RMSprop(lr=0.0008, clipvalue=1.0, decay=1e-8)
+    p, grads = run(opt, kern)
+    w, s = start(), 0.0
+    for t, g in enumerate(grads):
+        g = np.clip(g, -1.0, 1.0)
+        lr = 0.0008 / (1 + 1e-8 * t)          # Keras 2: η / (1 + decay · iterations)
+        s = 0.9 * s + 0.1 * g * g
+        w = w - lr * g / (np.sqrt(s) + 1e-7)
+    np.testing.assert_allclose(p, w, rtol=1e-12)
+    assert opt.get_config()["clipvalue"] == 1.0 and "clipnorm" not in opt.get_config()
+    again = optimizers.get(optimizers.serialize(opt))
+    assert again.clipvalue == 1.0 and again.decay == 1e-8
+
+
+@pytest.mark.parametrize("cls", [optimizers.SGD, optimizers.Adam, optimizers.Adagrad])
+def test_every_optimizer_takes_clipping_arguments(cls):
+    opt = cls(clipnorm=2.0, clipvalue=0.5)
+    g = np.array([10.0, 0.0], dtype=np.float32)
+    c = opt.clipped(g)                        # norm 10 → [2, 0], then clipped to [0.5, 0]
+    np.testing.assert_allclose(c, [0.5, 0.0])
+    assert c.dtype == np.float32
+
+
+@pytest.mark.parametrize("name", ["clipvalue", "clipnorm"])
+@pytest.mark.parametrize("value", [0.0, -1.0, float("nan")])
+def test_bad_clipping_is_refused_by_name(name, value):
+    with pytest.raises(ValueError, match=name):
+        optimizers.RMSprop(**{name: value})

@@ -228,7 +228,8 @@ class Layer:
         Unique name in a model; default ``<name_prefix>_<n>``.
     trainable : bool
         False freezes the parameters (the optimizer skips them; summary counts them as
-        non-trainable). Takes effect at the next ``compile``/``fit``.
+        non-trainable). Takes effect at the next ``compile`` (a compiled model keeps training the
+        weights it collected when compiled, as in Keras; an uncompiled one at its first ``fit``).
     dtype : str or numpy dtype
         float32 (default) or float64: dtype of parameters, outputs and expected inputs.
     input_shape : tuple of int, optional

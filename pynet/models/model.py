@@ -74,6 +74,7 @@ class Model(Layer):
         self.stop_training = False
         self.history = None
         self._variables = None
+        self._compiled_variables = None
         self._runner = None
         self.inputs, self.outputs = [], []
         self._inputs_as_list = self._outputs_as_list = False
@@ -95,6 +96,7 @@ class Model(Layer):
                     layers.append(node.layer)
         self._layers = layers
         self._runner.set_input_grad_flags(self._input_grad_needed)
+        self._compiled_variables = None      # a new graph: collected again at the next training
 
     # -- names and shapes --------------------------------------------------------------------------
     @property
@@ -377,6 +379,11 @@ class Model(Layer):
         self.optimizer, self._output_specs = opt, specs
         self.loss = specs[0].loss if len(specs) == 1 else [s.loss for s in specs]
         self.compiled = True
+        # Keras 2: the weights this model trains are collected here, once. Setting
+        # ``trainable`` afterwards changes nothing until the next compile — which is what lets
+        # the GAN freeze its discriminator inside ``gan`` while the discriminator, compiled
+        # before, keeps training (Chollet listing 8.31).
+        self._compiled_variables = self.trainable_variables() if self.built else None
 
     def _output_names_for_compile(self):
         return self.output_names
@@ -476,7 +483,9 @@ class Model(Layer):
 
     # -- training --------------------------------------------------------------------------------------------
     def _start_training(self):
-        self._variables = self.trainable_variables()
+        if getattr(self, "_compiled_variables", None) is None:    # built after compile
+            self._compiled_variables = self.trainable_variables()
+        self._variables = self._compiled_variables
         self._has_reg = any(l.regularizers for l in self._compute_layers())
         self._runner.set_input_grad_flags(False)
 

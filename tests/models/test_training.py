@@ -110,3 +110,50 @@ def test_a_diverging_epoch_leaves_the_weights_it_started_with():
         model.train_on_batch(x, y * 1e6)
     for w0, w1 in zip(before, model.get_weights()):
         np.testing.assert_array_equal(w0, w1)
+
+
+# -- trainable is read at compile time (Keras; Chollet listing 8.31) -----------------------------
+
+def changed(before, after):
+    return [not np.array_equal(a, b) for a, b in zip(before, after)]
+
+
+def test_freezing_takes_effect_at_the_next_compile_as_in_keras():
+    """The GAN's trick: the discriminator is compiled while trainable, then frozen and wrapped
+    in ``gan``. Its own ``train_on_batch`` still trains it; ``gan`` trains only the generator."""
+    x, y = regression()
+    d_in = Input(shape=(3,))
+    discriminator = Model(d_in, Dense(1, activation="sigmoid")(Dense(4)(d_in)))
+    discriminator.compile(optimizer=optimizers.SGD(0.1), loss="binary_crossentropy")
+    discriminator.trainable = False
+    g_in = Input(shape=(2,))
+    generator = Model(g_in, Dense(3)(g_in))
+    gan = Model(g_in, discriminator(generator(g_in)))
+    gan.compile(optimizer=optimizers.SGD(0.1), loss="binary_crossentropy")
+    labels = (y > 0).astype(np.float32)
+    z = x[:, :2]
+
+    d0, g0 = discriminator.get_weights(), generator.get_weights()
+    gan.train_on_batch(z, labels)
+    assert not any(changed(d0, discriminator.get_weights()))      # frozen inside gan
+    assert all(changed(g0, generator.get_weights()))               # the generator moved
+    discriminator.train_on_batch(x, labels)
+    assert all(changed(d0, discriminator.get_weights()))           # compiled before: trains
+
+    d1 = discriminator.get_weights()
+    discriminator.compile(optimizer=optimizers.SGD(0.1), loss="binary_crossentropy")
+    discriminator.train_on_batch(x, labels)                       # recompiled while frozen
+    assert not any(changed(d1, discriminator.get_weights()))
+
+
+def test_unfreezing_after_compile_also_waits_for_compile():
+    x, y = regression()
+    model = Sequential([Dense(2, input_shape=(3,), trainable=False), Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.layers[0].trainable = True
+    w0 = model.layers[0].get_weights()
+    model.train_on_batch(x, y)
+    assert not any(changed(w0, model.layers[0].get_weights()))
+    model.compile(optimizer="sgd", loss="mse")
+    model.train_on_batch(x, y)
+    assert all(changed(w0, model.layers[0].get_weights()))

@@ -27,3 +27,12 @@ def test_lesson_follows_the_protocol(lesson):
     assert list(inspect.signature(module.run).parameters) == ["report", "quick"]
     source = lesson.path.read_text(encoding="utf-8")
     assert 'if __name__ == "__main__":' in source                     # runnable as a script
+
+
+def test_the_lessons_come_from_this_checkout():
+    """A source checkout runs its own lessons, even when another checkout is installed
+    (editable) in the same Python: the tests of a branch test that branch's lessons."""
+    from pathlib import Path
+    import pynet
+    _, folder = lessons.tutorials_package()
+    assert folder.resolve() == (Path(pynet.__file__).resolve().parent.parent / "tutorials")
