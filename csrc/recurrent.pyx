@@ -125,10 +125,52 @@ cdef extern from *:
             p[i] = x < 0.0f ? -t : t;
         }
     }
+    /* One row of the backward gate gradients for tanh / sigmoid gates, float32: the loops of
+       lstm_gate_grads / gru_gate_grads below with `restrict` pointers, which GCC needs before
+       it vectorises eight distinct arrays. */
+    PYNET_WIDEST_SIMD static void pynet_lstm_gate_grads_f(
+            const float *restrict g, const float *restrict gh, const float *restrict phi,
+            const float *restrict cprev, float *restrict dh, const float *restrict dc,
+            float *restrict dct, float *restrict da, Py_ssize_t U) {
+        for (Py_ssize_t u = 0; u < U; u++) {
+            float dhu = dh[u] + gh[u];
+            float gi = g[u], gf = g[u + U], gc = g[u + 2 * U], go = g[u + 3 * U];
+            float d = dc[u] + dhu * go * (1.0f - phi[u] * phi[u]);
+            dh[u] = dhu;
+            dct[u] = d;
+            da[u] = d * gc * (gi * (1.0f - gi));
+            da[u + U] = d * cprev[u] * (gf * (1.0f - gf));
+            da[u + 2 * U] = d * gi * (1.0f - gc * gc);
+            da[u + 3 * U] = dhu * phi[u] * (go * (1.0f - go));
+        }
+    }
+    PYNET_WIDEST_SIMD static void pynet_gru_gate_grads_f(
+            const float *restrict g, const float *restrict gh, const float *restrict hprev,
+            float *restrict dh, float *restrict da, float *restrict dr, Py_ssize_t U) {
+        for (Py_ssize_t u = 0; u < U; u++) {
+            float dhu = dh[u] + gh[u];
+            float z = g[u], r = g[U + u], hh = g[2 * U + u];
+            float da_h = dhu * (1.0f - z) * (1.0f - hh * hh);
+            float da_z = dhu * (hprev[u] - hh) * (z * (1.0f - z));
+            float da_r = da_h * g[3 * U + u] * (r * (1.0f - r));
+            dh[u] = dhu;
+            da[u] = da_z;
+            da[U + u] = da_r;
+            da[2 * U + u] = da_h;
+            dr[u] = da_z;
+            dr[U + u] = da_r;
+            dr[2 * U + u] = da_h * r;
+        }
+    }
     #pragma GCC pop_options
     """
     void pynet_sigmoid_f(float *p, Py_ssize_t n) noexcept nogil
     void pynet_tanh_f(float *p, Py_ssize_t n) noexcept nogil
+    void pynet_lstm_gate_grads_f(const float *g, const float *gh, const float *phi,
+                                 const float *cprev, float *dh, const float *dc, float *dct,
+                                 float *da, Py_ssize_t U) noexcept nogil
+    void pynet_gru_gate_grads_f(const float *g, const float *gh, const float *hprev, float *dh,
+                                float *da, float *dr, Py_ssize_t U) noexcept nogil
 
 
 cdef inline void apply_act(int code, floating *p, Py_ssize_t n) noexcept nogil:
@@ -421,6 +463,9 @@ cdef void lstm_gate_grads(const floating *g, const floating *gh, const floating 
     the same products as the general loop in ``_lstm_backward``, written out so they vectorise."""
     cdef Py_ssize_t u
     cdef floating gi, gf, gc, go, d, dhu
+    if floating is float:
+        pynet_lstm_gate_grads_f(g, gh, phi, cprev, dh, dc, dct, da, U)
+        return
     for u in range(U):
         dhu = dh[u] + gh[u]
         dh[u] = dhu
@@ -632,6 +677,9 @@ cdef void gru_gate_grads(const floating *g, const floating *gh, const floating *
     as the general loop in ``_gru_backward``, written out so they vectorise."""
     cdef Py_ssize_t u
     cdef floating z, r, hh, dhu, da_h, da_z, da_r
+    if floating is float:
+        pynet_gru_gate_grads_f(g, gh, hprev, dh, da, dr, U)
+        return
     for u in range(U):
         dhu = dh[u] + gh[u]
         dh[u] = dhu

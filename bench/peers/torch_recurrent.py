@@ -2,7 +2,8 @@
 
 Argument (JSON): ``{"framework": "torch"|"keras", "cases": [[cell, batch, steps, features,
 units], ...], "airline": true, "repeat": 5}``. Each case times one training step's forward and
-backward of the recurrent layer alone (float32, output = last step, loss = its sum); ``airline``
+backward of the recurrent layer alone (float32, output = last step, loss = its sum; the input
+requires its gradient, since pynet's layer computes dL/dx and the GFLOP/s count it); ``airline``
 times one per-sample training step of LSTM(4) → Dense(1) with MSE and Adam.
 
 Prints ``{"timings": {"cell,b,t,f,u": {...}, "airline": {...}}, "version": ..., "threads": n}``
@@ -21,10 +22,11 @@ def _torch_cases(torch, args):
     out = {}
     for cell, b, t, f, u in args["cases"]:
         layer = (torch.nn.LSTM if cell == "lstm" else torch.nn.GRU)(f, u, batch_first=True)
-        x = torch.randn(b, t, f)
+        x = torch.randn(b, t, f, requires_grad=True)     # dL/dx too, as pynet's layer computes
 
         def step():
             layer.zero_grad()
+            x.grad = None
             y = layer(x)[0][:, -1]
             y.sum().backward()
         out[f"{cell},{b},{t},{f},{u}"] = time_call(step, repeat=args.get("repeat", 5), warmup=1,
@@ -52,12 +54,13 @@ def _keras(args):
     out = {}
     for cell, b, t, f, u in args["cases"]:
         layer = (keras.layers.LSTM if cell == "lstm" else keras.layers.GRU)(u)
-        x = torch.randn(b, t, f)
+        x = torch.randn(b, t, f, requires_grad=True)
         layer(x)
 
         def step():
             for w in layer.trainable_weights:
                 w.value.grad = None
+            x.grad = None
             y = layer(x)
             y.sum().backward()
         out[f"{cell},{b},{t},{f},{u}"] = time_call(step, repeat=args.get("repeat", 5), warmup=1,
