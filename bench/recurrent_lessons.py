@@ -21,10 +21,13 @@ and (where the lesson has one) PyTorch twin:
   twin is below: same layers, RMSprop with Keras's rho=0.9 and eps=1e-7, the last 20% held out as
   Keras does).
 
-PyTorch keeps its own default initialisers (uniform ±1/√units for the recurrent weights, where
-Keras draws glorot-uniform and orthogonal matrices); the embeddings start uniform in ±0.05 on
-both sides. "Agree" means the two means differ by at most two standard errors of their difference,
-2·√(s₁²/n₁ + s₂²/n₂) — with 3–5 seeds a side that is a rough test, and it says so in the table.
+Two PyTorch columns: the PyTorch model started from **pynet's initial weights** for that seed
+(copied in Keras's layout: ``weight_ih = kernelᵀ``, ``bias_hh = 0``), which isolates the training
+arithmetic and leaves only the shuffle order and round-off to differ; and PyTorch with **its own
+initialisers** (uniform ±1/√units, two random biases; the lessons' own PyTorch twins), which
+trains a differently started model. "Within seed noise" means the two means differ by at most two
+standard errors of their difference, 2·√(s₁²/n₁ + s₂²/n₂) — with 3–5 seeds a side a rough test,
+as the table says.
 
 Results: ``bench/results/recurrent_lessons.md`` (with ``--write-results``).
 """
@@ -53,18 +56,111 @@ def within_noise(ours, theirs):
     return m1 - m2, two_se, abs(m1 - m2) <= two_se
 
 
+# -- PyTorch modules holding pynet's initial weights --------------------------------------------
+
+def torch_twin(torch, net):
+    """(embedding or None, recurrent layer, linear head) holding ``net``'s current weights:
+    Keras's layout transposed (``weight_ih = kernelᵀ``, ``weight_hh = recurrent_kernelᵀ``; the gate
+    order i, f, c, o is PyTorch's i, f, g, o), ``bias_ih = bias`` and ``bias_hh = 0``."""
+    from pynet.layers import LSTM, Dense, Embedding, SimpleRNN
+
+    nn = torch.nn
+    emb = rnn = head = None
+    for layer in net.layers:
+        w = [torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32)) for a in layer.get_weights()]
+        if isinstance(layer, Embedding):
+            emb = nn.Embedding(*w[0].shape)
+            emb.weight.data.copy_(w[0])
+        elif isinstance(layer, (LSTM, SimpleRNN)):
+            cls = nn.LSTM if isinstance(layer, LSTM) else nn.RNN
+            rnn = cls(w[0].shape[0], layer.units, batch_first=True)
+            rnn.weight_ih_l0.data.copy_(w[0].T)
+            rnn.weight_hh_l0.data.copy_(w[1].T)
+            rnn.bias_ih_l0.data.copy_(w[2])
+            rnn.bias_hh_l0.data.zero_()
+        elif isinstance(layer, Dense):
+            head = nn.Linear(*w[0].shape)
+            head.weight.data.copy_(w[0].T)
+            head.bias.data.copy_(w[1])
+    return emb, rnn, head
+
+
+def torch_defaults(torch, seed, vocab, dim, kind, units, features=None):
+    """The same layers with PyTorch's own initialisers (the embedding uniform in ±0.05)."""
+    nn = torch.nn
+    torch.manual_seed(seed)
+    emb = None
+    if vocab:
+        emb = nn.Embedding(vocab, dim)
+        nn.init.uniform_(emb.weight, -0.05, 0.05)
+    cls = nn.LSTM if kind == "LSTM" else nn.RNN
+    rnn = cls(features or dim, units, batch_first=True)
+    return emb, rnn, nn.Linear(units, 1)
+
+
+def torch_train(torch, modules, x, y, *, epochs, batch, seed, loss, optimizer, evaluate):
+    """Shuffled mini-batch training (order from ``default_rng(seed)``); ``evaluate(logits)`` is
+    called after each epoch and the list of its results returned."""
+    emb, rnn, head = modules
+    parts = [m for m in modules if m is not None]
+    params = [p for m in parts for p in m.parameters()]
+    opt = optimizer(params)
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y.reshape(len(y), -1))
+    rng = np.random.default_rng(seed)
+
+    def logits(inputs):
+        return head(rnn(emb(inputs) if emb is not None else inputs)[0][:, -1])
+
+    results = []
+    for _ in range(epochs):
+        order = rng.permutation(len(x))
+        for s in range(0, len(x), batch):
+            idx = torch.from_numpy(order[s:s + batch])
+            opt.zero_grad()
+            loss(logits(xt[idx]), yt[idx]).backward()
+            opt.step()
+        with torch.no_grad():
+            results.append(evaluate(logits))
+    return results
+
+
+def adam(torch):
+    return lambda params: torch.optim.Adam(params, lr=1e-3, eps=1e-7)          # Keras's defaults
+
+
+def rmsprop(torch):
+    return lambda params: torch.optim.RMSprop(params, lr=1e-3, alpha=0.9, eps=1e-7)
+
+
+def accuracy_of(torch, x, y):
+    ids = torch.from_numpy(x)
+    return lambda logits: 100 * float(((logits(ids).numpy().reshape(-1) > 0) == (y > 0.5)).mean())
+
+
 # -- lesson 21: airline --------------------------------------------------------------------------
 
 def lesson_21(torch, seeds, quick):
     from pynet import lessons
+    from pynet.utils import set_seed
 
     lesson = lessons.load_lesson("21_airline_lstm")
     epochs = 10 if quick else 100
     data = lesson.prepare(1)
-    ours = [lesson.train_and_score(data, "window", epochs, s)[1] for s in seeds]
-    theirs = [lesson.torch_scores(torch, data, epochs, s)[1] for s in seeds]
-    return [("test RMSE (thousands of passengers), LSTM(4), look_back=1, "
-             f"{epochs} epochs of batch 1", ours, theirs, "{:.2f}")]
+    tx = data["train_x"].reshape(-1, 1, 1).astype(np.float32)
+    vx = torch.from_numpy(data["test_x"].reshape(-1, 1, 1).astype(np.float32))
+    ours, copied, defaults = [], [], []
+    for s in seeds:
+        ours.append(lesson.train_and_score(data, "window", epochs, s)[1])
+        set_seed(s)
+        net = lesson.lstm_model(1, 1)                     # the model train_and_score starts from
+        rmse = torch_train(
+            torch, torch_twin(torch, net), tx, data["train_y"].astype(np.float32), epochs=epochs,
+            batch=1, seed=s, loss=torch.nn.functional.mse_loss, optimizer=adam(torch),
+            evaluate=lambda logits: lesson.rmse(data, logits(vx).numpy(), data["test_y"]))
+        copied.append(rmse[-1])
+        defaults.append(lesson.torch_scores(torch, data, epochs, s)[1])
+    what = f"test RMSE (thousands of passengers), LSTM(4), look_back=1, {epochs} epochs of batch 1"
+    return [(what, ours, copied, defaults, "{:.2f}")]
 
 
 # -- lesson 22: LSTM text classification ----------------------------------------------------------
@@ -76,53 +172,26 @@ def lesson_22(torch, seeds, quick):
     lesson = lessons.load_lesson("22_lstm_text_classification")
     maxlen, epochs = (40, 1) if quick else (100, 3)
     x, y, x_test, y_test, folder = lesson.load(maxlen)
-    ours, theirs = [], []
+    ids = x.astype(np.int64)
+    ours, copied, defaults = [], [], []
     for s in seeds:
         clear_session()
         set_seed(s)
         net = lesson.model(maxlen)
+        twin = torch_twin(torch, net)                     # before training: the initial weights
         net.fit(x, y, epochs=epochs, batch_size=64, verbose=0, seed=s)
         ours.append(100 * net.evaluate(x_test, y_test, verbose=0)[1])
-        theirs.append(100 * lesson.torch_accuracy(torch, x, y, x_test, y_test, epochs, s))
-    return [(f"test accuracy (%), Embedding → LSTM(100), {epochs} epochs, fortunes "
-             f"({folder.name}/, {len(x)} train / {len(x_test)} test texts)", ours, theirs,
-             "{:.2f}")]
+        copied.append(torch_train(
+            torch, twin, ids, y, epochs=epochs, batch=64, seed=s,
+            loss=torch.nn.functional.binary_cross_entropy_with_logits, optimizer=adam(torch),
+            evaluate=accuracy_of(torch, x_test.astype(np.int64), y_test))[-1])
+        defaults.append(100 * lesson.torch_accuracy(torch, x, y, x_test, y_test, epochs, s))
+    what = (f"test accuracy (%), Embedding → LSTM(100), {epochs} epochs, fortunes "
+            f"({len(x)} train / {len(x_test)} test texts)")
+    return [(what, ours, copied, defaults, "{:.2f}")]
 
 
 # -- lesson 23: SimpleRNN vs LSTM ----------------------------------------------------------------
-
-def torch_best_val(torch, kind, x, y, epochs, seed, units=32, vocab=10000, batch=128):
-    """Chollet 6.2's model in PyTorch: Embedding → SimpleRNN/LSTM(32) → Linear + sigmoid,
-    RMSprop(lr=1e-3, rho=0.9, eps=1e-7), the last 20% held out; best validation accuracy."""
-    torch.manual_seed(seed)
-    nn = torch.nn
-    emb = nn.Embedding(vocab, 32)
-    nn.init.uniform_(emb.weight, -0.05, 0.05)
-    rnn = nn.RNN(32, units, batch_first=True) if kind == "SimpleRNN" else nn.LSTM(32, units, batch_first=True)
-    head = nn.Linear(units, 1)
-    params = list(emb.parameters()) + list(rnn.parameters()) + list(head.parameters())
-    opt = torch.optim.RMSprop(params, lr=1e-3, alpha=0.9, eps=1e-7)
-    split = int(len(x) * 0.8)
-    xt, yt = torch.from_numpy(x[:split].astype(np.int64)), torch.from_numpy(y[:split].reshape(-1, 1))
-    xv, yv = torch.from_numpy(x[split:].astype(np.int64)), y[split:]
-    rng = np.random.default_rng(seed)
-
-    def logits(ids):
-        return head(rnn(emb(ids))[0][:, -1])
-
-    best = 0.0
-    for _ in range(epochs):
-        order = rng.permutation(split)
-        for s in range(0, split, batch):
-            idx = torch.from_numpy(order[s:s + batch])
-            opt.zero_grad()
-            nn.functional.binary_cross_entropy_with_logits(logits(xt[idx]), yt[idx]).backward()
-            opt.step()
-        with torch.no_grad():
-            p = logits(xv).numpy().reshape(-1)
-        best = max(best, float(((p > 0) == (yv > 0.5)).mean()))
-    return best
-
 
 def lesson_23(torch, seeds, quick):
     from pynet import lessons
@@ -135,18 +204,27 @@ def lesson_23(torch, seeds, quick):
     (x, y), _ = fortunes.load_data("two_class", num_words=lesson.MAX_FEATURES)
     x = pad_sequences(x, maxlen=maxlen)
     y = y.astype(np.float32)
+    split = int(len(x) * 0.8)                             # validation_split=0.2: the last 20%
+    train = (x[:split].astype(np.int64), y[:split])
+    evaluate = accuracy_of(torch, x[split:].astype(np.int64), y[split:])
     rows = []
     for kind in ("SimpleRNN", "LSTM"):
-        ours, theirs = [], []
+        ours, copied, defaults = [], [], []
         for s in seeds:
             clear_session()
             set_seed(s)
             net = lesson.model(kind, maxlen)
+            twin = torch_twin(torch, net)
             h = net.fit(x, y, epochs=epochs, batch_size=128, validation_split=0.2, verbose=0, seed=s)
             ours.append(100 * max(h.history["val_acc"]))
-            theirs.append(100 * torch_best_val(torch, kind, x, y, epochs, s))
+            for modules, out in ((twin, copied),
+                                 (torch_defaults(torch, s, lesson.MAX_FEATURES, 32, kind, 32), defaults)):
+                out.append(max(torch_train(torch, modules, *train, epochs=epochs, batch=128, seed=s,
+                                           loss=torch.nn.functional.binary_cross_entropy_with_logits,
+                                           optimizer=rmsprop(torch), evaluate=evaluate)))
         rows.append((f"best validation accuracy (%), Embedding → {kind}(32), {epochs} epochs, "
-                     f"{len(x)} texts", ours, theirs, "{:.2f}"))
+                     f"{split} train / {len(x) - split} validation texts", ours, copied, defaults,
+                     "{:.2f}"))
     return rows
 
 
@@ -155,19 +233,25 @@ RUNNERS = {"21": lesson_21, "22": lesson_22, "23": lesson_23}
 
 def table(lesson, rows, seeds):
     lines = [f"### Lesson {lesson}", "",
-             "| quantity | pynet mean ± std | PyTorch mean ± std | difference | 2·SE | within seed noise |",
+             "| quantity | pynet | PyTorch, pynet's initial weights | within seed noise | "
+             "PyTorch, its own initialisers | within seed noise |",
              "|---|---|---|---|---|---|"]
-    for what, ours, theirs, fmt in rows:
-        (m1, s1), (m2, s2) = mean_std(ours), mean_std(theirs)
-        diff, two_se, agree = within_noise(ours, theirs)
+    for what, ours, copied, defaults, fmt in rows:
         f = fmt.format
-        lines.append(f"| {what} | {f(m1)} ± {f(s1)} | {f(m2)} ± {f(s2)} | {f(diff)} | {f(two_se)} | "
-                     f"{'yes' if agree else 'no'} |")
+        cells = [f"{f(mean_std(v)[0])} ± {f(mean_std(v)[1])}" for v in (ours, copied, defaults)]
+        verdicts = []
+        for theirs in (copied, defaults):
+            diff, two_se, agree = within_noise(ours, theirs)
+            verdicts.append(f"{'yes' if agree else 'no'} (Δ {f(diff)}, 2·SE {f(two_se)})")
+        lines.append(f"| {what} | {cells[0]} | {cells[1]} | {verdicts[0]} | {cells[2]} | "
+                     f"{verdicts[1]} |")
     lines.append("")
-    for what, ours, theirs, fmt in rows:
-        lines.append(f"- {what.split(',')[0]} per seed {list(seeds)}: pynet "
-                     f"{', '.join(fmt.format(v) for v in ours)}; PyTorch "
-                     f"{', '.join(fmt.format(v) for v in theirs)}")
+    for what, ours, copied, defaults, fmt in rows:
+        def listed(v):
+            return ", ".join(fmt.format(a) for a in v)
+        lines.append(f"- {what.split(',')[0]}, {what.split(',')[1].strip()}, seeds {list(seeds)}: "
+                     f"pynet {listed(ours)}; PyTorch (pynet's weights) {listed(copied)}; "
+                     f"PyTorch (own init) {listed(defaults)}")
     return "\n".join(lines) + "\n"
 
 
@@ -197,9 +281,10 @@ def main(argv=None):
             f"{' --quick' if args.quick else ''} --seeds {len(seeds)} --lessons {','.join(wanted)}`"
             f" · date {time.strftime('%Y-%m-%d')} · {machine_description()} · threads pinned to 1",
             "", "Seeds 1..N on both sides (pynet: `set_seed(s)` and `fit(seed=s)`; PyTorch: "
-            "`torch.manual_seed(s)` and a NumPy shuffle seeded with s). 'Within seed noise': "
-            "|difference of means| ≤ 2·SE = 2·√(s₁²/n + s₂²/n) — a rough test with this few "
-            "seeds. PyTorch keeps its default recurrent initialisers.", ""]
+            "the weights pynet's model of seed s starts from, copied in Keras's layout, or "
+            "`torch.manual_seed(s)` and PyTorch's own initialisers; a NumPy shuffle seeded with s). "
+            "'Within seed noise': |difference of means| ≤ 2·SE = 2·√(s₁²/n + s₂²/n), a rough test "
+            "with this few seeds. Values are mean ± sample std over the seeds.", ""]
     for lesson in wanted:
         t0 = time.time()
         rows = RUNNERS[lesson](torch, seeds, args.quick)
