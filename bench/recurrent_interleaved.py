@@ -6,6 +6,9 @@ between the rows of one table and a load burst lands on one side only: one such 
 airline step at 13 ms where it takes 1.5 ms. This script alternates instead — for each case and
 each round, PyTorch in a fresh process, then pynet in a fresh process — and reports each round's
 ratio and their median, so both sides of a ratio were measured within seconds of each other.
+PyTorch runs twice per round, as installed and with ``torch.set_flush_denormal(True)``: over 200
+steps its LSTM/GRU gradients underflow into subnormals (12% of dL/dx for LSTM(100)), which cost
+PyTorch 4–9× in case (a); pynet's backward kernels flush them.
 
     python -m bench.recurrent_interleaved                 # 3 rounds of the four cases
     python -m bench.recurrent_interleaved --rounds 2 --threads 2
@@ -43,27 +46,39 @@ def main(argv=None):
              "Each round: PyTorch's step (median of 3 after a warm-up, fresh process), then "
              "pynet's (same). Ratio = PyTorch's time / pynet's (> 1: pynet faster). Both "
              "compute dL/dx. pynet's layer runs its BLAS on one thread whatever the pin.", "",
-             "| case | PyTorch s per round | pynet s per round | ratio per round | median ratio "
-             "| pynet GFLOP/s (median) |", "|---|---|---|---|---|---|"]
+             "PyTorch runs twice per round: as installed, and with `torch.set_flush_denormal(True)` "
+             "(pynet's backward kernels flush subnormals; PyTorch does not by default, and over 200 "
+             "steps its gradients underflow).", "",
+             "| case | PyTorch s | PyTorch, flush s | pynet s | ratio per round → median | "
+             "ratio vs flushing PyTorch → median | pynet GFLOP/s |", "|---|---|---|---|---|---|---|"]
     for case in cases:
         cell, b, t, f, u = case
         key = f"{cell},{b},{t},{f},{u}"
-        theirs, ours = [], []
+        theirs, flushed, ours = [], [], []
         for _ in range(args.rounds):
             res_t = run_peer("bench.peers.torch_recurrent",
                              {"framework": "torch", "cases": [list(case)], "repeat": repeat},
                              threads=args.threads)
+            res_f = run_peer("bench.peers.torch_recurrent",
+                             {"framework": "torch", "cases": [list(case)], "repeat": repeat,
+                              "flush_denormal": True}, threads=args.threads)
             res_p = run_peer("bench.peers.pynet_recurrent", {"cases": [list(case)], "repeat": repeat},
                              threads=args.threads)
             if "timings" not in res_t:
                 raise SystemExit(f"PyTorch peer unavailable: {res_t.get('unavailable')}")
             theirs.append(Timing.from_json(res_t["timings"][key]).median)
+            flushed.append(Timing.from_json(res_f["timings"][key]).median)
             ours.append(Timing.from_json(res_p["timings"][key]).median)
         ratios = [a / b for a, b in zip(theirs, ours)]
+        ratios_f = [a / b for a, b in zip(flushed, ours)]
         rate = flops(cell, b, t, f, u) / statistics.median(ours) / 1e9
-        lines.append(f"| {cell.upper()}({u}), {b} × {t} × {f} | "
-                     f"{', '.join(f'{v:.3g}' for v in theirs)} | {', '.join(f'{v:.3g}' for v in ours)} | "
-                     f"{', '.join(f'{r:.2f}' for r in ratios)} | **{statistics.median(ratios):.2f}** | "
+
+        def listed(values, fmt):
+            return ", ".join(fmt.format(v) for v in values)
+        lines.append(f"| {cell.upper()}({u}), {b} × {t} × {f} | {listed(theirs, '{:.3g}')} | "
+                     f"{listed(flushed, '{:.3g}')} | {listed(ours, '{:.3g}')} | "
+                     f"{listed(ratios, '{:.2f}')} → **{statistics.median(ratios):.2f}** | "
+                     f"{listed(ratios_f, '{:.2f}')} → **{statistics.median(ratios_f):.2f}** | "
                      f"{rate:.3g} |")
         print(lines[-1], flush=True)
     lines += ["", f"- load average at the end {load_average()}; the machine was shared with other "

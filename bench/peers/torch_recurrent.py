@@ -1,7 +1,8 @@
 """PyTorch (or Keras 3 on its torch backend) peer for ``bench/recurrent.py``, in its own process.
 
 Argument (JSON): ``{"framework": "torch"|"keras", "cases": [[cell, batch, steps, features,
-units], ...], "airline": true, "repeat": 5}``. Each case times one training step's forward and
+units], ...], "airline": true, "repeat": 5, "flush_denormal": false}`` (``flush_denormal``:
+``torch.set_flush_denormal(True)`` first, so subnormal gradients cost what normal ones do). Each case times one training step's forward and
 backward of the recurrent layer alone (float32, output = last step, loss = its sum; the input
 requires its gradient, since pynet's layer computes dL/dx and the GFLOP/s count it); ``airline``
 times one per-sample training step of LSTM(4) → Dense(1) with MSE and Adam.
@@ -82,6 +83,8 @@ def run(args: dict) -> dict:
         return {"unavailable": f"PyTorch not installed ({exc})"}
     threads = int(os.environ.get("OMP_NUM_THREADS", "1"))
     torch.set_num_threads(threads)
+    if args.get("flush_denormal"):
+        torch.set_flush_denormal(True)      # as pynet's backward kernels do (docs/recurrent.md)
     torch.manual_seed(0)
     if args.get("framework") == "keras":
         try:
