@@ -17,6 +17,9 @@ its own process):
 (c) the airline model (lecture C23), batch 1, one step: LSTM(4) → Dense(1), MSE, Adam —
     pynet's ``train_on_batch`` against PyTorch's forward/backward/step per sample (goal ≥ 3×).
 
+On a busy machine prefer ``python -m bench.recurrent_interleaved`` for (a) and (b): it
+alternates the two sides per case and round, where this script times all PyTorch rows first.
+
 Results: ``bench/results/recurrent.md`` (``--threads 2``: ``recurrent_2threads.md``). The machine is shared (up to 8 processes on 2
 cores during development); rows of one table come from one run, so the ratios compare
 like with like.
