@@ -17,13 +17,16 @@ its own process):
 (c) the airline model (lecture C23), batch 1, one step: LSTM(4) → Dense(1), MSE, Adam —
     pynet's ``train_on_batch`` against PyTorch's forward/backward/step per sample (goal ≥ 3×).
 
-Results: ``bench/results/recurrent.md``. The machine is shared (up to 8 processes on 2
+On a busy machine prefer ``python -m bench.recurrent_interleaved`` for (a) and (b): it
+alternates the two sides per case and round, where this script times all PyTorch rows first.
+
+Results: ``bench/results/recurrent.md`` (``--threads 2``: ``recurrent_2threads.md``). The machine is shared (up to 8 processes on 2
 cores during development); rows of one table come from one run, so the ratios compare
 like with like.
 """
 from __future__ import annotations
 
-from bench.harness import parse_args as harness_parse_args, results_dir
+from bench.harness import parse_args as harness_parse_args
 
 import argparse
 import sys
@@ -31,7 +34,7 @@ import time
 
 import numpy as np
 
-from bench.harness import Bench, Timing, pin_threads, run_peer, time_call
+from bench.harness import Bench, Timing, load_average, pin_threads, run_peer, time_call, write_text
 
 CASES_FULL = [("lstm", 64, 200, 32, 100), ("lstm", 128, 60, 60, 128),
               ("gru", 64, 200, 32, 100), ("gru", 128, 60, 60, 128)]
@@ -89,11 +92,17 @@ def main(argv=None):
                          threads=args.threads)
     keras_res = run_peer("bench.peers.torch_recurrent", {**peer_args, "framework": "keras"},
                          threads=args.threads)
+    load_before = load_average()
     peak = sgemm_rate(repeat)
-    cmd = "python -m bench.recurrent" + (" --quick" if args.quick else "")
+    cmd = ("python -m bench.recurrent" + (" --quick" if args.quick else "")
+           + (f" --threads {args.threads}" if args.threads != 1 else ""))
     notes = [f"sgemm (scipy's OpenBLAS, 1024³, {args.threads} thread) in this run: {peak:.1f} GFLOP/s",
              f"peer: {torch_res.get('version', torch_res.get('unavailable'))}; "
              f"{keras_res.get('version', keras_res.get('unavailable'))}",
+             "PyTorch and Keras compute dL/dx too (the input requires its gradient), as pynet's "
+             "layer does; the GFLOP/s count that product",
+             "pynet's layer runs its BLAS on one thread whatever --threads says (the per-step "
+             "products are too small to share; `one_blas_thread` in pynet/layers/recurrent.py)",
              "machine shared with other jobs during the run; ratios are from one run"]
     tables = []
     for cell, b, t, f, u in cases:
@@ -118,11 +127,13 @@ def main(argv=None):
         air.add(name, None if tm is None else Timing.from_json(tm))
     air.set_baseline("PyTorch forward/backward/step")
     tables.append(air)
-    results_dir().mkdir(exist_ok=True)
-    text = "## Recurrent layers (issue 10)\n\n" + "\n".join(b.markdown() for b in tables)
+    notes.append(f"load average (1 / 5 / 15 min) before the pynet rows: {load_before}; after: "
+                 f"{load_average()}")
+    text = (f"## Recurrent layers (issue 10), {args.threads} thread{'s' if args.threads > 1 else ''}"
+            "\n\n" + "\n".join(b.markdown() for b in tables))
     text += "\n" + "\n".join(f"- {n}" for n in notes) + "\n"
-    (results_dir() / "recurrent.md").write_text(text)
     print(text)
+    write_text("recurrent.md" if args.threads == 1 else f"recurrent_{args.threads}threads.md", text)
 
 
 if __name__ == "__main__":

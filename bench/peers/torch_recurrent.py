@@ -1,8 +1,10 @@
 """PyTorch (or Keras 3 on its torch backend) peer for ``bench/recurrent.py``, in its own process.
 
 Argument (JSON): ``{"framework": "torch"|"keras", "cases": [[cell, batch, steps, features,
-units], ...], "airline": true, "repeat": 5}``. Each case times one training step's forward and
-backward of the recurrent layer alone (float32, output = last step, loss = its sum); ``airline``
+units], ...], "airline": true, "repeat": 5, "flush_denormal": false}`` (``flush_denormal``:
+``torch.set_flush_denormal(True)`` first, so subnormal gradients cost what normal ones do). Each case times one training step's forward and
+backward of the recurrent layer alone (float32, output = last step, loss = its sum; the input
+requires its gradient, since pynet's layer computes dL/dx and the GFLOP/s count it); ``airline``
 times one per-sample training step of LSTM(4) → Dense(1) with MSE and Adam.
 
 Prints ``{"timings": {"cell,b,t,f,u": {...}, "airline": {...}}, "version": ..., "threads": n}``
@@ -21,10 +23,11 @@ def _torch_cases(torch, args):
     out = {}
     for cell, b, t, f, u in args["cases"]:
         layer = (torch.nn.LSTM if cell == "lstm" else torch.nn.GRU)(f, u, batch_first=True)
-        x = torch.randn(b, t, f)
+        x = torch.randn(b, t, f, requires_grad=True)     # dL/dx too, as pynet's layer computes
 
         def step():
             layer.zero_grad()
+            x.grad = None
             y = layer(x)[0][:, -1]
             y.sum().backward()
         out[f"{cell},{b},{t},{f},{u}"] = time_call(step, repeat=args.get("repeat", 5), warmup=1,
@@ -52,12 +55,13 @@ def _keras(args):
     out = {}
     for cell, b, t, f, u in args["cases"]:
         layer = (keras.layers.LSTM if cell == "lstm" else keras.layers.GRU)(u)
-        x = torch.randn(b, t, f)
+        x = torch.randn(b, t, f, requires_grad=True)
         layer(x)
 
         def step():
             for w in layer.trainable_weights:
                 w.value.grad = None
+            x.grad = None
             y = layer(x)
             y.sum().backward()
         out[f"{cell},{b},{t},{f},{u}"] = time_call(step, repeat=args.get("repeat", 5), warmup=1,
@@ -79,6 +83,8 @@ def run(args: dict) -> dict:
         return {"unavailable": f"PyTorch not installed ({exc})"}
     threads = int(os.environ.get("OMP_NUM_THREADS", "1"))
     torch.set_num_threads(threads)
+    if args.get("flush_denormal"):
+        torch.set_flush_denormal(True)      # as pynet's backward kernels do (docs/recurrent.md)
     torch.manual_seed(0)
     if args.get("framework") == "keras":
         try:

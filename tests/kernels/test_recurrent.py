@@ -248,3 +248,72 @@ def test_embedding_refuses_bad_indices(kernels_of, backend_name):
         kern.embedding_forward(np.array([[1, 2], [5, 0]]), E)
     with pytest.raises(ValueError, match=r"index -1 at position \(0,\)"):
         kern.embedding_forward(np.array([-1]), E)
+
+
+# Rows wider than a vector register: the float32 activations and gate-gradient rows run a
+# 16-wide (AVX-512) or 8-wide (AVX2) main loop plus a remainder, which the small SHAPES above
+# never reach. 37 = 2·16 + 5 and 4·8 + 5; 16 is one AVX-512 register exactly.
+WIDE_SHAPES = [(4, 5, 7, 37), (3, 2, 16, 16)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("mask_kind", ["none", "ragged"])
+@pytest.mark.parametrize("shape", WIDE_SHAPES, ids=str)
+@pytest.mark.parametrize("cell", ["lstm", "gru", "gru_v1"])
+def test_wide_rows_take_the_vectorised_paths(kernels_of, rng, cell, shape, mask_kind, dtype):
+    ref = kernels_of("python", ["recurrent"])
+    cy = kernels_of("cython", ["recurrent"])
+    x, w, r, bias, h0, c0, kw = _case(rng, cell, shape, dtype, mask_kind, dropout=False)
+    h_ref, saved_ref = forward(ref, cell, x, w, r, bias, h0, c0, **kw)
+    h_cy, saved_cy = forward(cy, cell, x, w, r, bias, h0, c0, **kw)
+    for a, b in zip((h_cy,) + tuple(saved_cy), (h_ref,) + tuple(saved_ref)):
+        np.testing.assert_allclose(a, b, **_tol(dtype))
+    grad_h = rng.normal(size=h_ref.shape).astype(dtype)
+    grad_c = rng.normal(size=h0.shape).astype(dtype)
+    g_ref = backward(ref, cell, x, w, r, h0, c0, saved_ref, grad_h, grad_c, **kw)
+    g_cy = backward(cy, cell, x, w, r, h0, c0, saved_cy, grad_h, grad_c, **kw)
+    for a, b in zip(g_cy, g_ref):
+        np.testing.assert_allclose(a, b, **_tol(dtype))
+
+
+@pytest.mark.parametrize("activation,exact", [("tanh", np.tanh),
+                                              ("sigmoid", lambda z: 1 / (1 + np.exp(-z)))])
+def test_float32_activations_are_within_a_few_ulps(kernels_of, activation, exact):
+    """With an identity kernel and no recurrence, a SimpleRNN step is φ(x) itself: the compiled
+    float32 tanh / sigmoid (polynomial e^x, vector loops) against float64 NumPy, over tiny, ordinary
+    and saturating inputs, including both sides of tanh's |x| < 0.01 switch."""
+    cy = kernels_of("cython", ["recurrent"])
+    z = np.concatenate([np.linspace(-30, 30, 3001), np.geomspace(1e-8, 0.02, 200),
+                        -np.geomspace(1e-8, 0.02, 200), [0.0, 0.01, -0.01, 88.0, -88.0, 200.0]])
+    u = 37
+    z = np.concatenate([z, np.zeros(-len(z) % u)]).astype(np.float32)
+    x = z.reshape(1, -1, u)                                   # one step, rows of 37
+    eye = np.eye(u, dtype=np.float32)
+    h = cy.simple_rnn_forward(x, eye, np.zeros((u, u), np.float32), np.zeros(u, np.float32),
+                              activation=activation)
+    want = exact(z.astype(np.float64)).reshape(h.shape)
+    np.testing.assert_allclose(h, want, rtol=4e-7, atol=1e-7)
+
+
+def test_backward_flushes_subnormals_and_restores_the_callers_mode(kernels_of, rng):
+    """Gradients that shrink past 1.2e-38 over a long sequence are float32 subnormals, ~100×
+    slower to multiply: the compiled backward flushes them to zero (the reference keeps them;
+    they differ by less than 1.2e-38) and afterwards the caller's arithmetic makes subnormals
+    again."""
+    ref = kernels_of("python", ["recurrent"])
+    cy = kernels_of("cython", ["recurrent"])
+    t, b, f, u = 200, 3, 4, 6
+    x = rng.normal(size=(t, b, f)).astype(np.float32)
+    w, r, bias = _weights(rng, "gru", f, u, np.float32)
+    r *= 0.2                                              # a contracting recurrence
+    h0 = np.zeros((b, u), np.float32)
+    h, gates = ref.gru_forward(x, w, r, bias, h0)
+    grad_h = np.zeros_like(h)
+    grad_h[-1] = 1.0                                      # only the last step's output counts
+    dx_ref = ref.gru_backward(x, w, r, h0, h, gates, grad_h)[0]
+    tiny = np.finfo(np.float32).tiny
+    assert ((np.abs(dx_ref) < tiny) & (dx_ref != 0)).any(), "the case must produce subnormals"
+    dx_cy = cy.gru_backward(x, w, r, h0, h, gates, grad_h)[0]
+    assert not ((np.abs(dx_cy) < tiny) & (dx_cy != 0)).any()
+    np.testing.assert_allclose(dx_cy, dx_ref, **_tol(np.float32))
+    assert np.float32(1e-38) / np.float32(10) != 0        # the caller's mode is back
