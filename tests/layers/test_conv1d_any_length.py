@@ -185,3 +185,44 @@ def test_same_shapes_and_numbers_as_keras_on_two_lengths(require, name, kwargs, 
             np.testing.assert_allclose(y, want, rtol=2e-6, atol=2e-6)
     finally:
         keras.config.set_floatx(floatx)
+
+
+# -- the recurrent layers that follow them --------------------------------------------------------
+
+def test_stacked_and_bidirectional_grus_train_on_none_steps():
+    """Listing 6.41 (a GRU with return_sequences feeding a GRU) and 6.44 (Bidirectional) on
+    ``(None, 2)``: the gradient of a whole-sequence output takes this batch's length."""
+    from pynet.layers import Bidirectional
+
+    rng = np.random.default_rng(5)
+    for first in (GRU(4, return_sequences=True, input_shape=(None, 2)),
+                  Bidirectional(GRU(3, return_sequences=True), input_shape=(None, 2))):
+        model = Sequential([first, GRU(3), Dense(1)])
+        assert model.layers[0].output_shape[0] is None
+        model.compile(optimizer="sgd", loss="mse")
+        for steps in (5, 8):
+            loss = model.train_on_batch(rng.normal(size=(4, steps, 2)).astype(np.float32),
+                                        rng.normal(size=4).astype(np.float32))
+            assert np.isfinite(loss)
+
+
+def test_gru_sequence_gradient_with_none_steps(backend_name):
+    """Finite differences through GRU(return_sequences=True) built on None steps."""
+    rng = np.random.default_rng(9)
+    layer = GRU(3, return_sequences=True, dtype="float64")
+    layer.build((None, 2))
+    for steps in (4, 6):
+        x = rng.normal(size=(2, steps, 2))
+        with using_backend(backend_name):
+            y = layer(x)
+            r = rng.normal(size=y.shape)
+
+            def loss():
+                return float(np.sum(layer.forward(x) * r))
+
+            layer.forward(x)
+            dx = layer.backward(r)
+            analytic = {k: g.copy() for k, g in layer.grads.items()}
+            report = check_gradients(loss, layer.params, analytic, tolerance=1e-5)
+            assert report.ok, str(report)
+            assert relative_error(dx, numerical_gradient(loss, x)).max() < 1e-5
