@@ -29,11 +29,12 @@ stand beside ours; the question that carries over is whether each model beats th
 On such regular data an old reading from the same hour of day is nearly as useful as a recent
 one, so the book's "reversed order is worse" need not hold here (the lesson shows what does).
 
-``--quick`` (well under a minute on a quiet machine): windows of 48 hours instead of 240, 5
-epochs of 30 random batches, validation on 600 evenly spaced windows, one PyTorch seed. Full
-mode (several minutes): 240-hour windows at every hour, 10 epochs of 20 random batches for every
-model (the book trains the models with dropout twice as long as the others), every validation
-window, three seeds. Both train far less than the book's 10,000 batches: our MAEs are upper bounds.
+``--quick`` (well under a minute of CPU time): windows of 48 hours instead of 240, 5 epochs of
+30 random batches, validation on 600 evenly spaced windows, one PyTorch seed. Full mode (tens of
+minutes on a busy machine): 240-hour windows at every hour, 10 epochs of 20 random batches for
+every model (the book trains the models with dropout twice as long as the others), every
+validation window, three seeds. Both train far less than the book's 10,000 batches: our MAEs are
+upper bounds.
 """
 from __future__ import annotations
 

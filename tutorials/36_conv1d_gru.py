@@ -22,7 +22,8 @@ What this lesson shows
   state) in PyTorch from the same initial weights on the same batches, over the seeds.
 
 Same data, splits and training scheme as lesson 35 (random batches per epoch; far fewer than
-the book's 10,000, so our MAEs are upper bounds). ``--quick``: 96-hour windows (96 → 92 → 30 →
+the book's 10,000, so our MAEs are upper bounds; full mode takes tens of minutes on a busy
+machine). ``--quick``: 96-hour windows (96 → 92 → 30 →
 26 GRU steps), 5 epochs of 30 batches, 600 validation windows, one PyTorch seed.
 """
 from __future__ import annotations
