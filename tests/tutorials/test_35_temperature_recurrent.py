@@ -2,6 +2,7 @@
 same GRU in PyTorch from the same weights on the same batches."""
 from __future__ import annotations
 
+import importlib.util
 import io
 
 import numpy as np
@@ -41,9 +42,9 @@ def test_every_model_reads_any_length_and_has_the_books_parameter_count():
         assert model.predict(np.zeros((2, steps, 2), np.float32)).shape == (2, 1)
 
 
-def test_the_pytorch_twin_holds_the_same_weights():
+def test_the_pytorch_twin_holds_the_same_weights(require):
     """Same initial weights, one forward pass: the gate reordering z, r, h → r, z, n is right."""
-    torch = pytest.importorskip("torch")
+    torch = require("torch")
     lesson = load_lesson()
     model = lesson.build("GRU(32)", 2)
     rng = np.random.default_rng(3)
@@ -70,7 +71,8 @@ def test_quick_run():
         assert np.isfinite(float(rows[f"{kind}: best val MAE"].ours))
     assert rows["GRU on reversed windows = GRU(go_backwards=True) on the windows as they are"].agree
     reference = rows.get("GRU(32) best val MAE, mean over seeds")
-    if reference is not None:                       # PyTorch installed: same weights, same batches
+    if importlib.util.find_spec("torch") is not None:   # the lesson runs it whenever it can
+        assert reference is not None
         theirs = float(reference.book.split()[1])
         ours = float(reference.ours.split()[0])
         assert abs(theirs - ours) < 0.01 and reference.agree

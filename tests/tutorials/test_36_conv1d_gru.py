@@ -2,10 +2,10 @@
 same network in PyTorch from the same weights on the same batches."""
 from __future__ import annotations
 
+import importlib.util
 import io
 
 import numpy as np
-import pytest
 
 from pynet import lessons
 from pynet.lessons import run_lesson
@@ -24,8 +24,8 @@ def test_listing_6_49_has_the_books_parameters_and_reads_any_length():
         assert model.predict(np.zeros((2, steps, 14), np.float32)).shape == (2, 1)
 
 
-def test_the_pytorch_twin_computes_the_same_function():
-    torch = pytest.importorskip("torch")
+def test_the_pytorch_twin_computes_the_same_function(require):
+    torch = require("torch")
     lesson = load_lesson()
     model = lesson.conv_gru(2, dropout=False)
     rng = np.random.default_rng(4)
@@ -52,7 +52,8 @@ def test_quick_run():
     best = float(rows["Conv1D + GRU: best val MAE"].ours)
     assert 0.1 < naive < 0.4 and np.isfinite(best) and best < 2 * naive
     reference = rows.get("Conv1D + GRU (no dropout), mean over seeds")
-    if reference is not None:                             # PyTorch installed
+    if importlib.util.find_spec("torch") is not None:     # the lesson runs it whenever it can
+        assert reference is not None
         theirs, ours = float(reference.book.split()[1]), float(reference.ours.split()[0])
         assert abs(theirs - ours) < 0.01 and reference.agree
     assert not report.failures
