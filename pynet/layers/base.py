@@ -415,7 +415,8 @@ class Layer:
             hint = ""
             if len(shape) == len(expected) and tuple(shape) == expected:
                 hint = " — a single sample needs a batch axis: x[np.newaxis]"
-            elif int(np.prod(shape[1:] if len(shape) > 1 else shape)) == int(np.prod(expected)):
+            elif None not in expected and \
+                    int(np.prod(shape[1:] if len(shape) > 1 else shape)) == int(np.prod(expected)):
                 hint = f" — same number of values per sample; reshape to (-1, {', '.join(map(str, expected))})"
             prefix = f"{where}: " if where else ""
             raise ValueError(

@@ -41,9 +41,19 @@ def normalize_data_format_1d(value, *, where: str) -> str:
     return value.lower()
 
 
-def sequence_input_shape(layer, input_shape, data_format: str) -> tuple[int, int]:
-    """``(steps, channels)`` of a built input shape, or a ValueError that shows the layout."""
-    shape = tuple(int(s) for s in input_shape)
+def sequence_input_shape(layer, input_shape, data_format: str) -> tuple:
+    """``(steps, channels)`` of a built input shape, or a ValueError that shows the layout.
+
+    ``steps`` may be None: sequences of any length, as Keras's ``Input(shape=(None, 14))``
+    (Chollet's listings 6.39–6.49); each batch then brings its own length. The features must be
+    known, because the weights depend on them.
+    """
+    shape = tuple(None if s is None else int(s) for s in input_shape)
+    steps_axis = 1 if data_format == "channels_first" else 0
+    if len(shape) == 2 and shape[1 - steps_axis] is None:
+        raise ValueError(f"{type(layer).__name__} {layer.name!r} needs a known number of "
+                         f"features (only the steps may be None), got input shape "
+                         f"{format_shape(shape)}")
     if len(shape) != 2:
         layout = "(steps, features)" if data_format == "channels_last" else "(features, steps)"
         hint = ""
@@ -62,6 +72,7 @@ def check_sequence_batch(layer, x) -> None:
         raise ValueError(f"{type(layer).__name__} {layer.name!r} expected a 3-D batch of shape "
                          f"{expected}, got {tuple(np.shape(x))}")
     layer.check_input(x)
+    layer.compute_output_shape(np.shape(x)[1:])      # a length-None layer meets its length here
 
 
 @register_layer
@@ -132,14 +143,15 @@ class Conv1D(Layer):
     def compute_output_shape(self, input_shape):
         steps, _ = sequence_input_shape(self, input_shape, self.data_format)
         where = f"Conv1D {self.name!r} (input {format_shape(input_shape)})"
-        out_len, _, _ = output_length_1d(steps, self.kernel_size, self.strides,
-                                         self.dilation_rate, self.padding, where=where)
+        out_len = None if steps is None else output_length_1d(
+            steps, self.kernel_size, self.strides, self.dilation_rate, self.padding,
+            where=where)[0]
         if self.data_format == "channels_first":
             return self.filters, out_len
         return out_len, self.filters
 
     def build(self, input_shape):
-        input_shape = tuple(int(s) for s in input_shape)
+        input_shape = tuple(None if s is None else int(s) for s in input_shape)
         self.compute_output_shape(input_shape)          # every check before any weight exists
         _, c = sequence_input_shape(self, input_shape, self.data_format)
         self.add_weight("kernel", (self.kernel_size, c, self.filters), self.kernel_initializer,

@@ -40,8 +40,8 @@ class _Pooling1D(Layer):
     def compute_output_shape(self, input_shape):
         steps, c = sequence_input_shape(self, input_shape, self.data_format)
         where = f"{type(self).__name__} {self.name!r} (input {format_shape(input_shape)})"
-        out_len, _, _ = output_length_1d(steps, self.pool_size, self.strides, 1, self.padding,
-                                         where=where)
+        out_len = None if steps is None else output_length_1d(
+            steps, self.pool_size, self.strides, 1, self.padding, where=where)[0]
         return (c, out_len) if self.data_format == "channels_first" else (out_len, c)
 
     def _as_image(self, x):

@@ -368,6 +368,7 @@ class RNNBase(Layer):
         if gy is not None:
             gy = np.asarray(gy, dtype=self.dtype)
             want = (b,) + tuple(self.output_shape[0] if self.return_state else self.output_shape)
+            want = tuple(h.shape[0] if s is None else s for s in want)    # None steps: this batch's
             if gy.shape != want:
                 raise ValueError(f"{type(self).__name__} {self.name!r}: the output's gradient "
                                  f"must have shape {want}, got {gy.shape}")

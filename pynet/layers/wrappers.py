@@ -118,7 +118,7 @@ class Bidirectional(_Wrapper):
         return main
 
     def build(self, input_shape):
-        input_shape = tuple(int(s) for s in input_shape)
+        input_shape = tuple(None if s is None else int(s) for s in input_shape)  # steps may be None
         for sub in self._layers_list:
             if not sub.built:
                 sub.build(input_shape)
