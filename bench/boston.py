@@ -64,13 +64,24 @@ def pynet_seed(seed, epochs, final_epochs):
             "seconds": time.perf_counter() - t0}
 
 
+def kfold_then_final(train, mae, epochs, final_epochs):
+    """The bench's protocol for a peer given ``train(x, y, epochs, batch) -> net`` and
+    ``mae(net, x, y)``: 4-fold validation at batch 1, then the final model at batch 16."""
+    from pynet.utils import kfold_splits
+
+    x, y, x_test, y_test = lesson().load()
+    t0 = time.perf_counter()
+    fold_mae = [mae(train(x[tr], y[tr], epochs, 1), x[va], y[va])
+                for tr, va in kfold_splits(len(x), K)]
+    test = mae(train(x, y, final_epochs, 16), x_test, y_test)
+    return {"fold_mae": fold_mae, "kfold_mae": float(np.mean(fold_mae)), "test_mae": test,
+            "seconds": time.perf_counter() - t0}
+
+
 def torch_seed(seed, epochs, final_epochs):
     import torch
 
     torch.set_num_threads(1)
-    from pynet.utils import kfold_splits
-
-    x, y, x_test, y_test = lesson().load()
     gen = torch.Generator().manual_seed(seed)
 
     def model():
@@ -99,13 +110,7 @@ def torch_seed(seed, epochs, final_epochs):
         with torch.no_grad():
             return float((net(torch.from_numpy(xs)) - torch.from_numpy(ys)).abs().mean())
 
-    t0 = time.perf_counter()
-    fold_mae = []
-    for tr, va in kfold_splits(len(x), K):
-        fold_mae.append(mae(train(x[tr], y[tr], epochs, 1), x[va], y[va]))
-    test = mae(train(x, y, final_epochs, 16), x_test, y_test)
-    return {"fold_mae": fold_mae, "kfold_mae": float(np.mean(fold_mae)), "test_mae": test,
-            "seconds": time.perf_counter() - t0}
+    return kfold_then_final(train, mae, epochs, final_epochs)
 
 
 def keras_seed(seed, epochs, final_epochs):
@@ -119,9 +124,6 @@ def keras_seed(seed, epochs, final_epochs):
     import torch
 
     torch.set_num_threads(1)
-    from pynet.utils import kfold_splits
-
-    x, y, x_test, y_test = lesson().load()
     keras.utils.set_random_seed(seed)
 
     def train(xs, ys, n_epochs, batch):
@@ -136,13 +138,7 @@ def keras_seed(seed, epochs, final_epochs):
     def mae(net, xs, ys):
         return float(np.mean(np.abs(net.predict(xs, verbose=0) - ys)))
 
-    t0 = time.perf_counter()
-    fold_mae = []
-    for tr, va in kfold_splits(len(x), K):
-        fold_mae.append(mae(train(x[tr], y[tr], epochs, 1), x[va], y[va]))
-    test = mae(train(x, y, final_epochs, 16), x_test, y_test)
-    return {"fold_mae": fold_mae, "kfold_mae": float(np.mean(fold_mae)), "test_mae": test,
-            "seconds": time.perf_counter() - t0}
+    return kfold_then_final(train, mae, epochs, final_epochs)
 
 
 FRAMEWORKS = ("pynet", "PyTorch", "Keras 3")
