@@ -187,7 +187,10 @@ def _parse_record(attributes: str, content: str, name: str, line: int) -> Record
 
 def parse_sgml(raw: bytes, name: str) -> list:
     """Every record of one ``reut2-*.sgm`` file's bytes (``name`` is used in error messages)."""
+    if raw.startswith(b"\xef\xbb\xbf"):                # an editor's UTF-8 byte-order mark
+        raw = raw[3:]
     text = raw.decode("latin-1")                     # every byte is a character: never fails
+    text = text.replace("\r\n", "\n")                 # a copy saved with Windows line ends
     if "\x00" in text:
         raise ValueError(f"{name}: holds NUL bytes; binary, not a Reuters SGML file")
     records, pos, line = [], 0, 1

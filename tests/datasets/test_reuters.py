@@ -251,3 +251,25 @@ def test_any_cut_or_damaged_file_is_read_or_refused_with_a_value_error():
             assert all(isinstance(r, reuters.Record) for r in records)
             outcomes.add("read")
     assert outcomes == {"read", "refused"}
+
+
+def test_crlf_line_endings_and_a_byte_order_mark_read_like_the_original(tmp_path, distribution):
+    """Parser edges (issue 19): a copy saved with CR LF line ends (a Windows unzip) and one that
+    an editor gave a UTF-8 byte-order mark read to the same topics and texts, line numbers kept."""
+    folder, _ = distribution
+    original = reuters.read_records(folder)
+    crlf = tmp_path / "crlf"
+    crlf.mkdir()
+    for name in ("reut2-000.sgm", "reut2-001.sgm"):
+        data = (folder / name).read_bytes()
+        if name == "reut2-000.sgm":
+            data = b"\xef\xbb\xbf" + data
+        (crlf / name).write_bytes(data.replace(b"\n", b"\r\n"))
+    edged = reuters.read_records(crlf)
+    assert [(r.newid, r.topics) for r in edged] == [(r.newid, r.topics) for r in original]
+    assert [r.body for r in edged] == [r.body for r in original]
+    assert edged[1].where.endswith("reut2-000.sgm, line 20")
+    texts, labels, names = reuters.load_texts(crlf, min_samples_per_topic=2)
+    texts0, labels0, names0 = reuters.load_texts(folder, min_samples_per_topic=2)
+    assert texts == texts0
+    assert list(labels) == list(labels0) and list(names) == list(names0)
