@@ -1,6 +1,7 @@
 """Lesson 37 trains Chollet's character LSTM for one quick epoch on the Jargon File stand-in."""
 from __future__ import annotations
 
+import ast
 import io
 import math
 import re
@@ -25,8 +26,9 @@ def test_quick_run(monkeypatch):
     assert report.headline.agree is True
     assert float(report.headline.ours) < float(report.headline.book) < math.log(69)
     # text at each of the book's four temperatures, 40 characters each
-    samples = re.findall(r"T=(\S+)\s+'(.*)'", text) + re.findall(r'T=(\S+)\s+"(.*)"', text)
-    assert sorted(t for t, _ in samples) == ["0.2", "0.5", "1.0", "1.2"]
+    samples = [(t, ast.literal_eval("'" + s + "'")) for t, s in re.findall(r"T=(\S+)\s+'(.*)'", text)]
+    samples += [(t, ast.literal_eval('"' + s + '"')) for t, s in re.findall(r'T=(\S+)\s+"(.*)"', text)]
+    assert sorted(t for t, _ in samples) == ["0.2", "0.5", "1.0", "1.2"]   # printed with repr()
     assert all(len(s) == 40 for _, s in samples)
     assert not report.failures
 

@@ -32,7 +32,9 @@ def test_quick_run(tmp_path, monkeypatch):
     assert rows["summary counts the frozen base's 92,672 parameters as non-trainable"].agree
     assert rows["the frozen base's weights did not move during training"].agree
     assert rows["fine-tuning moves block3_conv1 only; blocks 1 and 2 stay as pretrained"].agree
-    assert rows["validation + test accuracy: untrained base (control)"].agree
+    control = rows["validation + test accuracy: untrained base (control)"]
+    assert control.agree is None                  # shown, not judged: the gap is within noise
+    assert float(control.book) > 0.6 and float(control.ours) > 0.5   # both features carry signal
     assert report.headline.book == "0.97"
     assert "skipped: set PYNET_VGG16_WEIGHTS" in out.getvalue()
 
