@@ -41,10 +41,18 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument("--gan-steps", type=int, default=None)
     parser.add_argument("--vae-steps", type=int, default=None)
+    parser.add_argument("--threads", type=int, default=None,
+                        help="pin BLAS/OpenMP threads of both sides (default: each library's own)")
     args = harness.parse_args(parser, argv)
-    rounds = args.rounds or (1 if args.quick else 3)
-    steps = {"gan": args.gan_steps or (5 if args.quick else 30),
-             "vae": args.vae_steps or (20 if args.quick else 120)}
+    threads = None if args.threads is None else harness.check_threads(args.threads)
+    env = None if threads is None else {**os.environ, **{v: str(threads) for v in (
+        "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}}
+    def given(value, default):       # 0 is a (refused) value, not "not given"
+        return default if value is None else value
+
+    rounds = given(args.rounds, 1 if args.quick else 3)
+    steps = {"gan": given(args.gan_steps, 5 if args.quick else 30),
+             "vae": given(args.vae_steps, 20 if args.quick else 120)}
     if rounds < 1 or min(steps.values()) < 1:
         raise harness.BenchUsageError(f"--rounds, --gan-steps and --vae-steps must be >= 1, got "
                                       f"{rounds}, {steps['gan']}, {steps['vae']}")
@@ -60,7 +68,7 @@ def main(argv=None):
             for side in (("pynet", "torch") if r % 2 == 0 else ("torch", "pynet")):
                 result = harness.fresh_process("bench.peers.generative_step",
                                                {"side": side, "what": what, "data": data,
-                                                "steps": steps[what], "seed": r})
+                                                "steps": steps[what], "seed": r}, env=env)
                 if "unavailable" in result:
                     raise SystemExit(f"bench.generative: {result['unavailable']}")
                 times[(what, side)].append(result["per_step"])
@@ -73,7 +81,7 @@ def main(argv=None):
         f"{harness.load_average()} after (a machine shared with other jobs: both sides ran "
         "alternately under the same load)  ",
         f"Data: {name}, {len(x)} images, float32. {rounds} round(s); each measurement a fresh "
-        f"process at default threads (warm-up 2 steps, then {steps['gan']} GAN steps / "
+        f"process at {'default threads' if threads is None else f'{threads} thread(s) pinned (OMP/OpenBLAS/MKL)'} (warm-up 2 steps, then {steps['gan']} GAN steps / "
         f"{steps['vae']} VAE batches), sides alternating.", "",
         "| what | side | params | ms per step (each round) | median ms | pynet / PyTorch |",
         "|---|---|---|---|---|---|"]
@@ -90,7 +98,7 @@ def main(argv=None):
     lines += [""] + [f"- {v}" for v in verdicts]
     text = "\n".join(lines) + "\n"
     print(text)
-    harness.write_text("generative.md", text)
+    harness.write_text("generative.md" if threads is None else f"generative_{threads}thread.md", text)
     return 0
 
 
