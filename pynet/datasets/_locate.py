@@ -15,6 +15,24 @@ from pathlib import Path
 import numpy as np
 
 
+def env_places(path, data_subdirs, shared_subdir) -> list:
+    """The ``(place, why)`` pairs every text loader searches first: ``path`` alone when given;
+    otherwise ``$PYNET_DATA/<d>`` for each of ``data_subdirs`` ("" is the folder itself), then
+    ``$PYNET_SHARED_DATA/<shared_subdir>``. Each loader appends its own further places."""
+    if path is not None:
+        return [(Path(path).expanduser(), "path= argument")]
+    out = []
+    data = os.environ.get("PYNET_DATA")
+    if data:
+        data = Path(data).expanduser()
+        out += [(data / d if d else data, f"$PYNET_DATA/{d}" if d else "$PYNET_DATA")
+                for d in data_subdirs]
+    shared = os.environ.get("PYNET_SHARED_DATA")
+    if shared:
+        out.append((Path(shared).expanduser() / shared_subdir, f"$PYNET_SHARED_DATA/{shared_subdir}"))
+    return out
+
+
 def cache_dir() -> Path:
     """The user cache: ``$XDG_CACHE_HOME/pynet``, or ``~/.cache/pynet`` when that is unset."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")

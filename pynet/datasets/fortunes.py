@@ -54,6 +54,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ._locate import env_places
+
 __all__ = [
     "load_data", "load_texts", "get_word_index", "read_fortune_file", "categories_in", "where",
     "places", "TWO_CLASS", "TOPICS", "EMBEDDED_DIR", "MAX_FILE_BYTES", "FortunesNotFound",
@@ -153,18 +155,9 @@ def categories_in(directory) -> list:
 
 def places(path=None) -> list:
     """``(directory, why)`` pairs searched in order (see the module docstring)."""
+    out = env_places(path, ("fortunes", "text/fortunes"), "text/fortunes")
     if path is not None:
-        return [(Path(path).expanduser(), "path= argument")]
-    out = []
-    data = os.environ.get("PYNET_DATA")
-    if data:
-        data = Path(data).expanduser()
-        out += [(data / "fortunes", "$PYNET_DATA/fortunes"),
-                (data / "text" / "fortunes", "$PYNET_DATA/text/fortunes")]
-    shared = os.environ.get("PYNET_SHARED_DATA")
-    if shared:
-        out.append((Path(shared).expanduser() / "text" / "fortunes",
-                    "$PYNET_SHARED_DATA/text/fortunes"))
+        return out
     out.append((DEBIAN_DIR, "Debian's fortunes package"))
     out.append((EMBEDDED_DIR, "embedded in pynet: a subset"))
     return out

@@ -37,6 +37,8 @@ import os
 import unicodedata
 from pathlib import Path
 
+from ._locate import env_places
+
 __all__ = ["load_text", "prepare", "where", "places", "is_excerpt", "FILE_NAMES", "EMBEDDED_FILE",
            "MAX_FILE_BYTES", "JargonNotFound"]
 
@@ -60,16 +62,9 @@ def _candidates(folder: Path):
 
 def places(path=None) -> list:
     """``(folder_or_file, why)`` pairs searched in order (see the module docstring)."""
+    out = env_places(path, ("", "text"), "text")
     if path is not None:
-        return [(Path(path).expanduser(), "path= argument")]
-    out = []
-    data = os.environ.get("PYNET_DATA")
-    if data:
-        data = Path(data).expanduser()
-        out += [(data, "$PYNET_DATA"), (data / "text", "$PYNET_DATA/text")]
-    shared = os.environ.get("PYNET_SHARED_DATA")
-    if shared:
-        out.append((Path(shared).expanduser() / "text", "$PYNET_SHARED_DATA/text"))
+        return out
     out.append((EMBEDDED_FILE, "embedded in pynet: the first 599,947 characters"))
     return out
 
