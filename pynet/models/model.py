@@ -593,6 +593,13 @@ class Model(Layer):
             sums = np.zeros(len(self.metrics_names))
         return dict(zip(self.metrics_names, (float(v) for v in sums / max(n, 1))))
 
+    def fit_generator(self, generator, steps_per_epoch, epochs=1, verbose=1, callbacks=None,
+                      validation_data=None, validation_steps=None, initial_epoch=0):
+        """Keras 2's name (Chollet ch. 5–6) for :meth:`fit` on a generator: the same training."""
+        return self.fit(generator, steps_per_epoch=steps_per_epoch, epochs=epochs,
+                        verbose=verbose, callbacks=callbacks, validation_data=validation_data,
+                        validation_steps=validation_steps, initial_epoch=initial_epoch)
+
     def evaluate(self, x=None, y=None, batch_size=None, verbose=1, sample_weight=None, steps=None):
         """Loss (without regularization penalties) and metrics in inference mode.
 

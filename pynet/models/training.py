@@ -119,7 +119,8 @@ class GeneratorBatches:
                                  f"sample_weight), got {type(item).__name__}")
             x, y = item[0], item[1]
             sw = item[2] if len(item) == 3 else None
-            xs, ys, sws = self.model._checked_batch(x, y, sw, None, self.where)
+            xs, ys, sws = self.model._checked_batch(
+                x, y, sw, None, f"{self.where}, generator batch {step + 1} of {self.steps}")
             yield xs, ys, sws
 
 

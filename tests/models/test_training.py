@@ -157,3 +157,37 @@ def test_unfreezing_after_compile_also_waits_for_compile():
     model.compile(optimizer="sgd", loss="mse")
     model.train_on_batch(x, y)
     assert all(changed(w0, model.layers[0].get_weights()))
+
+
+def test_fit_generator_is_keras_2s_name_for_fit_on_a_generator():
+    x, y = regression(n=16)
+
+    def batches():
+        while True:
+            for i in range(0, 16, 4):
+                yield x[i:i + 4], y[i:i + 4]
+
+    weights = []
+    for how in ("fit", "fit_generator"):
+        model = Sequential([Dense(1, input_shape=(3,), kernel_initializer="ones")])
+        model.compile(optimizer="sgd", loss="mse")
+        if how == "fit":
+            model.fit(batches(), steps_per_epoch=4, epochs=2, verbose=0)
+        else:
+            model.fit_generator(batches(), steps_per_epoch=4, epochs=2, verbose=0)
+        weights.append(model.get_weights())
+    for a, b in zip(*weights):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_generator_batch_of_the_wrong_shape_is_named_by_its_step():
+    x, y = regression(n=16)
+
+    def batches():
+        yield x[:4], y[:4]
+        yield x[4:8, :2], y[4:8]                      # the second batch lost a feature
+
+    model = Sequential([Dense(1, input_shape=(3,))])
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(ValueError, match=r"generator batch 2 of 3"):
+        model.fit(batches(), steps_per_epoch=3, epochs=1, verbose=0)
