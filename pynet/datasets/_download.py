@@ -191,3 +191,19 @@ def fetch_all(files, base_urls, dest_dir, *, checksums=None, force: bool = False
             remote = RemoteFile(remote.name, checksums[remote.name], None)
         paths.append(fetch(remote, mirrors, dest_dir, force=force, timeout=timeout, log=log))
     return paths
+
+
+def fetch_checked(remote, base_urls, dest_dir, check, *, label: str, what: str, checksums=None,
+                  force: bool = False, timeout: float = 60.0, quiet: bool = False):
+    """:func:`fetch_all` one file whose SHA-256 may be unknown, then ``check(path)`` — read it
+    with the loader that will use it. A file that does not read (a mirror's error page, another
+    file of the same name) is removed and ``DownloadError`` names it; return the path."""
+    [path] = fetch_all([remote], base_urls, dest_dir, checksums=checksums, force=force,
+                       timeout=timeout, label=label, quiet=quiet)
+    try:
+        check(path)
+    except (ValueError, OSError, EOFError) as exc:
+        path.unlink()
+        raise DownloadError(f"{label}: the downloaded {remote.name} is not {what} ({exc}); it "
+                            "was removed") from None
+    return path

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["load", "embedding_matrix", "find", "places", "MAX_LINE_BYTES"]
+__all__ = ["load", "embedding_matrix", "find", "places", "download", "ARCHIVE_NAME", "MAX_LINE_BYTES"]
 
 #: A 300-d GloVe line has about 3 kB; longer lines are refused instead of read whole.
 MAX_LINE_BYTES = 1 << 20
@@ -124,3 +124,46 @@ def find(dims: int = 100):
     """The first existing file of :func:`places`, or ``None`` when there is no GloVe file (the
     822 MB ``glove.6B.zip`` is not shipped; unzip it and point ``PYNET_GLOVE`` at it)."""
     return next((p for p in places(dims) if p.is_file()), None)
+
+
+# -- download ---------------------------------------------------------------------------------------
+
+#: Stanford's archive of the four 6B files (822 MB; its SHA-256 is not known to pynet).
+ARCHIVE_NAME = "glove.6B.zip"
+MIRRORS = ("https://nlp.stanford.edu/data/",)
+DIMS = (50, 100, 200, 300)
+
+
+def download(dims: int = 100, dest=None, *, base_urls=None, force: bool = False, checksums=None,
+             timeout: float = 600.0, quiet: bool = False) -> Path:
+    """Fetch ``glove.6B.zip`` into the cache and take ``glove.6B.<dims>d.txt`` out of it into
+    ``dest`` (default ``~/.cache/pynet/glove``, where :func:`find` looks), atomically; return the
+    text file's path. The text is read with :func:`load` before it is kept: a zip without the
+    member, or a member that is not GloVe text, is removed and ``DownloadError`` raised."""
+    import shutil
+    import tempfile
+    import zipfile
+
+    from ._download import DownloadError, RemoteFile, fetch_all
+    from ._locate import cache_dir
+
+    if dims not in DIMS:
+        raise ValueError(f"glove.download(dims): expected one of {DIMS}, got {dims!r}")
+    dest = Path(dest).expanduser() if dest is not None else cache_dir() / "glove"
+    [archive] = fetch_all([RemoteFile(ARCHIVE_NAME, None, None)],
+                          MIRRORS if base_urls is None else base_urls, dest,
+                          checksums=checksums, force=force, timeout=timeout, label="glove",
+                          quiet=quiet)
+    member, target = f"glove.6B.{dims}d.txt", dest / f"glove.6B.{dims}d.txt"
+    fd, tmp = tempfile.mkstemp(prefix=f".{member}.", suffix=".tmp", dir=dest)
+    try:
+        with zipfile.ZipFile(archive) as z, z.open(member) as src, os.fdopen(fd, "wb") as out:
+            shutil.copyfileobj(src, out, 1 << 20)
+        load(tmp, dims=dims, words=())
+        os.replace(tmp, target)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as exc:
+        for path in (tmp, archive):
+            Path(path).unlink(missing_ok=True)
+        raise DownloadError(f"glove: the downloaded {ARCHIVE_NAME} does not hold GloVe text "
+                            f"{member} ({exc}); it was removed") from None
+    return target

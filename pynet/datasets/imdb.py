@@ -26,7 +26,7 @@ import numpy as np
 
 from . import _keras_sequences as ks
 
-__all__ = ["load_texts", "load_data", "get_word_index", "MAX_REVIEW_BYTES", "MAX_TOTAL_BYTES"]
+__all__ = ["load_texts", "load_data", "get_word_index", "download", "ARCHIVE_NAME", "MAX_REVIEW_BYTES", "MAX_TOTAL_BYTES"]
 
 #: The longest review in aclImdb is about 14 kB; a member larger than this is refused.
 MAX_REVIEW_BYTES = 1 << 20
@@ -145,3 +145,30 @@ def load_data(path, num_words=None, skip_top=0, maxlen=None, seed=113, start_cha
     xs = ks.limit_vocabulary(splits[0][0] + splits[1][0], num_words, skip_top, oov_char)
     return ((ks.object_array(xs[:n_train]), splits[0][1]),
             (ks.object_array(xs[n_train:]), splits[1][1]))
+
+
+# -- download ---------------------------------------------------------------------------------------
+
+#: The release's archive and where Stanford publishes it (its SHA-256 is not known to pynet, so a
+#: download is checked by reading it as :func:`load_texts` does).
+ARCHIVE_NAME = "aclImdb_v1.tar.gz"
+MIRRORS = ("https://ai.stanford.edu/~amaas/data/sentiment/",)
+
+
+def download(dest=None, *, base_urls=None, force: bool = False, checksums=None,
+             timeout: float = 60.0, quiet: bool = False) -> Path:
+    """Fetch ``aclImdb_v1.tar.gz`` (84 MB) into ``dest`` (default: pynet's cache,
+    ``~/.cache/pynet/imdb``), atomically; return its path, which ``load_data`` accepts.
+
+    The archive is read after the download (the training reviews, as :func:`load_texts` reads
+    them); one that does not read is removed and ``DownloadError`` raised. ``checksums=
+    {"aclImdb_v1.tar.gz": sha256}`` pins the bytes."""
+    from ._download import RemoteFile, fetch_checked
+    from ._locate import cache_dir
+
+    dest = Path(dest).expanduser() if dest is not None else cache_dir() / "imdb"
+    return fetch_checked(RemoteFile(ARCHIVE_NAME, None, None),
+                         MIRRORS if base_urls is None else base_urls, dest,
+                         lambda path: load_texts(path, "train"), label="imdb",
+                         what="the aclImdb release", checksums=checksums, force=force,
+                         timeout=timeout, quiet=quiet)

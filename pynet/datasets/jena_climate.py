@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["load", "FILE_NAME", "MAX_FILE_BYTES"]
+__all__ = ["load", "download", "FILE_NAME", "ZIP_NAME", "MAX_FILE_BYTES"]
 
 FILE_NAME = "jena_climate_2009_2016.csv"
 MAX_FILE_BYTES = 256 << 20
@@ -88,3 +88,26 @@ def _is_float(v) -> bool:
     except ValueError:
         return False
     return True
+
+
+# -- download ---------------------------------------------------------------------------------------
+
+#: Where Chollet §6.3 downloads the file (``wget`` of the zip); its SHA-256 is not known to pynet,
+#: so a download is checked by reading it as :func:`load` does.
+ZIP_NAME = FILE_NAME + ".zip"
+MIRRORS = ("https://s3.amazonaws.com/keras-datasets/",)
+
+
+def download(dest=None, *, base_urls=None, force: bool = False, checksums=None,
+             timeout: float = 60.0, quiet: bool = False) -> Path:
+    """Fetch ``jena_climate_2009_2016.csv.zip`` into ``dest`` (default: pynet's cache,
+    ``~/.cache/pynet/jena_climate``), atomically; return its path, which :func:`load` accepts.
+    A file that does not read as the Jena CSV is removed and ``DownloadError`` raised."""
+    from ._download import RemoteFile, fetch_checked
+    from ._locate import cache_dir
+
+    dest = Path(dest).expanduser() if dest is not None else cache_dir() / "jena_climate"
+    return fetch_checked(RemoteFile(ZIP_NAME, None, None),
+                         MIRRORS if base_urls is None else base_urls, dest, load,
+                         label="jena_climate", what="the Jena climate CSV", checksums=checksums,
+                         force=force, timeout=timeout, quiet=quiet)

@@ -88,7 +88,7 @@ from pathlib import Path
 import numpy as np
 
 from . import _keras_sequences as ks
-from ._download import DownloadError, RemoteFile, fetch_all
+from ._download import RemoteFile, fetch_checked
 from ._locate import cache_dir
 
 __all__ = ["Record", "read_records", "load_texts", "load_data", "get_word_index", "download",
@@ -415,13 +415,7 @@ def download(dest=None, *, base_urls=None, force: bool = False, checksums=None,
     checked by parsing it; one that does not parse is removed and ``DownloadError`` raised.
     """
     dest = Path(dest).expanduser() if dest is not None else cache_dir() / "reuters21578"
-    [archive] = fetch_all([REMOTE_FILE], MIRRORS if base_urls is None else base_urls, dest,
-                          checksums=checksums, force=force, timeout=timeout, label="reuters",
-                          quiet=quiet)
-    try:
-        _from_archive(archive)
-    except (ValueError, OSError) as exc:
-        archive.unlink()
-        raise DownloadError(f"reuters: the downloaded {ARCHIVE_NAME} is not the Reuters-21578 "
-                            f"distribution ({exc}); it was removed") from None
+    archive = fetch_checked(REMOTE_FILE, MIRRORS if base_urls is None else base_urls, dest,
+                            _from_archive, label="reuters", what="the Reuters-21578 distribution",
+                            checksums=checksums, force=force, timeout=timeout, quiet=quiet)
     return archive

@@ -156,3 +156,75 @@ def test_glove_find_looks_at_pynet_glove_then_pynet_data(tmp_path, monkeypatch):
     mine.write_text(GLOVE)
     monkeypatch.setenv("PYNET_GLOVE", str(mine))         # an explicit file comes first
     assert glove.find(100) == mine
+
+
+# -- downloads, only from a server on 127.0.0.1 ----------------------------------------------------
+
+def test_imdb_download_from_a_local_server(tmp_path, acl, http_server, monkeypatch):
+    from pynet.datasets import DownloadError
+
+    _, archive = acl
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    url, handler = http_server(archive.parent)
+    got = imdb.download(base_urls=[url], quiet=True)
+    assert got == tmp_path / "cache" / "pynet" / "imdb" / imdb.ARCHIVE_NAME
+    assert handler.requests == ["/" + imdb.ARCHIVE_NAME] and got.read_bytes() == archive.read_bytes()
+    (x_train, y_train), _ = imdb.load_data(got)
+    assert len(x_train) == 4 and sorted(y_train.tolist()) == [0, 0, 1, 1]
+    bogus = tmp_path / "bogus"
+    bogus.mkdir()
+    (bogus / imdb.ARCHIVE_NAME).write_bytes(b"<html>moved</html>")
+    url, _ = http_server(bogus)
+    with pytest.raises(DownloadError, match="(?s)not the aclImdb release.*removed"):
+        imdb.download(tmp_path / "d", base_urls=[url], quiet=True)
+    assert list((tmp_path / "d").iterdir()) == []
+
+
+def test_jena_download_from_a_local_server(tmp_path, http_server, monkeypatch):
+    from pynet.datasets import DownloadError
+
+    served = tmp_path / "served"
+    served.mkdir()
+    with zipfile.ZipFile(served / jena_climate.ZIP_NAME, "w") as z:
+        z.writestr(jena_climate.FILE_NAME, JENA)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    url, handler = http_server(served)
+    got = jena_climate.download(base_urls=[url], quiet=True)
+    assert got == tmp_path / "cache" / "pynet" / "jena_climate" / jena_climate.ZIP_NAME
+    assert jena_climate.load(got)[2].shape == (2, 3)
+    with pytest.raises(DownloadError, match="SHA-256 mismatch"):
+        jena_climate.download(tmp_path / "e", base_urls=[url], quiet=True,
+                              checksums={jena_climate.ZIP_NAME: "0" * 64})
+    cut = tmp_path / "cut"
+    cut.mkdir()
+    (cut / jena_climate.ZIP_NAME).write_bytes((served / jena_climate.ZIP_NAME).read_bytes()[:40])
+    url, _ = http_server(cut)
+    with pytest.raises(DownloadError, match="(?s)not the Jena climate CSV.*removed"):
+        jena_climate.download(tmp_path / "d", base_urls=[url], quiet=True)
+    assert list((tmp_path / "d").iterdir()) == []
+
+
+def test_glove_download_takes_the_dims_file_out_of_the_zip(tmp_path, http_server, monkeypatch):
+    from pynet.datasets import DownloadError
+
+    served = tmp_path / "served"
+    served.mkdir()
+    lines = "".join(f"{w} " + " ".join(f"{(i + k) / 100:.2f}" for k in range(50)) + "\n"
+                    for i, w in enumerate(("the", "cat")))
+    with zipfile.ZipFile(served / glove.ARCHIVE_NAME, "w") as z:
+        z.writestr("glove.6B.50d.txt", lines)
+        z.writestr("glove.6B.100d.txt", "the 1 2\n")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("PYNET_GLOVE", raising=False)
+    monkeypatch.delenv("PYNET_DATA", raising=False)
+    monkeypatch.delenv("PYNET_SHARED_DATA", raising=False)
+    url, _ = http_server(served)
+    with pytest.raises(DownloadError, match="does not hold GloVe text glove.6B.100d.txt"):
+        glove.download(100, base_urls=[url], quiet=True)  # 2 values where 100 are declared
+    assert glove.find(100) is None                        # nothing half-kept
+    got = glove.download(50, base_urls=[url], quiet=True)
+    assert got == tmp_path / "cache" / "pynet" / "glove" / "glove.6B.50d.txt"
+    assert got.read_text() == lines and glove.find(50) == got
+    assert glove.load(got)["cat"][0] == np.float32(0.01)
+    with pytest.raises(ValueError, match=r"expected one of \(50, 100, 200, 300\), got 64"):
+        glove.download(64, base_urls=[url], quiet=True)
