@@ -2,12 +2,12 @@
 layers and torchvision, and the cost of generating a batch against training on it (issue 13).
 
 Each contender runs in its own fresh process (``bench.harness.run_peer``), one thread, in the
-same run. Settings: Listing 5.11 / lesson 39 (rotation 40°, shifts 0.2, shear 0.2, zoom 0.2,
-horizontal flip, fill 'nearest', rescale 1/255). Shapes: lesson 39's 28×28×1 (batch 20) and the
+same run. Settings: Listing 5.11 / lesson 29 (rotation 40°, shifts 0.2, shear 0.2, zoom 0.2,
+horizontal flip, fill 'nearest', rescale 1/255). Shapes: lesson 29's 28×28×1 (batch 20) and the
 book's 150×150×3 (batch 20).
 
 Goal (issue 13): generating a batch costs less than one training step on it
-(``train_on_batch`` of lesson 39's convnet / Listing 5.13's at 150×150×3, measured in the pynet
+(``train_on_batch`` of lesson 29's convnet / Listing 5.13's at 150×150×3, measured in the pynet
 process right after the generator).
 
     python -m bench.augmentation [--quick] [--write-results]
@@ -21,7 +21,7 @@ from bench.harness import (Bench, Timing, load_average, parse_args as harness_pa
                            results_dir, run_peer)
 
 #: (height, width, channels), batch, what it is
-SHAPES = [((28, 28, 1), 20, "lesson 39: Fashion-MNIST 28×28×1"),
+SHAPES = [((28, 28, 1), 20, "lesson 29: Fashion-MNIST 28×28×1"),
           ((150, 150, 3), 20, "the book's cats vs dogs: 150×150×3")]
 
 
@@ -62,7 +62,7 @@ def main(argv=None):
             bench.add(f"torchvision {tv['version']} v2 RandomAffine + RandomHorizontalFlip",
                       tv["timing"], work=batch, work_unit="images/s", note="per image")
         train = Timing.from_json(ours["train"])
-        model = "lesson 39's convnet" if shape == (28, 28, 1) else "Listing 5.13's convnet"
+        model = "lesson 29's convnet" if shape == (28, 28, 1) else "Listing 5.13's convnet"
         bench.add(f"pynet train_on_batch, {model} (same process)", train, work=batch,
                   work_unit="images/s", note="the goal's yardstick")
         bench.set_baseline(label)

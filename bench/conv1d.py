@@ -21,8 +21,8 @@ SHAPES = [
     (128, 500, 128, 7, 32, "valid"),   # Chollet 6.46, first Conv1D (after Embedding(10000, 128))
     (128, 98, 32, 7, 32, "valid"),     # 6.46, second Conv1D
     (128, 240, 14, 5, 32, "valid"),    # 6.47, Jena (240 hourly steps × 14 features)
-    (32, 150, 48, 7, 32, "valid"),     # lesson 26 (quick): characters of fortunes
-    (128, 240, 2, 5, 32, "causal"),    # lesson 27's series, causal padding
+    (32, 150, 48, 7, 32, "valid"),     # lesson 37 (quick): characters of fortunes
+    (128, 240, 2, 5, 32, "causal"),    # lesson 35's series, causal padding
 ]
 
 

@@ -1,11 +1,11 @@
-"""Bench: a GAN training step and VAE training batches (lessons 41–42) — pynet vs PyTorch (issue 13).
+"""Bench: a GAN training step and VAE training batches (lessons 44–45) — pynet vs PyTorch (issue 13).
 
     python -m bench.generative                  # 30 GAN steps, 120 VAE batches, 3 rounds
     python -m bench.generative --quick          # 5 steps, 20 batches, 1 round (a check that it runs)
     python -m bench.generative --write-results  # maintainers: rewrite bench/results/generative.md
 
 The models are the lessons' own (``bench/peers/generative_step.py`` builds pynet's from
-``tutorials/41_vae.py`` and ``tutorials/42_gan.py`` and the same layers in PyTorch): the GAN of
+``tutorials/44_vae.py`` and ``tutorials/45_gan.py`` and the same layers in PyTorch): the GAN of
 listings 8.29–8.32 at 28×28×1 with filter counts / 8, one step = discriminator on 20 generated +
 20 real images, then the generator through the frozen discriminator (batch 20); the VAE of
 listings 8.23–8.26 at the book's widths, batch 16. float32, MNIST digits. Every measurement runs
@@ -74,7 +74,7 @@ def main(argv=None):
                 times[(what, side)].append(result["per_step"])
                 info[(what, side)] = result
     lines = [
-        "# Generative models (lessons 41–42): pynet vs PyTorch", "",
+        "# Generative models (lessons 44–45): pynet vs PyTorch", "",
         f"Command: `{harness.actual_command()}`  ",
         f"Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC  ",
         f"Machine: {harness.machine_description()}; load average {load_before} before, "

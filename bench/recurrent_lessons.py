@@ -1,9 +1,9 @@
-"""Bench: lessons 21–23's accuracy / RMSE against the same models in PyTorch, several seeds each side.
+"""Bench: lessons 18–19 and 34's accuracy / RMSE against the same models in PyTorch, several seeds each side.
 
 Run from the checkout::
 
     python -m bench.recurrent_lessons                  # 5 seeds each side, the lessons' full settings
-    python -m bench.recurrent_lessons --seeds 3 --lessons 22,23
+    python -m bench.recurrent_lessons --seeds 3 --lessons 19,34
     python -m bench.recurrent_lessons --quick          # smoke run: 2 seeds, few epochs
 
 Issue 10 asks that each recurrent lesson's number lie "within seed noise of the same model in
@@ -12,7 +12,7 @@ to train many seeds, so this script does it outside them, reusing each lesson's 
 and (where the lesson has one) PyTorch twin:
 
 * **21** airline LSTM(4) → Dense(1), look_back=1, Adam, batch 1, 100 epochs: test RMSE in
-  thousands of passengers (``tutorials/21_airline_lstm.py``: ``train_and_score``,
+  thousands of passengers (``tutorials/18_airline_lstm.py``: ``train_and_score``,
   ``torch_scores``);
 * **22** Embedding(5000, 32) → LSTM(100) → Dense(1, sigmoid), Adam, 3 epochs of batch 64, maxlen
   100, on the fortunes two-class stand-in: test accuracy (``torch_accuracy`` of the lesson);
@@ -137,13 +137,13 @@ def accuracy_of(torch, x, y):
     return lambda logits: 100 * float(((logits(ids).numpy().reshape(-1) > 0) == (y > 0.5)).mean())
 
 
-# -- lesson 21: airline --------------------------------------------------------------------------
+# -- lesson 18: airline --------------------------------------------------------------------------
 
 def lesson_21(torch, seeds, quick):
     from pynet import lessons
     from pynet.utils import set_seed
 
-    lesson = lessons.load_lesson("21_airline_lstm")
+    lesson = lessons.load_lesson("18_airline_lstm")
     epochs = 10 if quick else 100
     data = lesson.prepare(1)
     tx = data["train_x"].reshape(-1, 1, 1).astype(np.float32)
@@ -163,13 +163,13 @@ def lesson_21(torch, seeds, quick):
     return [(what, ours, copied, defaults, "{:.2f}")]
 
 
-# -- lesson 22: LSTM text classification ----------------------------------------------------------
+# -- lesson 19: LSTM text classification ----------------------------------------------------------
 
 def lesson_22(torch, seeds, quick):
     from pynet import lessons
     from pynet.utils import clear_session, set_seed
 
-    lesson = lessons.load_lesson("22_lstm_text_classification")
+    lesson = lessons.load_lesson("19_lstm_text_classification")
     maxlen, epochs = (40, 1) if quick else (100, 3)
     x, y, x_test, y_test, folder = lesson.load(maxlen)
     ids = x.astype(np.int64)
@@ -191,7 +191,7 @@ def lesson_22(torch, seeds, quick):
     return [(what, ours, copied, defaults, "{:.2f}")]
 
 
-# -- lesson 23: SimpleRNN vs LSTM ----------------------------------------------------------------
+# -- lesson 34: SimpleRNN vs LSTM ----------------------------------------------------------------
 
 def lesson_23(torch, seeds, quick):
     from pynet import lessons
@@ -199,7 +199,7 @@ def lesson_23(torch, seeds, quick):
     from pynet.preprocessing.sequence import pad_sequences
     from pynet.utils import clear_session, set_seed
 
-    lesson = lessons.load_lesson("23_simplernn_vs_lstm")
+    lesson = lessons.load_lesson("34_simplernn_vs_lstm")
     epochs, maxlen = (2, 40) if quick else (10, 100)
     (x, y), _ = fortunes.load_data("two_class", num_words=lesson.MAX_FEATURES)
     x = pad_sequences(x, maxlen=maxlen)

@@ -5,7 +5,7 @@
     pynet info                      version, kernel backend, BLAS libraries and the thread
                                     policy in force, where the data is
     pynet list                      the tutorials, with their one-line descriptions
-    pynet run 04 [--quick]          one tutorial, by number, full name or a unique part of it
+    pynet run 01 [--quick]          one tutorial, by number, full name or a unique part of it
     pynet tour [--quick] [--only 00,04] [--stop-on-fail]
                                     every tutorial in order, then a table: book value vs ours
     pynet bench [NAME] [--quick]    the benchmarks of a source checkout (python -m bench.NAME);

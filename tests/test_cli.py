@@ -249,6 +249,6 @@ def test_source_checkout_tutorials_are_found():
 def test_bare_pynet_lists_the_commands_and_exits_2(capsys):
     assert cli.main([]) == 2
     err = capsys.readouterr().err
-    for command in ("pynet info", "pynet list", "pynet run 04", "pynet tour", "pynet bench"):
+    for command in ("pynet info", "pynet list", "pynet run 01", "pynet tour", "pynet bench"):
         assert command in err
     assert "start with `pynet list`" in err

@@ -1,4 +1,4 @@
-"""GAN steps and VAE batches of lessons 41–42, in their own process (``bench/generative.py``).
+"""GAN steps and VAE batches of lessons 44–45, in their own process (``bench/generative.py``).
 
 Argument (JSON): ``{"side": "pynet" | "torch", "what": "gan" | "vae", "data": "<npz with x
 (n, 28, 28, 1) float32 in [0, 1]>", "steps": n, "seed": 0}``. The process builds the model,
@@ -33,7 +33,7 @@ def pynet_gan(x, steps, seed):
     from pynet.generative import train_gan_step
     from pynet.utils import set_seed
     set_seed(seed)
-    generator, discriminator, gan = _lesson("42_gan").build_gan()
+    generator, discriminator, gan = _lesson("45_gan").build_gan()
     rng = np.random.default_rng(seed)
 
     def step(i):
@@ -52,7 +52,7 @@ def pynet_gan(x, steps, seed):
 def pynet_vae(x, steps, seed):
     from pynet.utils import set_seed
     set_seed(seed)
-    vae, _, _ = _lesson("41_vae").build_vae(seed=seed)
+    vae, _, _ = _lesson("44_vae").build_vae(seed=seed)
     for i in range(2):
         vae.train_on_batch(x[:BATCH_VAE], x[:BATCH_VAE])
     start = time.perf_counter()

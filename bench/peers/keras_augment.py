@@ -1,5 +1,5 @@
 """Keras 3 peer for ``bench/augmentation.py`` (torch backend), in its own process: the image
-augmentation layers with lesson 39's ranges, called on a batch with ``training=True``."""
+augmentation layers with lesson 29's ranges, called on a batch with ``training=True``."""
 from __future__ import annotations
 
 import os

@@ -1,13 +1,13 @@
 """pynet peer for ``bench/augmentation.py``, in its own process: ``ImageDataGenerator.flow``
-with lesson 39's settings (seconds per batch), and one ``train_on_batch`` of the model that
-batch feeds (lesson 39's convnet at 28×28×1, or Listing 5.13's at the book's 150×150×3)."""
+with lesson 29's settings (seconds per batch), and one ``train_on_batch`` of the model that
+batch feeds (lesson 29's convnet at 28×28×1, or Listing 5.13's at the book's 150×150×3)."""
 from __future__ import annotations
 
 import numpy as np
 
 from bench.harness import peer_main, time_call
 
-#: Listing 5.11 / lesson 39, plus rescale.
+#: Listing 5.11 / lesson 29, plus rescale.
 SETTINGS = dict(rescale=1 / 255, rotation_range=40, width_shift_range=0.2,
                 height_shift_range=0.2, shear_range=0.2, zoom_range=0.2, horizontal_flip=True,
                 fill_mode="nearest")
@@ -58,7 +58,7 @@ def run(args):
         if shape == (28, 28, 1):
             import importlib.util
             from bench.harness import REPO
-            path = REPO / "tutorials" / "39_small_data_from_scratch.py"
+            path = REPO / "tutorials" / "29_small_data_from_scratch.py"
             spec = importlib.util.spec_from_file_location("lesson_39_for_bench", path)
             lesson = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(lesson)
