@@ -15,8 +15,9 @@ once, at import, in a small function that sizes the call:
 * **large calls** run with the pool as it is — as many threads as the user (or OpenBLAS's own
   default, the number of cores) gave it; pynet never raises a pool above the user's setting —
   **unless other programs keep the cores busy**: then a large call gets only the cores left free
-  (at least one). "Busy" is the 1-minute load average minus pynet's own threads, read at most
-  once a second. Measured on the 2-core machine with other jobs running (load 13–15): one epoch
+  (at least one). "Busy" is the CPU time other programs used on this process's cores since the
+  last reading (``/proc/stat`` minus this process's own CPU time; the 1-minute load average
+  where there is no ``/proc/stat``), read at most once a second. Measured on the 2-core machine with other jobs running (load 13–15): one epoch
   of Chollet's convnet on 1,500 images took 61 s with two BLAS threads and 6.8–7.5 s with one —
   a thread that waits for a descheduled partner costs more than it brings.
 
@@ -68,7 +69,7 @@ SMALL_CALL_FLOPS = 1 << 22
 #: The environment variable read at import.
 ENV_VAR = "PYNET_BLAS_THREADS"
 
-#: How often (seconds) the load average is read for the busy-machine rule.
+#: How often (seconds) other programs' CPU use is read for the busy-machine rule.
 LOAD_REFRESH_SECONDS = 1.0
 
 # -- the pool -----------------------------------------------------------------------------------
@@ -142,8 +143,12 @@ class Policy:
         if self.mode == "off":
             lines = [f"BLAS thread policy: off ({setting}): pynet leaves every BLAS pool as it is"]
         else:
+            free = free_cores()
+            how = ("measured from /proc/stat: other programs' CPU time over the last second"
+                   if _sample["last"] is not None
+                   else "from the 1-minute load average: no /proc/stat here")
             large = ("the pool's own size (pynet never raises it), fewer while other programs "
-                     f"keep cores busy (now {free_cores()} of {_cores()} cores free)"
+                     f"keep cores busy (now {free} of {_cores()} cores free, {how})"
                      if self.mode == "auto"
                      else f"{self.threads} thread{'s' if self.threads != 1 else ''}")
             lines = [f"BLAS thread policy: {self.mode} ({setting})",
@@ -285,26 +290,103 @@ def _cores() -> int:
 
 
 def _load_average() -> float:
-    """The 1-minute load average (0 where the OS has none)."""
+    """The 1-minute load average (0 where the OS has none): the busy rule's fallback where there
+    is no ``/proc/stat``."""
     try:
         return os.getloadavg()[0]
     except (AttributeError, OSError):  # pragma: no cover - Windows
         return 0.0
 
 
-#: The busy-machine rule's state: when the load was last read, the cores it left free, and the
-#: threads pynet's own large calls used last (they count in the load average too).
-_load = {"at": -1e9, "free": None, "ours": 1}
+#: The shortest window (seconds) over which other programs' CPU time is measured: /proc/stat
+#: counts in ticks of 1/100 s per core, so a shorter window is too coarse to trust.
+MIN_WINDOW_SECONDS = 0.2
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_sample():
+    """``(monotonic seconds, busy CPU seconds of this process's cores, this process's CPU
+    seconds)``, or ``None`` where ``/proc/stat`` cannot be read (not Linux).
+
+    Busy = user + nice + system + irq + softirq + steal ticks of the cores this process may run
+    on (``sched_getaffinity``), from the per-core lines ``cpuN`` of ``/proc/stat``; this
+    process's own CPU time (every thread, BLAS workers included) is ``time.process_time()``.
+    """
+    try:
+        allowed = {f"cpu{n}" for n in os.sched_getaffinity(0)}
+        with open("/proc/stat", "rb") as f:
+            text = f.read(1 << 16).decode("ascii", "replace")
+    except (AttributeError, OSError):
+        return None
+    busy = 0
+    for line in text.splitlines():
+        fields = line.split()
+        if not fields or fields[0] not in allowed or len(fields) < 8:
+            continue
+        try:
+            user, nice, system, _idle, _iowait, irq, softirq = (int(v) for v in fields[1:8])
+            steal = int(fields[8]) if len(fields) > 8 else 0
+        except ValueError:
+            return None
+        busy += user + nice + system + irq + softirq + steal
+    return time.monotonic(), busy / _TICK, time.process_time()
+
+
+#: The last CPU sample (taken at import, then at every refresh of the busy rule).
+_sample = {"last": _cpu_sample()}
+
+
+def _others_busy() -> float | None:
+    """Cores other programs kept busy since the last sample (≥ 0), or ``None`` when there is no
+    window yet (the last sample is younger than :data:`MIN_WINDOW_SECONDS`) or no ``/proc/stat``.
+
+    Busy CPU time of this process's cores, minus this process's own CPU time, over the wall time
+    between two samples. Unlike the load average it does not lag: a heavy program that ended a
+    second ago no longer counts.
+    """
+    now = _cpu_sample()
+    last = _sample["last"]
+    if now is None:
+        return None
+    if last is None:
+        _sample["last"] = now
+        return None
+    wall = now[0] - last[0]
+    if wall < MIN_WINDOW_SECONDS:
+        return None
+    _sample["last"] = now
+    others = ((now[1] - last[1]) - (now[2] - last[2])) / wall
+    return max(0.0, others)
+
+
+#: The busy-machine rule's state: when it was last refreshed, the cores it left free, the
+#: threads pynet's own large calls used last (they count in the load average, the fallback),
+#: and which measurement gave the answer.
+_load = {"at": -1e9, "free": None, "ours": 1, "source": None}
 
 
 def free_cores() -> int:
-    """Cores not kept busy by other programs (≥ 1): this process's cores minus the 1-minute load
-    average not explained by pynet's own threads, rounded; read at most once a second."""
+    """Cores not kept busy by other programs (≥ 1), refreshed at most once a second.
+
+    Measured directly: the CPU time other programs used on this process's cores since the last
+    refresh (:func:`_others_busy`), subtracted from the cores and rounded. Before the first
+    window is long enough it keeps the last answer (at first: every core free). Without
+    ``/proc/stat`` it falls back to the 1-minute load average minus pynet's own threads.
+    """
     now = time.monotonic()
     if _load["free"] is None or now - _load["at"] >= LOAD_REFRESH_SECONDS:
-        others = max(0.0, _load_average() - _load["ours"])
-        _load["free"] = max(1, int(_cores() - others + 0.5))
-        _load["at"] = now
+        others = _others_busy()
+        if others is not None:
+            _load["source"] = "cpu time"
+        elif _sample["last"] is None:
+            others = max(0.0, _load_average() - _load["ours"])
+            _load["source"] = "load average"
+        if others is not None:
+            _load["free"] = max(1, int(_cores() - others + 0.5))
+            _load["at"] = now
+        elif _load["free"] is None:
+            _load["free"] = _cores()
     return _load["free"]
 
 

@@ -52,17 +52,22 @@ def own_pools_and_two_cores(skip_or_fail):
 needs_own_pools = pytest.mark.usefixtures("own_pools_and_two_cores")
 
 
-def set_load(monkeypatch, load):
-    """Pretend the 1-minute load average is ``load`` (and forget the last reading)."""
-    monkeypatch.setattr(thread_policy, "_load_average", lambda: load)
+#: The real measurement (the autouse fixture below replaces it with "an idle machine").
+REAL_OTHERS_BUSY = thread_policy._others_busy
+
+
+def set_busy(monkeypatch, others):
+    """Pretend other programs kept ``others`` cores busy since the last reading (and forget the
+    last reading)."""
+    monkeypatch.setattr(thread_policy, "_others_busy", lambda: others)
     monkeypatch.setitem(thread_policy._load, "free", None)
-    monkeypatch.setitem(thread_policy._load, "ours", 1)
+    monkeypatch.setitem(thread_policy._load, "at", -1e9)
 
 
 @pytest.fixture(autouse=True)
 def default_policy(monkeypatch):
     """The default policy on an idle machine (the busy rule is tested on its own)."""
-    set_load(monkeypatch, 0.0)
+    set_busy(monkeypatch, 0.0)
     thread_policy.set_policy("auto")
     yield
     thread_policy.set_policy("auto")
@@ -168,36 +173,94 @@ def test_on_a_busy_machine_a_large_call_gets_only_the_free_cores(monkeypatch):
     kernel = thread_policy._wrap("matmul", spy(seen, "scipy"), "scipy")
     a = np.empty((512, 512))
     cores = thread_policy._cores()
-    # pynet's own main thread (1) plus `cores` other busy programs: no core is free
-    set_load(monkeypatch, 1.0 + cores)
+    # other programs keep every core busy: no core is free
+    set_busy(monkeypatch, float(cores))
     with limit_blas_threads({"scipy": 2}):
         kernel(a, a)
         assert threads_of("scipy") == 2                # restored
     assert seen[-1]["pool"] == 1
-    # load explained by pynet's own thread only: every core is free again
-    set_load(monkeypatch, 1.0)
+    # the other programs stopped: every core is free again
+    set_busy(monkeypatch, 0.0)
     with limit_blas_threads({"scipy": 2}):
         kernel(a, a)
     assert seen[-1]["pool"] == 2
 
 
-def test_free_cores_subtracts_pynets_own_threads_and_rounds(monkeypatch):
+def test_free_cores_subtracts_other_programs_and_rounds(monkeypatch):
     cores = thread_policy._cores()
-    set_load(monkeypatch, 0.0)
+    set_busy(monkeypatch, 0.0)
     assert thread_policy.free_cores() == cores
-    set_load(monkeypatch, 1.4)            # ours = 1, others 0.4: rounds to all cores free
+    set_busy(monkeypatch, 0.4)            # others 0.4 of a core: rounds to all cores free
     assert thread_policy.free_cores() == cores
-    set_load(monkeypatch, 100.0)          # never below one
+    set_busy(monkeypatch, 100.0)          # never below one
     assert thread_policy.free_cores() == 1
-    # read at most once a second: a new load is not seen until the reading is old
-    monkeypatch.setattr(thread_policy, "_load_average", lambda: 0.0)
+    # read at most once a second: a change is not seen until the reading is old
+    monkeypatch.setattr(thread_policy, "_others_busy", lambda: 0.0)
     assert thread_policy.free_cores() == 1
     monkeypatch.setitem(thread_policy._load, "at", -1e9)
     assert thread_policy.free_cores() == cores
 
 
+def fake_samples(monkeypatch, samples):
+    """Feed ``_cpu_sample`` the given (wall, busy, own) readings, one per call."""
+    readings = iter(samples)
+    monkeypatch.setattr(thread_policy, "_cpu_sample", lambda: next(readings))
+    monkeypatch.setattr(thread_policy, "_others_busy", REAL_OTHERS_BUSY)
+
+
+def test_others_busy_is_busy_cpu_time_minus_our_own_over_the_wall_time(monkeypatch):
+    # 2 s of wall time, 3 s of busy CPU on our cores, 1.2 s of it ours: others kept 0.9 busy
+    fake_samples(monkeypatch, [(12.0, 103.0, 1.2)])
+    monkeypatch.setitem(thread_policy._sample, "last", (10.0, 100.0, 0.0))
+    assert thread_policy._others_busy() == pytest.approx(0.9)
+    assert thread_policy._sample["last"] == (12.0, 103.0, 1.2)      # the next window starts here
+    # a window shorter than MIN_WINDOW_SECONDS is too coarse: no answer, the sample is kept
+    fake_samples(monkeypatch, [(12.05, 103.1, 1.2)])
+    assert thread_policy._others_busy() is None
+    assert thread_policy._sample["last"] == (12.0, 103.0, 1.2)
+    # tick rounding can make our own time exceed the busy time: never below zero
+    fake_samples(monkeypatch, [(13.0, 103.5, 2.0)])
+    assert thread_policy._others_busy() == 0.0
+
+
+def test_no_lag_a_program_that_ended_no_longer_counts(monkeypatch):
+    """The load average's weakness, measured in session 21: right after a heavy process ended the
+    1-minute load average still read ~1.7, so a new process gave its large GEMMs one thread. The
+    CPU-time rule sees only the last window."""
+    monkeypatch.setattr(thread_policy, "_load_average", lambda: 1.7)   # lagging, ignored
+    monkeypatch.setitem(thread_policy._load, "free", None)
+    monkeypatch.setitem(thread_policy._load, "at", -1e9)
+    monkeypatch.setitem(thread_policy._sample, "last", (0.0, 50.0, 0.0))
+    fake_samples(monkeypatch, [(1.0, 50.02, 0.0)])      # the last second: others 0.02 of a core
+    assert thread_policy.free_cores() == thread_policy._cores()
+    assert thread_policy._load["source"] == "cpu time"
+
+
+def test_without_proc_stat_the_load_average_is_the_fallback(monkeypatch):
+    monkeypatch.setattr(thread_policy, "_cpu_sample", lambda: None)
+    monkeypatch.setattr(thread_policy, "_others_busy", REAL_OTHERS_BUSY)
+    monkeypatch.setitem(thread_policy._sample, "last", None)
+    monkeypatch.setitem(thread_policy._load, "free", None)
+    monkeypatch.setitem(thread_policy._load, "at", -1e9)
+    monkeypatch.setitem(thread_policy._load, "ours", 1)
+    monkeypatch.setattr(thread_policy, "_load_average", lambda: 1.0 + 100)
+    assert thread_policy.free_cores() == 1
+    assert thread_policy._load["source"] == "load average"
+    monkeypatch.setitem(thread_policy._load, "at", -1e9)
+    monkeypatch.setattr(thread_policy, "_load_average", lambda: 1.0)   # pynet's own thread only
+    assert thread_policy.free_cores() == thread_policy._cores()
+
+
+def test_cpu_sample_reads_this_machine(skip_or_fail):
+    sample = thread_policy._cpu_sample()
+    if sample is None:
+        skip_or_fail("no /proc/stat on this system")
+    wall, busy, own = sample
+    assert wall > 0 and busy > 0 and own >= 0
+
+
 def test_threads_for_states_the_rule(monkeypatch):
-    set_load(monkeypatch, 0.0)
+    set_busy(monkeypatch, 0.0)
     assert thread_policy.threads_for(SMALL_CALL_FLOPS - 1, 2) == 1
     assert thread_policy.threads_for(SMALL_CALL_FLOPS, 2) == min(2, thread_policy._cores())
     thread_policy.set_policy("off")
