@@ -357,6 +357,9 @@ def replace_generated(text: str, generated: str) -> str:
 def _main(argv) -> int:
     readme = Path(__file__).resolve().parent.parent / "tutorials" / "README.md"
     if argv == ["--write"]:
+        if not readme.is_file():
+            print(f"no {readme}: --write needs a source checkout", file=sys.stderr)
+            return 2
         text = replace_generated(readme.read_text(encoding="utf-8"), markdown())
         tmp = readme.with_suffix(".md.tmp")
         tmp.write_text(text, encoding="utf-8")

@@ -130,3 +130,10 @@ def test_the_readme_lesson_column_matches_the_routes():
     assert readme_lessons() == {book: {int(r.number) for r in routes.by_book(book)}
                                 for book in BOOK_ORDER}
     assert "[tutorials/README.md](tutorials/README.md)" in (ROOT / "README.md").read_text("utf-8")
+
+
+def test_python_dash_m_pynet_routes_prints_the_routes(capsys):
+    assert routes._main([]) == 0
+    assert capsys.readouterr().out == routes.markdown()
+    assert routes._main(["--bogus"]) == 2
+    assert "usage: python -m pynet.routes [--write]" in capsys.readouterr().err
