@@ -191,7 +191,7 @@ ROUTES = (
           "Dense stacks on multi-hot text: overfitting curves, the random baseline, the "
           "bottleneck.", "IMDB and Reuters become fortune-mod quotations (2 and 39 classes)"),
     Route("25", "25_boston_housing_kfold", "chollet", 3,
-          "§3.6: Boston housing, 4-fold validation",
+          "§3.6, listings 3.24–3.27: Boston housing, 4-fold validation",
           "K-fold validation of a small regression network, with features standardised on the "
           "training folds only.", "the book's own (Boston housing, 404 + 102 rows)"),
     Route("26", "26_capacity_and_regularization", "chollet", 4,
