@@ -4,7 +4,7 @@
 
     pynet info                      version, kernel backend, BLAS libraries and the thread
                                     policy in force, where the data is
-    pynet list                      the tutorials, with their one-line descriptions
+    pynet list [--book chollet]     the tutorials by book, with their one-line descriptions
     pynet run 01 [--quick]          one tutorial, by number, full name or a unique part of it
     pynet tour [--quick] [--only 00,04] [--stop-on-fail]
                                     every tutorial in order, then a table: book value vs ours
@@ -113,14 +113,35 @@ def _load(lesson: Lesson):
 # -- commands ---------------------------------------------------------------------------------
 
 def cmd_list(args) -> int:
+    from . import routes
+
     lessons = discover()
+    if args.book is not None:
+        try:
+            wanted = {route.stem for route in routes.by_book(args.book)}
+        except ValueError as exc:
+            raise CLIError(str(exc)) from None
+        lessons = [lesson for lesson in lessons if lesson.stem in wanted]
     if not lessons:
-        print("no tutorials yet")
+        print("no tutorials yet" if args.book is None else f"no tutorials for {args.book!r} here")
         return 0
-    width = max(len(lesson.stem) for lesson in lessons)
+    # one group per book, in the books' order (the numbering's blocks); then any lesson not on a
+    # route yet, so a new lesson is listed before it is entered in pynet/routes.py
+    groups = {key: [] for key in routes.BOOKS}
+    unrouted = []
     for lesson in lessons:
-        print(f"  {lesson.stem:<{width}}  {lesson.description}")
-    print(f"\nrun one: pynet run {lessons[0].number} [--quick];  all: pynet tour [--quick]")
+        route = routes.find(lesson.stem)
+        (groups[route.book] if route else unrouted).append(lesson)
+    width = max(len(lesson.stem) for lesson in lessons)
+    headers = [(f"{routes.heading(key).replace('*', '')} (--book {key})", groups[key])
+               for key in routes.BOOKS]
+    headers.append(("Not on a route yet (pynet/routes.py)", unrouted))
+    for i, (header, group) in enumerate([(h, g) for h, g in headers if g]):
+        print(("\n" if i else "") + header)
+        for lesson in group:
+            print(f"  {lesson.stem:<{width}}  {lesson.description}")
+    print(f"\nrun one: pynet run {lessons[0].number} [--quick];  all: pynet tour [--quick]\n"
+          f"one book: pynet list --book BOOK ({', '.join(routes.BOOKS)})")
     return 0
 
 
@@ -400,7 +421,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = sub.add_parser("info", help="version, kernel backend, BLAS libraries, data locations")
     p.set_defaults(func=cmd_info)
-    p = sub.add_parser("list", help="the tutorials with one-line descriptions")
+    p = sub.add_parser("list", help="the tutorials by book, with one-line descriptions")
+    p.add_argument("--book", metavar="BOOK",
+                   help="only one book's lessons: rashid, nielsen, lectures, chollet or pynet")
     p.set_defaults(func=cmd_list)
     p = sub.add_parser("run", help="run one tutorial")
     p.add_argument("name", help="number (04), full name (04_rashid_mnist) or a unique part of it")

@@ -252,3 +252,63 @@ def test_bare_pynet_lists_the_commands_and_exits_2(capsys):
     for command in ("pynet info", "pynet list", "pynet run 01", "pynet tour", "pynet bench"):
         assert command in err
     assert "start with `pynet list`" in err
+
+
+# -- pynet list: the lessons by book (pynet/routes.py) ---------------------------------------
+
+def _groups(out):
+    """`pynet list`'s output as {header: [stems]} (headers are the lines without indentation)."""
+    groups, header = {}, None
+    for line in out.splitlines():
+        if line.startswith("  "):
+            groups[header].append(line.split()[0])
+        elif line.strip() and not line.startswith(("run one:", "one book:")):
+            header = line
+            groups[header] = []
+    return groups
+
+
+def test_list_groups_the_lessons_by_book_in_the_books_order(capsys):
+    from pynet import routes
+
+    assert cli.main(["list"]) == 0
+    groups = _groups(capsys.readouterr().out)
+    assert list(groups) == [
+        "Rashid, Make Your Own Neural Network — lessons 01–05 (--book rashid)",
+        "The course project on Nielsen, Neural Networks and Deep Learning — lessons 06–11 "
+        "(--book nielsen)",
+        "The lecture notes (neurons to Keras, LSTM and TensorFlow) — lessons 12–20 "
+        "(--book lectures)",
+        "Chollet, Deep Learning with Python (1st edition) — lessons 21–45 (--book chollet)",
+        "pynet's own: kernels and backends — lesson 46 (--book pynet)"]
+    assert [stems for stems in groups.values()] == [
+        [r.stem for r in routes.by_book(book)] for book in routes.BOOKS]
+
+
+@pytest.mark.parametrize("book, first, last", [("rashid", "01", "05"), ("nielsen", "06", "11"),
+                                               ("lectures", "12", "20"), ("Chollet", "21", "45"),
+                                               ("pynet", "46", "46")])
+def test_list_book_filters(capsys, book, first, last):
+    assert cli.main(["list", "--book", book]) == 0
+    out = capsys.readouterr().out
+    (header, stems), = _groups(out).items()              # one book, one group
+    assert header.endswith(f"(--book {book.lower()})")
+    assert [stem[:2] for stem in stems] == [f"{n:02d}" for n in range(int(first), int(last) + 1)]
+    assert f"pynet run {first} [--quick]" in out
+
+
+def test_list_unknown_book_names_the_known_ones(capsys):
+    assert cli.main(["list", "--book", "keras"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == ("pynet list: unknown book 'keras'; the books are: rashid, nielsen, "
+                            "lectures, chollet, pynet\n")
+
+
+def test_list_shows_a_lesson_not_on_a_route_yet(fake_tutorials, capsys):
+    assert cli.main(["list"]) == 0              # the fake lessons are on no route
+    groups = _groups(capsys.readouterr().out)
+    assert groups == {"Not on a route yet (pynet/routes.py)":
+                      ["00_first", "01_second", "01b_extra", "02_third"]}
+    assert cli.main(["list", "--book", "chollet"]) == 0
+    assert capsys.readouterr().out == "no tutorials for 'chollet' here\n"

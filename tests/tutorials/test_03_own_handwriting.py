@@ -26,7 +26,6 @@ def test_quick_run_with_a_users_png(tmp_path, monkeypatch, require):
     monkeypatch.setenv("PYNET_OWN_DIGITS", str(folder))
     monkeypatch.setenv("PYNET_OUTPUT", str(tmp_path / "out"))
     lesson = load_lesson()
-    assert lesson.__doc__.splitlines()[0].strip()
     out = io.StringIO()
     report, _ = run_lesson(lesson.run, lesson.TITLE, quick=True, out=out)
     text = out.getvalue()

@@ -16,7 +16,6 @@ def load_lesson():
 def test_quick_run(tmp_path, monkeypatch, require):
     monkeypatch.setenv("PYNET_OUTPUT", str(tmp_path))
     lesson = load_lesson()
-    assert lesson.__doc__.splitlines()[0].strip()
     out = io.StringIO()
     report, _ = run_lesson(lesson.run, lesson.TITLE, quick=True, out=out)
     text = out.getvalue()

@@ -12,12 +12,6 @@ def load_lesson():
     return lessons.load_lesson("07_network_quadratic_vs_cross_entropy")
 
 
-def test_protocol():
-    lesson = load_lesson()
-    assert lesson.__doc__.splitlines()[0].strip()
-    assert lesson.TITLE.startswith("07") and callable(lesson.run)
-
-
 def test_quick_run(monkeypatch, tmp_path, require):
     monkeypatch.setenv("PYNET_OUTPUT", str(tmp_path))
     lesson = load_lesson()

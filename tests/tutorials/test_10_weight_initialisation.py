@@ -12,12 +12,6 @@ def load_lesson():
     return lessons.load_lesson("10_weight_initialisation")
 
 
-def test_protocol():
-    lesson = load_lesson()
-    assert lesson.__doc__.splitlines()[0].strip()
-    assert lesson.TITLE.startswith("10") and callable(lesson.run)
-
-
 def test_quick_run(monkeypatch, tmp_path):
     monkeypatch.setenv("PYNET_OUTPUT", str(tmp_path))
     lesson = load_lesson()
