@@ -255,10 +255,12 @@ def format_table(rows, *, quick: bool = False) -> str:
         for i in range(height):
             lines.append(render([column[i] if i < len(column) else "" for column in cells]))
     title = "Tour summary" + (" (--quick: smaller data, fewer epochs)" if quick else "")
-    kinds = ("kinds: book = book reproduced (within a stated tolerance, on the book's data); "
-             "same-data = same-data reference agrees (book number shown, our data and the "
-             "reference named); differs = neither, with the reason")
-    return "\n".join([title, ""] + lines + ["", *textwrap.wrap(kinds, 100)])
+    legend = ["kinds: book = book reproduced: within a stated tolerance of the book's number, "
+              "on the book's data",
+              "       same-data = same-data reference agrees: the book's number shown; our data "
+              "and the reference named",
+              "       differs = neither, with the reason"]
+    return "\n".join([title, ""] + lines + [""] + legend)
 
 
 def summary_line(rows) -> str:

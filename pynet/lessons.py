@@ -102,7 +102,9 @@ class Row:
     def kind_detail(self) -> str:
         """The facts behind the kind, in one sentence (empty without a kind)."""
         if self.kind is Kind.BOOK:
-            text = f"ours within {self.tolerance} of the book's number"
+            text = (f"ours equals the book's number {self.tolerance}"
+                    if self.tolerance.startswith("exactly")
+                    else f"ours within {self.tolerance} of the book's number")
             return text + (f"; data: {self.data}" if self.data else " on the book's data")
         if self.kind is Kind.SAME_DATA:
             text = f"data: {self.data}; reference: {self.reference}"
@@ -227,6 +229,18 @@ class Report:
         if headline and self.headline_row is None:
             self.headline_row = row
         return row
+
+    @staticmethod
+    def importable(module: str) -> bool:
+        """Whether ``module`` (e.g. ``"torch"``, a same-data reference) can be imported here.
+
+        For a headline whose kind depends on a reference that runs later in the lesson:
+        ``kind="same-data" if report.importable("torch") else "differs"``.
+        """
+        try:
+            return importlib.util.find_spec(module) is not None
+        except (ImportError, ValueError):
+            return False
 
     def check(self, condition: bool, message: str) -> None:
         """Record a check that is not a book comparison (e.g. two backends agree)."""
