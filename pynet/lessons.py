@@ -224,7 +224,7 @@ class Report:
         if note:
             line += f"  ({note})"
         self.say(line)
-        if kind is not None:
+        if kind is not None and headline:  # a loop's other rows carry the kind silently
             self.say(f"      {row.kind_line()}")
         if headline and self.headline_row is None:
             self.headline_row = row

@@ -330,3 +330,14 @@ def test_every_lesson_headline_declares_its_kind_and_facts(path):
                 assert agree is not None and not (isinstance(agree, ast.Constant)
                                                   and agree.value is None), \
                     f"{path.name}:{line}: 'book reproduced' needs a real agree= check"
+
+
+def test_only_the_headline_prints_its_kind():
+    """A loop gives every row the headline's kind; only the headline row prints it."""
+    report = quiet_report()
+    for epoch in (1, 2, 3):
+        report.compare(f"accuracy after epoch {epoch}", book=0.95, ours=0.9, agree=None,
+                       headline=epoch == 3, kind="differs", reason="10k of 60k images")
+    assert report.headline.quantity == "accuracy after epoch 3"
+    assert all(row.kind is Kind.DIFFERS for row in report.rows)
+    assert report.out.getvalue().count("differs — reason: 10k of 60k images") == 1

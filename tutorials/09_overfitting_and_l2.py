@@ -100,7 +100,8 @@ def run(report: Report, quick: bool) -> None:
                    agree=None if quick else abs(h1.evaluation_accuracy[-1] - BOOK_TEST_L2) <= 0.015,
                    note=f"best epoch {max(h1.evaluation_accuracy):.4f}", headline=True,
                    kind="differs" if quick else "book", tolerance=0.015,
-                   data="the text's first 1,000 training images, 400 epochs, 10,000 test images",
+                   data=f"the text's first 1,000 training images, {epochs_small} epochs, "
+                        f"{n_test:,} test images",
                    reason="--quick: 60 epochs and 1,000 test images (the text: 400 and 10,000)")
     report.compare("train − test gap with λ = 0.1", book="smaller", ours=gap1, agree=None,
                    note=f"{gap0:.3f} without λ")
