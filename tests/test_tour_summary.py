@@ -341,3 +341,13 @@ def test_only_the_headline_prints_its_kind():
     assert report.headline.quantity == "accuracy after epoch 3"
     assert all(row.kind is Kind.DIFFERS for row in report.rows)
     assert report.out.getvalue().count("differs — reason: 10k of 60k images") == 1
+
+
+def test_pynet_run_ends_with_the_headline_kind(tour, capsys):
+    assert cli.main(["run", "02"]) == 0
+    out = capsys.readouterr().out
+    assert "--- headline: " + LONG + ": book 0.9785 | ours 0.9397" in out
+    assert ("    same-data reference agrees — data: 10,000 of the book's 60,000 images; "
+            "reference: PyTorch from the same start on the same batches") in out
+    assert cli.main(["run", "05"]) == 0
+    assert "kind: not declared" in capsys.readouterr().out
