@@ -266,7 +266,8 @@ def format_table(rows, *, quick: bool = False) -> str:
 def summary_line(rows) -> str:
     """The tour's last line: how many lessons of each kind, how many failed.
 
-    e.g. ``"46 lessons: 9 book reproduced, 9 same-data reference agrees, 27 differ; 1 failed: 44_vae"``.
+    e.g. ``"46 lessons: 9 book reproduced, 9 same-data reference agrees, 27 differ; 1 failed:
+    44_vae"``.
     """
     from .lessons import Kind
 

@@ -20,7 +20,8 @@ The first comparison marked ``headline=True`` (or else the last one) goes into t
 The headline says which kind of comparison it is (:class:`Kind`), with the facts that kind needs::
 
     report.compare("test accuracy", book=0.9785, ours=acc, agree=None, headline=True,
-                   kind="same-data",   # or Kind.SAME_DATA data="10,000 of the book's 60,000 training images",
+                   kind="same-data",   # or Kind.SAME_DATA
+                   data="10,000 of the book's 60,000 training images",
                    reference="PyTorch, same start and batches: agrees within 0.01")
 
 * ``Kind.BOOK`` — "book reproduced": ours is within ``tolerance`` of the book's number, on the
@@ -77,7 +78,8 @@ _KIND_LABELS = {Kind.BOOK: "book", Kind.SAME_DATA: "same-data", Kind.DIFFERS: "d
 KIND_FIELDS = {
     Kind.BOOK: {"tolerance": "how close to the book's number counts as reproduced"},
     Kind.SAME_DATA: {"data": "how our data differ from the book's",
-                     "reference": "which run on our data agrees (PyTorch, the book's own code, ...)"},
+                     "reference": "which run on our data agrees (PyTorch, the book's own "
+                                  "code, ...)"},
     Kind.DIFFERS: {"reason": "why ours differs from the book's number"},
 }
 
@@ -173,7 +175,8 @@ def check_kind(quantity: str, kind, agree, **fields) -> Kind | None:
                              f"({meaning}); got none")
     if kind is Kind.BOOK and agree is None:
         raise ValueError(f"compare({quantity!r}): kind=Kind.BOOK needs agree= True or False (a "
-                         "reproduction of the book is checked, not shown for information); got None")
+                         "reproduction of the book is checked, not shown for information); "
+                         "got None")
     return kind
 
 
@@ -213,8 +216,8 @@ class Report:
         ``Kind.DIFFERS``. Any of them may be given with any kind (a lesson that picks its kind at
         run time gives them all); a missing one is an error naming it.
         """
-        kind = check_kind(quantity, kind, agree, data=data, reference=reference, tolerance=tolerance,
-                   reason=reason)
+        kind = check_kind(quantity, kind, agree, data=data, reference=reference,
+                          tolerance=tolerance, reason=reason)
         tol = _tolerance_text(quantity, tolerance)
         row = Row(quantity, _fmt(book), _fmt(ours), agree, note, kind=kind, data=data or "",
                   reference=reference or "", tolerance=tol, reason=reason or "")
