@@ -7,7 +7,8 @@
     pynet list [--book chollet]     the tutorials by book, with their one-line descriptions
     pynet run 01 [--quick]          one tutorial, by number, full name or a unique part of it
     pynet tour [--quick] [--only 00,04] [--stop-on-fail]
-                                    every tutorial in order, then a table: book value vs ours
+                                    every tutorial in order, then a table: each headline's kind
+                                    of comparison, book value vs ours, and a count of the kinds
     pynet bench [NAME] [--quick]    the benchmarks of a source checkout (python -m bench.NAME);
                                     tables go to $PYNET_BENCH_OUT or <tmp>/pynet-bench, and
                                     to the tracked bench/results/ only with --write-results
@@ -29,6 +30,7 @@ import platform
 import re
 import subprocess
 import sys
+import textwrap
 import time
 import traceback
 from dataclasses import dataclass
@@ -146,15 +148,16 @@ def cmd_list(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from .lessons import LessonFailed, run_lesson
+    from .lessons import LessonFailed, headline_lines, run_lesson
 
     lesson = resolve(args.name, discover())
     run, title = _load(lesson)
     try:
-        _, seconds = run_lesson(run, title, quick=args.quick)
+        report, seconds = run_lesson(run, title, quick=args.quick)
     except LessonFailed as exc:
         print(f"FAILED: {exc}", file=sys.stderr)
         return 1
+    print("\n".join(headline_lines(report)))
     print(f"--- {lesson.stem}: done in {seconds:.1f} s")
     return 0
 
@@ -167,6 +170,8 @@ class TourRow:
     ours: str = ""
     seconds: float | None = None
     status: str = "ok"
+    kind: object = None   # a pynet.lessons.Kind, or None (failed, or not declared)
+    detail: str = ""      # the facts behind the kind: data, reference, tolerance or reason
 
 
 def _select(lessons, only):
@@ -197,6 +202,9 @@ def cmd_tour(args) -> int:
         except LessonFailed as exc:
             row.status = "FAILED"
             row.quantity = str(exc).split(": ", 1)[-1]
+            head = exc.report.headline if getattr(exc, "report", None) is not None else None
+            if head is not None:
+                row.book, row.ours = head.book, head.ours
         except Exception as exc:  # noqa: BLE001 - one broken lesson must not end the tour
             traceback.print_exc()
             row.status = "ERROR"
@@ -205,6 +213,7 @@ def cmd_tour(args) -> int:
             head = report.headline
             if head is not None:
                 row.quantity, row.book, row.ours = head.quantity, head.book, head.ours
+                row.kind, row.detail = head.kind, head.kind_detail()
         row.seconds = time.perf_counter() - start
         print()
         if row.status != "ok" and args.stop_on_fail:
@@ -212,29 +221,96 @@ def cmd_tour(args) -> int:
     not_run = [lesson.stem for lesson in lessons[len(rows):]]
     rows += [TourRow(stem, status="not run") for stem in not_run]
     print(format_table(rows, quick=args.quick))
+    print()
+    print(summary_line(rows))
     failed = [r for r in rows if r.status in ("FAILED", "ERROR")]
-    ran = [r for r in rows if r.status != "not run"]
-    print(f"\n{len(ran) - len(failed)} of {len(ran)} lessons agree with the book"
-          + (f"; failed: {', '.join(r.lesson for r in failed)}" if failed else "")
-          + (f"; not run (--stop-on-fail): {', '.join(not_run)}" if not_run else ""))
     return 1 if failed else 0
 
 
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+#: Widths the tour table wraps its text columns to (nothing is cut).
+HEADLINE_WIDTH = 48
+VALUE_WIDTH = 14
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """``text`` wrapped to ``width`` columns, every character kept (long words are split)."""
+    lines = []
+    for paragraph in str(text).splitlines() or [""]:
+        lines += textwrap.wrap(paragraph, width, break_on_hyphens=False) or [""]
+    return lines
+
+
+def _kind_label(row) -> str:
+    if row.status == "not run":
+        return ""
+    if row.status != "ok":
+        return "-"
+    return row.kind.label if row.kind is not None else "undeclared"
 
 
 def format_table(rows, *, quick: bool = False) -> str:
-    """The tour's summary as an aligned text table."""
-    header = ("lesson", "headline", "book", "ours", "seconds", "status")
-    body = [(r.lesson, _clip(r.quantity, 44), _clip(r.book, 14), _clip(r.ours, 14),
-             "" if r.seconds is None else f"{r.seconds:.1f}", r.status) for r in rows]
-    widths = [max(len(str(line[i])) for line in [header] + body) for i in range(len(header))]
-    lines = ["  ".join(str(cell).ljust(w) for cell, w in zip(line, widths)).rstrip()
-             for line in [header] + body]
-    lines.insert(1, "  ".join("-" * w for w in widths))
+    """The tour's summary as an aligned text table.
+
+    The headline (and, under it, the facts behind its kind: data, reference, tolerance or reason)
+    is wrapped within its column, as are long book and ours values; nothing is cut. The first
+    line of each row starts with the lesson's name.
+    """
+    header = ("lesson", "kind", "headline", "book", "ours", "seconds", "status")
+    body = []
+    for r in rows:
+        headline = _wrap(r.quantity, HEADLINE_WIDTH)
+        if r.detail:  # indented under the headline it explains
+            headline += ["  " + line for line in _wrap(r.detail, HEADLINE_WIDTH - 2)]
+        body.append(([r.lesson], [_kind_label(r)], headline, _wrap(r.book, VALUE_WIDTH),
+                     _wrap(r.ours, VALUE_WIDTH),
+                     ["" if r.seconds is None else f"{r.seconds:.1f}"], [r.status]))
+    widths = [max([len(header[i])] + [len(line) for cells in body for line in cells[i]])
+              for i in range(len(header))]
+
+    def render(cells):
+        return "  ".join(str(cell).ljust(w) for cell, w in zip(cells, widths)).rstrip()
+
+    lines = [render(header), "  ".join("-" * w for w in widths)]
+    for cells in body:
+        height = max(len(column) for column in cells)
+        for i in range(height):
+            lines.append(render([column[i] if i < len(column) else "" for column in cells]))
     title = "Tour summary" + (" (--quick: smaller data, fewer epochs)" if quick else "")
-    return "\n".join([title, ""] + lines)
+    legend = ["kinds: book = book reproduced: within a stated tolerance of the book's number, "
+              "on the book's data",
+              "       same-data = same-data reference agrees: the book's number shown; our data "
+              "and the reference named",
+              "       differs = neither, with the reason"]
+    return "\n".join([title, ""] + lines + [""] + legend)
+
+
+def summary_line(rows) -> str:
+    """The tour's last line: how many lessons of each kind, how many failed.
+
+    e.g. ``"46 lessons: 9 book reproduced, 9 same-data reference agrees, 27 differ; 1 failed:
+    44_vae"``.
+    """
+    from .lessons import Kind
+
+    ran = [r for r in rows if r.status != "not run"]
+    passed = [r for r in ran if r.status == "ok"]
+    failed = [r for r in ran if r.status != "ok"]
+    counts = {kind: sum(r.kind is kind for r in passed) for kind in Kind}
+    undeclared = sum(r.kind is None for r in passed)
+    differ = counts[Kind.DIFFERS]
+    text = (f"{len(ran)} lesson{'s' if len(ran) != 1 else ''}: "
+            f"{counts[Kind.BOOK]} book reproduced, "
+            f"{counts[Kind.SAME_DATA]} same-data reference agrees, "
+            f"{differ} {'differs' if differ == 1 else 'differ'}")
+    if undeclared:
+        text += f", {undeclared} without a declared kind"
+    text += f"; {len(failed)} failed"
+    if failed:
+        text += f": {', '.join(r.lesson for r in failed)}"
+    not_run = [r.lesson for r in rows if r.status == "not run"]
+    if not_run:
+        text += f"; not run (--stop-on-fail): {', '.join(not_run)}"
+    return text
 
 
 def _blas_lines() -> list[str]:

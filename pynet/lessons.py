@@ -16,10 +16,28 @@ one-line description ``pynet list`` shows), a ``TITLE``, and a function ``run(re
 ``report.compare`` prints a line and, when ``agree`` is False, records a failure; at the end of the
 lesson a failed comparison raises :class:`LessonFailed`, so ``pynet tour`` and the tests notice.
 The first comparison marked ``headline=True`` (or else the last one) goes into the tour's table.
+
+The headline says which kind of comparison it is (:class:`Kind`), with the facts that kind needs::
+
+    report.compare("test accuracy", book=0.9785, ours=acc, agree=None, headline=True,
+                   kind="same-data",   # or Kind.SAME_DATA
+                   data="10,000 of the book's 60,000 training images",
+                   reference="PyTorch, same start and batches: agrees within 0.01")
+
+* ``Kind.BOOK`` — "book reproduced": ours is within ``tolerance`` of the book's number, on the
+  book's data; needs ``tolerance=`` and a real check (``agree=`` True/False, not None);
+* ``Kind.SAME_DATA`` — "same-data reference agrees": the book's number is shown for information,
+  our data differ from the book's (``data=`` says how) and a reference run on *our* data agrees
+  (``reference=`` names it: PyTorch, the book's own NumPy code, ...);
+* ``Kind.DIFFERS`` — "differs": neither holds; ``reason=`` says why.
+
+A kind without its facts is an error naming the missing argument, raised before anything is
+recorded. ``pynet tour`` prints the kind beside each headline and counts the kinds at the end.
 """
 from __future__ import annotations
 
 import argparse
+import enum
 import importlib
 import importlib.util
 import sys
@@ -31,7 +49,39 @@ TUTORIALS_PACKAGE = "pynet.tutorials"
 
 
 class LessonFailed(AssertionError):
-    """A lesson's value disagreed with the book (or with its own check)."""
+    """A lesson's value disagreed with the book (or with its own check).
+
+    ``report`` is the failed lesson's :class:`Report` (None when raised elsewhere).
+    """
+
+    def __init__(self, message: str, report: "Report | None" = None):
+        super().__init__(message)
+        self.report = report
+
+
+class Kind(enum.Enum):
+    """Which comparison a lesson's headline makes; its value is the phrase the tour prints."""
+
+    BOOK = "book reproduced"
+    SAME_DATA = "same-data reference agrees"
+    DIFFERS = "differs"
+
+    @property
+    def label(self) -> str:
+        """The short name for the tour table's ``kind`` column."""
+        return _KIND_LABELS[self]
+
+
+_KIND_LABELS = {Kind.BOOK: "book", Kind.SAME_DATA: "same-data", Kind.DIFFERS: "differs"}
+
+#: What each kind must be told, with what the argument means (for the error message).
+KIND_FIELDS = {
+    Kind.BOOK: {"tolerance": "how close to the book's number counts as reproduced"},
+    Kind.SAME_DATA: {"data": "how our data differ from the book's",
+                     "reference": "which run on our data agrees (PyTorch, the book's own "
+                                  "code, ...)"},
+    Kind.DIFFERS: {"reason": "why ours differs from the book's number"},
+}
 
 
 class LessonNotFound(LookupError):
@@ -45,12 +95,89 @@ class Row:
     ours: str
     agree: bool | None
     note: str = ""
+    kind: Kind | None = None
+    data: str = ""
+    reference: str = ""
+    tolerance: str = ""
+    reason: str = ""
+
+    def kind_detail(self) -> str:
+        """The facts behind the kind, in one sentence (empty without a kind)."""
+        if self.kind is Kind.BOOK:
+            text = (f"ours equals the book's number {self.tolerance}"
+                    if self.tolerance.startswith("exactly")
+                    else f"ours within {self.tolerance} of the book's number")
+            return text + (f"; data: {self.data}" if self.data else " on the book's data")
+        if self.kind is Kind.SAME_DATA:
+            text = f"data: {self.data}; reference: {self.reference}"
+            return text + (f" (tolerance {self.tolerance})" if self.tolerance else "")
+        if self.kind is Kind.DIFFERS:
+            return f"reason: {self.reason}" + (f"; data: {self.data}" if self.data else "")
+        return ""
+
+    def kind_line(self) -> str:
+        """``"same-data reference agrees — data: ...; reference: ..."`` (empty without a kind)."""
+        return f"{self.kind.value} — {self.kind_detail()}" if self.kind is not None else ""
 
 
 def _fmt(value) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
     return str(value)
+
+
+def _tolerance_text(quantity: str, tolerance) -> str:
+    """``0.003`` -> ``"±0.003"``; a phrase (``"exactly"``, ``"35%"``) is kept as it is."""
+    if tolerance is None:
+        return ""
+    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float, str)):
+        raise TypeError(f"compare({quantity!r}): tolerance= must be a number >= 0 or a phrase, "
+                        f"got {type(tolerance).__name__} {tolerance!r}")
+    if isinstance(tolerance, str):
+        if not tolerance.strip():
+            raise ValueError(f"compare({quantity!r}): tolerance= is an empty phrase")
+        return tolerance.strip()
+    if not tolerance >= 0:  # also catches NaN
+        raise ValueError(f"compare({quantity!r}): tolerance= must be >= 0, got {tolerance!r}")
+    return f"±{tolerance:g}"
+
+
+def as_kind(quantity: str, kind) -> Kind:
+    """A :class:`Kind`, or its short name (``"book"``, ``"same-data"``, ``"differs"``) as one."""
+    if isinstance(kind, Kind):
+        return kind
+    by_label = {label: k for k, label in _KIND_LABELS.items()}
+    if isinstance(kind, str) and kind in by_label:
+        return by_label[kind]
+    raise TypeError(f"compare({quantity!r}): kind= must be a pynet.lessons.Kind (Kind.BOOK, "
+                    "Kind.SAME_DATA, Kind.DIFFERS) or its short name ('book', 'same-data', "
+                    f"'differs'); got {type(kind).__name__} {kind!r}")
+
+
+def check_kind(quantity: str, kind, agree, **fields) -> Kind | None:
+    """Raise if ``kind`` lacks one of its facts (or facts arrive without a kind).
+
+    ``fields`` are ``data``, ``reference``, ``tolerance``, ``reason`` as given to ``compare``.
+    """
+    given = {name: value for name, value in fields.items()
+             if value is not None and not (isinstance(value, str) and not value.strip())}
+    if kind is None:
+        if given:
+            names = ", ".join(f"{name}=" for name in given)
+            verb = "describes" if len(given) == 1 else "describe"
+            raise ValueError(f"compare({quantity!r}): {names} {verb} a headline's kind; "
+                             "give kind= too (Kind.BOOK, Kind.SAME_DATA or Kind.DIFFERS)")
+        return None
+    kind = as_kind(quantity, kind)
+    for name, meaning in KIND_FIELDS[kind].items():
+        if name not in given:
+            raise ValueError(f"compare({quantity!r}): kind=Kind.{kind.name} needs {name}= "
+                             f"({meaning}); got none")
+    if kind is Kind.BOOK and agree is None:
+        raise ValueError(f"compare({quantity!r}): kind=Kind.BOOK needs agree= True or False (a "
+                         "reproduction of the book is checked, not shown for information); "
+                         "got None")
+    return kind
 
 
 @dataclass
@@ -75,22 +202,48 @@ class Report:
         self.say(f"--- {text}")
 
     def compare(self, quantity: str, *, book, ours, agree: bool | None = None, note: str = "",
-                headline: bool = False) -> Row:
+                headline: bool = False, kind: Kind | str | None = None, data: str | None = None,
+                reference: str | None = None, tolerance=None, reason: str | None = None) -> Row:
         """Print ``quantity: book … | ours …`` and record whether they agree.
 
         ``agree=None`` means the values are shown for information (e.g. the book used 60k
         images and we use 10k); ``False`` fails the lesson at the end.
+
+        ``kind`` (a :class:`Kind` or its short name: ``"book"``, ``"same-data"``,
+        ``"differs"``) says which comparison this is — give it on the headline, with
+        the facts the kind needs: ``tolerance`` (a number, printed ``±x``, or a phrase) for
+        ``Kind.BOOK``; ``data`` and ``reference`` for ``Kind.SAME_DATA``; ``reason`` for
+        ``Kind.DIFFERS``. Any of them may be given with any kind (a lesson that picks its kind at
+        run time gives them all); a missing one is an error naming it.
         """
-        row = Row(quantity, _fmt(book), _fmt(ours), agree, note)
+        kind = check_kind(quantity, kind, agree, data=data, reference=reference,
+                          tolerance=tolerance, reason=reason)
+        tol = _tolerance_text(quantity, tolerance)
+        row = Row(quantity, _fmt(book), _fmt(ours), agree, note, kind=kind, data=data or "",
+                  reference=reference or "", tolerance=tol, reason=reason or "")
         self.rows.append(row)
         mark = {True: "ok", False: "DIFFERS", None: "info"}[agree]
         line = f"  {quantity:<44} book {row.book:>10} | ours {row.ours:>10}  [{mark}]"
         if note:
             line += f"  ({note})"
         self.say(line)
+        if kind is not None and headline:  # a loop's other rows carry the kind silently
+            self.say(f"      {row.kind_line()}")
         if headline and self.headline_row is None:
             self.headline_row = row
         return row
+
+    @staticmethod
+    def importable(module: str) -> bool:
+        """Whether ``module`` (e.g. ``"torch"``, a same-data reference) can be imported here.
+
+        For a headline whose kind depends on a reference that runs later in the lesson:
+        ``kind="same-data" if report.importable("torch") else "differs"``.
+        """
+        try:
+            return importlib.util.find_spec(module) is not None
+        except (ImportError, ValueError):
+            return False
 
     def check(self, condition: bool, message: str) -> None:
         """Record a check that is not a book comparison (e.g. two backends agree)."""
@@ -118,8 +271,20 @@ def run_lesson(run, title: str, *, quick: bool, out=None) -> tuple[Report, float
     seconds = time.perf_counter() - start
     if report.failures:
         names = ", ".join(r.quantity for r in report.failures)
-        raise LessonFailed(f"{title}: {len(report.failures)} comparison(s) disagreed: {names}")
+        raise LessonFailed(f"{title}: {len(report.failures)} comparison(s) disagreed: {names}",
+                           report)
     return report, seconds
+
+
+def headline_lines(report: Report) -> list[str]:
+    """The headline and its kind, as ``pynet run`` and a lesson script print them at the end."""
+    head = report.headline
+    if head is None:
+        return ["--- headline: none (the lesson made no comparison)"]
+    lines = [f"--- headline: {head.quantity}: book {head.book} | ours {head.ours}"]
+    lines.append(f"    {head.kind_line()}" if head.kind is not None
+                 else "    kind: not declared (give the headline compare() a kind=)")
+    return lines
 
 
 def main(run, title: str, argv=None) -> int:
@@ -128,10 +293,11 @@ def main(run, title: str, argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller data / fewer epochs")
     args = parser.parse_args(argv)
     try:
-        _, seconds = run_lesson(run, title, quick=args.quick)
+        report, seconds = run_lesson(run, title, quick=args.quick)
     except LessonFailed as exc:
         print(f"FAILED: {exc}", file=sys.stderr)
         return 1
+    print("\n".join(headline_lines(report)))
     print(f"--- done in {seconds:.1f} s")
     return 0
 

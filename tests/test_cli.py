@@ -112,7 +112,7 @@ def test_tour_only(fake_tutorials, capsys):
     assert table["00_first"].split()[-1] == "ok"
     assert "the answer" in table["00_first"] and "42" in table["00_first"]
     assert "0.95" in table["02_third"] and "0.951" in table["02_third"]
-    assert "2 of 2 lessons agree with the book" in out
+    assert "2 lessons: 0 book reproduced, 0 same-data reference agrees, 0 differ, 2 without a declared kind; 0 failed" in out
     assert "(--quick" in out
 
 
@@ -124,7 +124,7 @@ def test_tour_continues_after_failures_and_exits_nonzero(fake_tutorials, capsys)
     assert table["01_second"].split()[-1] == "FAILED"
     assert table["01b_extra"].split()[-1] == "ERROR" and "RuntimeError: boom" in table["01b_extra"]
     assert table["02_third"].split()[-1] == "ok"  # ran after the failures
-    assert "2 of 4 lessons agree with the book; failed: 01_second, 01b_extra" in captured.out
+    assert "4 lessons: 0 book reproduced, 0 same-data reference agrees, 0 differ, 2 without a declared kind; 2 failed: 01_second, 01b_extra" in captured.out
     assert "Traceback" in captured.err and "boom" in captured.err
     for line in table.values():  # every lesson that ran shows its seconds
         assert any(cell.replace(".", "").isdigit() for cell in line.split())

@@ -90,7 +90,10 @@ def run(report: Report, quick: bool) -> None:
                            ours=ours, agree=None, note=f"book: 60k images; ours: {n_train}")
         report.compare("accuracy, book's NumPy code on our data", book=theirs, ours=ours,
                        agree=bool(abs(theirs - ours) <= 0.003), headline=epoch == epochs,
-                       note="same data, same start")
+                       note="same data, same start", kind="same-data", tolerance=0.003,
+                       data=f"the first {n_train:,} of the book's 60,000 training images",
+                       reference="the book's own NumPy code (BookNetwork), same data and start "
+                                 "('book' column)")
         diff = max(np.abs(net.wih - book.wih).max(), np.abs(net.who - book.who).max())
         report.compare("max |weight difference| to the book's code", book=0.0, ours=float(diff),
                        agree=bool(diff <= 1e-10), note="float64; limit 1e-10")

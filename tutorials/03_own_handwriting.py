@@ -87,7 +87,9 @@ def run(report: Report, quick: bool) -> None:
     report.say("  " + stats.replace("\n", "\n  "))
     report.compare("accuracy on the original test images", book="-", ours=plain, agree=None)
     report.compare("photos, book's recipe (shrink + invert)", book="-", ours=naive, agree=None)
-    report.compare("photos, MNIST's preparation", book="-", ours=prepared, agree=None, headline=True)
+    report.compare("photos, MNIST's preparation", book="-", ours=prepared, agree=None, headline=True,
+                   kind="differs", reason="the book gives no accuracy for readers' photos; ours "
+                   "are simulated photos of test digits, checked against the plain recipe")
     report.check(prepared >= plain - 0.05 and prepared > naive + 0.3,
                  "MNIST's preparation recovers the photos; the plain recipe does not")
 

@@ -60,7 +60,8 @@ def weight_matrix(report: Report) -> None:
     for i in range(W.size):
         report.say(f"  from {i + 1}" + "".join(f"{v:>8g}" for v in W.W[i]))
     report.compare("w_23 ('from the 2nd to the 3rd')", book=3, ours=W.weight(2, 3),
-                   agree=W.weight(2, 3) == 3, headline=True)
+                   agree=W.weight(2, 3) == 3, headline=True, kind="book", tolerance="exactly",
+                   data="the notes' connection matrix of §1.3")
     report.say(f"  {len(W.connections())} connections: " +
                ", ".join(f"{i}→{j} ({w:g})" for i, j, w in W.connections()))
     received = float(ConnectionMatrix(np.array([[0.0, 2.0], [0.0, 0.0]])).net([5.0, 0.0])[1])

@@ -134,7 +134,8 @@ def train_xor(report: Report, quick: bool) -> None:
         report.say(f"  XOR{tuple(int(v) for v in x)} = {out:.3f}  (target {int(d)})")
     learned = all(round(out) == d for out, (_, d) in zip(outputs, XOR))
     report.compare("XOR truth table learned (outputs rounded)", book="0 1 1 0",
-                   ours=" ".join(str(round(o)) for o in outputs), agree=learned, headline=True)
+                   ours=" ".join(str(round(o)) for o in outputs), agree=learned, headline=True,
+                   kind="book", tolerance="exactly (rounded outputs)", data="the XOR table")
     report.say(f"  The graph of E holds {len(net.loss().topological_order())} Value nodes: every "
                "multiplication, addition and activation of the four forward passes.")
 

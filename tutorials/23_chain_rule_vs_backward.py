@@ -90,7 +90,9 @@ def compare(report: Report, dtype, n, tolerance, show_graph):
         report.compare(f"dL/d {key} ({name})", book="backward()", ours=f"{diff:.1e}",
                        agree=diff <= tolerance,
                        note=f"max |engine − hand-written| / max |grad|, shape {seq[key].shape}",
-                       headline=(key.endswith("kernel") and name == "float64"))
+                       headline=(key.endswith("kernel") and name == "float64"), kind="same-data",
+                       tolerance=tolerance, data="random inputs (the book prints no gradient "
+                       "values)", reference="Sequential's hand-written backward()")
     if show_graph:
         from pynet.autodiff import draw
         report.section("What the engine recorded (inputs first) and walked backwards")

@@ -159,7 +159,9 @@ def run(report: Report, quick: bool) -> None:
     check = not quick
     report.compare("smaller overfits no earlier than original", book="6 vs 4",
                    ours=f"{first[small]} vs {first[orig]}",
-                   agree=(first[small] >= first[orig]) if check else None, headline=True)
+                   agree=(first[small] >= first[orig]) if check else None, headline=True,
+                   kind="differs", reason="fortunes stand in for IMDB: the book's ordering is "
+                   "checked (not in --quick), not its epochs")
     report.compare("bigger overfits no later than original", book="1 vs 4",
                    ours=f"{first[big]} vs {first[orig]}",
                    agree=(first[big] <= first[orig]) if check else None)

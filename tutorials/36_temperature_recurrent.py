@@ -260,7 +260,9 @@ def lesson(report: Report, quick: bool) -> dict:
                    book=f"yes: 0.265 < 0.29 ({(1 - 0.265 / 0.29):.0%} lower)",
                    ours=f"{'yes' if gru < naive else 'no'}: {gru:.3f} vs {naive:.3f} "
                         f"({(1 - gru / naive):.0%} lower)",
-                   agree=gru < naive, headline=True,
+                   agree=gru < naive, headline=True, kind="differs",
+                   reason="Seattle temperatures stand in for Jena; the book's claim (the GRU "
+                          "beats the baseline) is checked, not its MAE",
                    note="the claim that carries over to other data")
     report.compare("reversed GRU worse than the chronological GRU?", book="yes",
                    ours="yes" if results["GRU, reversed windows"] > gru else "no", agree=None,

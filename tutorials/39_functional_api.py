@@ -135,7 +135,8 @@ def run(report: Report, quick: bool) -> None:
     report.compare("parameters per layer", book=str(BOOK_MLP_PARAMS), ours=str(counts),
                    agree=counts == BOOK_MLP_PARAMS)
     report.compare("parameters in all", book=BOOK_MLP_TOTAL, ours=fun.count_params(),
-                   agree=fun.count_params() == seq.count_params() == BOOK_MLP_TOTAL, headline=True)
+                   agree=fun.count_params() == seq.count_params() == BOOK_MLP_TOTAL, headline=True,
+                   kind="book", tolerance="exactly", data="the book's layer sizes")
     n = 200 if quick else 1000
     x_train, y_train = rng.random((n, 64)).astype("float32"), rng.random((n, 10)).astype("float32")
     same = float(np.max(np.abs(seq.predict(x_train) - fun.predict(x_train))))

@@ -186,7 +186,8 @@ def run(report: Report, quick: bool) -> None:
     report.compare("mean discriminator loss, second half", book="not printed",
                    ours=round(d_mean, 3), agree=0.2 < d_mean < 1.2,
                    note="not collapsed: between 0.2 and 1.2 (ln 2 = 0.693 is a coin flip)",
-                   headline=True)
+                   headline=True, kind="differs", reason="the book prints no losses (and trains "
+                   "on CIFAR-10 frogs); we check that neither side wins outright")
     report.compare("mean adversarial loss, second half", book="not printed",
                    ours=round(a_mean, 3), agree=0.2 < a_mean < 4.0,
                    note="not collapsed: between 0.2 and 4")
