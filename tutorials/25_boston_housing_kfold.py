@@ -183,8 +183,8 @@ def torch_one_step(report, x, y):
 #
 # `--quick` is short and says so: 8 epochs of K-fold instead of 100 and 500 (so the curve ends long
 # before the book's minimum), and the final model (which is cheap) with 2 seeds instead of 5. The
-# K-fold MAE over 5 seeds and the same model in PyTorch on the same split are measured by `python -m
-# bench.boston` (`bench/results/boston.md`).
+# K-fold MAE over 5 seeds and the same model in PyTorch on the same split are measured by
+# `python -m bench.boston` (`bench/results/boston.md`).
 
 # %%
 def run(report: Report, quick: bool) -> None:

@@ -18,7 +18,7 @@
 # %%
 """Chollet ch. 4.4 on images: capacity (smaller/original/bigger), L2 weight decay and dropout, with curves.
 
-The same five defences as lesson 26, on images, with the curves drawn.
+Lesson 26's defences (a smaller or bigger network, L2, dropout) on images, with the curves drawn.
 """
 from __future__ import annotations
 

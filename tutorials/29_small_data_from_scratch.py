@@ -99,11 +99,11 @@ def load_pair(quick):
 # ## Folders and generators
 #
 # The images are written as PNG files into `train/ validation/ test/` with `shirts/` and `tshirts/`
-# sub-folders (listing 5.4), and read back with `flow_from_directory(target_size=(28, 28),
-# color_mode='grayscale', class_mode='binary')` and `rescale=1/255` (listing 5.7). With
-# augmentation, listing 5.11's ranges apply to the training batches only (rotation 40°, shifts 0.2,
-# shear 0.2, zoom 0.2, horizontal flip, fill 'nearest'); the validation and test images are never
-# augmented.
+# sub-folders (listing 5.4), and read back with
+# `flow_from_directory(target_size=(28, 28), color_mode='grayscale', class_mode='binary')` and
+# `rescale=1/255` (listing 5.7). With augmentation, listing 5.11's ranges apply to the training
+# batches only (rotation 40°, shifts 0.2, shear 0.2, zoom 0.2, horizontal flip, fill 'nearest'); the
+# validation and test images are never augmented.
 
 # %%
 def write_tree(root, splits):
