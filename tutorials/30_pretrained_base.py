@@ -21,7 +21,6 @@ A small base pretrained on eight Fashion-MNIST classes, reused for lesson 29's t
 from __future__ import annotations
 
 import functools
-import importlib.util
 import os
 import tempfile
 import time
@@ -63,12 +62,11 @@ def plan(quick):
 
 @functools.lru_cache(maxsize=None)
 def small_task():
-    """Lesson 29's module, loaded from beside this file: the folders and generators are its."""
-    path = Path(__file__).with_name("29_small_data_from_scratch.py")
-    spec = importlib.util.spec_from_file_location("lesson_39_for_40", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """Lesson 29's module, imported with `load_lesson` (so it runs in a notebook too): the
+    folders and generators are its."""
+    from pynet.lessons import load_lesson
+
+    return load_lesson("29_small_data_from_scratch")
 
 
 def source_data(quick):

@@ -13,7 +13,6 @@ Four looks inside one trained model; the markdown cells say what each should sho
 """
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -26,17 +25,15 @@ TITLE = "31 · Inside a convnet: activations, filter patterns, Grad-CAM (Chollet
 # %% [markdown]
 # ## Lesson 28's model
 #
-# The model and its data come from lesson 28's module, loaded from beside this file; `--quick`
+# The model and its data come from lesson 28's module (imported with `load_lesson`); `--quick`
 # trains lesson 28's quick model.
 
 # %%
 def lesson_15():
-    """Lesson 28's module (its model and data), loaded from beside this file."""
-    path = Path(__file__).with_name("28_convnet_mnist.py")
-    spec = importlib.util.spec_from_file_location("lesson_15_for_17", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """Lesson 28's module (its model and data), imported with `load_lesson`."""
+    from pynet.lessons import load_lesson
+
+    return load_lesson("28_convnet_mnist")
 
 
 # %% [markdown]
