@@ -1,29 +1,25 @@
+# %% [markdown]
+# # 24 · Chollet §3.4–3.5: classifying text with dense networks (fortune stand-ins)
+#
+# The book classifies movie reviews as positive or negative (IMDB) and newswires into 46 topics
+# (Reuters), each text a "multi-hot" vector of its words, with small stacks of Dense layers.
+#
+# Neither data set can be downloaded here, so this lesson runs the same programs on the stand-ins
+# pynet ships: fortune-mod quotations, "computers" against "politics" for the two-class task and 39
+# fortune categories for the many-class one (`pynet.datasets.fortunes`).
+#
+# **The data differ** — fewer, shorter texts, topics instead of sentiment — so the book's accuracies
+# are printed beside ours for orientation, not as targets. What must hold is the method: the curves
+# turn (overfitting), the random baseline is computed the book's way, the bottleneck costs accuracy,
+# and PyTorch trained the same way on the same data lands within seed noise of pynet.
+
+# %%
 """Chollet §3.4–3.5 with dense networks on text: two classes (IMDB's recipe) and many (Reuters').
 
-The book classifies movie reviews as positive or negative (IMDB) and newswires into 46 topics
-(Reuters), each text a "multi-hot" vector of its words, with small stacks of Dense layers.
-Neither data set can be downloaded here, so this lesson runs the same programs on the stand-ins
-pynet ships: fortune-mod quotations, "computers" against "politics" for the two-class task and
-39 fortune categories for the many-class one (:mod:`pynet.datasets.fortunes`). **The data differ**
-— fewer, shorter texts, topics instead of sentiment — so the book's accuracies are printed beside
-ours for orientation, not as targets; what must hold is the method: the curves turn (overfitting),
-the random baseline is computed the book's way, the bottleneck costs accuracy, and PyTorch trained
-the same way on the same data lands within seed noise of pynet.
-
-What this lesson shows
-----------------------
-* listing 3.2's ``vectorize_sequences`` and 3.14's ``to_one_hot``;
-* two classes: Dense(16, relu) → Dense(16, relu) → Dense(1, sigmoid), validation curves, the
-  epoch where validation accuracy peaks, retraining for that many epochs, test accuracy;
-* many classes: Dense(64) → Dense(64) → Dense(N, softmax), the shuffled-labels baseline the book
-  quotes (18.6% on Reuters; ours computed the same way), the 4-unit information bottleneck.
-
-``--quick`` uses the fortunes shipped in pynet (600 + 2,799 texts), 2,000 words for the
-many-class task and fewer epochs.
+The book's IMDB and Reuters programs, run on the fortune stand-ins; the markdown cells explain.
 """
 from __future__ import annotations
 
-# %%
 import numpy as np
 
 from pynet.lessons import Report, main
@@ -38,6 +34,13 @@ BOOK_REUTERS_TEST_ACCURACY = 0.797      # 64-64-46, 9 epochs
 BOOK_REUTERS_RANDOM = 0.18655387355298308
 BOOK_REUTERS_BOTTLENECK = 0.71          # 64-4-46, 20 epochs
 
+
+# %% [markdown]
+# ## Texts as multi-hot vectors
+#
+# A text is a list of word indices. Listing 3.2's `vectorize_sequences` turns it into a row of
+# 10,000 zeros with a 1.0 at the index of every word it holds; listing 3.14's `to_one_hot` does the
+# same for a label, so a category becomes a row with a single one.
 
 # %%
 def vectorize_sequences(sequences, dimension=NUM_WORDS):
@@ -55,6 +58,14 @@ def to_one_hot(labels, dimension):
     return results
 
 
+# %% [markdown]
+# ## The networks
+#
+# A stack of Dense layers with ReLU, ended by one sigmoid unit (two classes, binary cross-entropy)
+# or a softmax over the categories (many classes, categorical cross-entropy), compiled with RMSprop
+# as in the book.
+
+# %%
 def dense_net(widths, inputs, outputs, activation):
     from pynet.layers import Dense
     from pynet.sequential import Sequential
@@ -69,12 +80,26 @@ def dense_net(widths, inputs, outputs, activation):
     return model
 
 
+# %% [markdown]
+# ## The book's random baseline
+#
+# How often would a guess that ignores the text be right? The book shuffles a copy of the test
+# labels and counts how often it matches the original: 18.6% on Reuters.
+
+# %%
 def shuffled_label_baseline(labels, seed):
     """The book's random baseline: how often a shuffled copy of the labels matches the labels."""
     shuffled = np.array(labels).copy()
     np.random.RandomState(seed).shuffle(shuffled)
     return float(np.mean(np.array(labels) == shuffled))
 
+
+# %% [markdown]
+# ## The same network in PyTorch
+#
+# The cross-check: a PyTorch copy of the network starts from pynet's weights and trains with Keras's
+# RMSprop constants on the same data. Its test accuracy should land within seed noise of ours.
+# `curve` prints one history curve per line.
 
 # %%
 def torch_accuracy(torch, start, x, y, x_test, y_test, epochs, batch_size, seed, binary):
@@ -119,6 +144,19 @@ def curve(report, history, key):
     report.say(f"  {key:>12}: " + " ".join(f"{v:.3f}" for v in values))
     return values
 
+
+# %% [markdown]
+# ## Two classes (§3.4's recipe)
+#
+# - Dense(16, relu) → Dense(16, relu) → Dense(1, sigmoid), trained with 40% of the texts held out
+#   for validation (the book holds out 10,000 of 25,000);
+# - the validation curves turn: the epoch where validation accuracy peaks is where memorising
+#   starts;
+# - listing 3.11: retrain on all training texts for that many epochs, then measure test accuracy;
+# - `predict` gives a probability per text: confident near 0 or 1, unsure near 0.5.
+#
+# Our ~700 training texts use batches of 32, which gives about as many updates per epoch (~20) as
+# the book's batch of 512 on 15,000 reviews (~30).
 
 # %%
 def two_classes(report, quick, torch):
@@ -185,6 +223,16 @@ def two_classes(report, quick, torch):
                        note=f"'book' = PyTorch, same start and data; tolerance {tolerance}")
     return test_acc
 
+
+# %% [markdown]
+# ## Many classes (§3.5's recipe)
+#
+# - Dense(64) → Dense(64) → Dense(N, softmax) with one-hot labels;
+# - listing 3.21: retrain for the epoch where validation accuracy peaked, then test;
+# - the shuffled-labels baseline beside the always-the-largest-class one;
+# - listing 3.22: each prediction is N probabilities that sum to 1;
+# - listing 3.23: a 4-unit layer in the middle is an information bottleneck — the book loses about 8
+#   points of accuracy with it.
 
 # %%
 def many_classes(report, quick, torch):
@@ -255,6 +303,17 @@ def many_classes(report, quick, torch):
                         "points")
 
 
+# %% [markdown]
+# ## Run the lesson
+#
+# `run` prints the book's number beside ours for each step, then the PyTorch cross-checks (skipped
+# when PyTorch is not installed). The products here are small (a few hundred rows), so the lesson
+# runs with one BLAS thread: on a busy machine, threaded BLAS pools fighting for the cores made an
+# epoch 100× slower (the policy of `pynet/kernels/threads.py`).
+#
+# `--quick` uses the fortunes shipped in pynet (600 + 2,799 texts), 2,000 words for the many-class
+# task and fewer epochs.
+
 # %%
 def run(report: Report, quick: bool) -> None:
     from pynet.kernels.threads import limit_blas_threads
@@ -283,5 +342,6 @@ def lesson(report: Report, quick: bool) -> None:
     many_classes(report, quick, torch)
 
 
+# %%
 if __name__ == "__main__":
     raise SystemExit(main(run, TITLE))

@@ -1,35 +1,20 @@
+# %% [markdown]
+# # 25 · Boston housing: K-fold validation of a regression network (Chollet §3.6)
+#
+# *Deep Learning with Python* §3.6 predicts the median house price of 506 Boston suburbs of the
+# 1970s from 13 features. There are only 404 training rows, so a single validation split would give
+# a noisy score; the book uses **4-fold validation**: four models, each trained on three quarters
+# and scored on the fourth, and the average of the four scores.
+#
+# This is one of the few places where pynet has the book's exact data: `boston_housing.load_data()`
+# reproduces Keras's 404/102 split row for row, so the numbers below are a real reproduction — up to
+# the randomness of the initial weights and the batch order, which is why several seeds are shown
+# (the book's numbers are one run).
+
+# %%
 """Boston housing prices with K-fold validation (Chollet §3.6), on the book's own data.
 
-*Deep Learning with Python* §3.6 predicts the median house price of 506 Boston suburbs of the
-1970s from 13 features. There are only 404 training rows, so a single validation split would
-give a noisy score; the book uses **4-fold validation**: four models, each trained on three
-quarters and scored on the fourth, and the average of the four scores. The network is small
-(``build_model()``: Dense 64 relu → Dense 64 relu → Dense 1, RMSprop, mean squared error, with the
-mean absolute error as metric), and the features are standardised with the *training* data's
-mean and standard deviation only.
-
-This is one of the few places where pynet has the book's exact data: ``boston_housing.load_data()``
-reproduces Keras's 404/102 split row for row, so the numbers below are a real reproduction — up
-to the randomness of the initial weights and the batch order, which is why several seeds are shown
-(the book's numbers are one run).
-
-What the lesson does
---------------------
-* 4-fold validation, batch size 1 (the book: 100 epochs): the per-fold validation MAE beside the
-  book's [2.59, 3.13, 3.19, 3.08], mean 2.99 (about $3,000 off, for prices of $10k–50k);
-* the same folds trained longer (500 epochs, as the book),
-  the validation MAE averaged over the folds for each epoch and smoothed (exponential moving
-  average, factor 0.9, first 10 points dropped): where it bottoms out (the book reads ~80 epochs
-  off its figure 3.12) — the 100-epoch scores are the same runs read at epoch 100 (a model trained
-  for 500 epochs *is* the 100-epoch model at epoch 100; checked below);
-* the final model (all 404 training rows, 80 epochs, batch 16): test MAE beside the book's 2.55,
-  over several seeds;
-* one batch-1 RMSprop step against PyTorch from the same weights (same loss, same new weights).
-
-``--quick`` is short and says so: 8 epochs of K-fold instead of 100 and 500 (so the curve ends
-long before the book's minimum), and the final model (which is cheap) with 2 seeds instead of 5.
-The K-fold MAE over 5 seeds and the same model in PyTorch on
-the same split are measured by ``python -m bench.boston`` (bench/results/boston.md).
+One model per fold, the validation curve smoothed, the final model over several seeds.
 """
 from __future__ import annotations
 
@@ -52,6 +37,14 @@ CURVE_EPOCHS = 500              # the book's 500
 QUICK_EPOCHS = 8
 
 
+# %% [markdown]
+# ## The network
+#
+# `build_model()` (listing 3.26): Dense 64 relu → Dense 64 relu → Dense 1 with no activation, a
+# scalar regression. RMSprop, mean squared error as the loss, the mean absolute error (MAE) as the
+# metric: an MAE of 3 means about $3,000 off.
+
+# %%
 def build_model(n_features=13):
     """Listing 3.26: two Dense(64, relu) layers and one linear output unit (a scalar regression)."""
     from pynet.layers import Dense
@@ -65,6 +58,13 @@ def build_model(n_features=13):
     return model
 
 
+# %% [markdown]
+# ## The data
+#
+# Listings 3.24–3.25: Keras's split, and the features standardised with the *training* data's mean
+# and standard deviation only — the test rows must not leak into the scaling.
+
+# %%
 def load():
     """Listings 3.24–3.25: Keras's split, features standardised with the training statistics."""
     from pynet.datasets import boston_housing
@@ -75,6 +75,17 @@ def load():
             x_test.astype("float32"), y_test.astype("float32")[:, None])
 
 
+# %% [markdown]
+# ## K-fold validation and the final model
+#
+# Listings 3.27–3.28: the 404 rows cut into 4 folds in order; a new model per fold, trained on the
+# other three, its validation MAE recorded every epoch. The book's per-fold scores after 100 epochs
+# of batch 1 are [2.59, 3.13, 3.19, 3.08], mean 2.99 (for prices of $10k–50k).
+#
+# Listing 3.32: the final model trains on all 404 rows (80 epochs, batch 16) and is evaluated once
+# on the 102 test rows; the book reports a test MAE of 2.55.
+
+# %%
 def k_fold(x, y, epochs, seed, batch_size=1):
     """Listing 3.27/3.28: 4 folds in order, a new model per fold, validation MAE every epoch."""
     from pynet.utils import cross_validate
@@ -93,6 +104,19 @@ def final_test_mae(x, y, x_test, y_test, seed, epochs=80, batch_size=16):
     return mae
 
 
+# %% [markdown]
+# ## When to stop: figure 3.12
+#
+# The same folds trained longer (500 epochs, as the book), the validation MAE averaged over the
+# folds for each epoch, the first 10 points dropped and the rest smoothed with an exponential moving
+# average (factor 0.9). Where the smoothed curve bottoms out is the epoch count for the final model:
+# the book reads ~80 off its figure.
+#
+# The 100-epoch scores are the same runs read at epoch 100: a model trained for 500 epochs *is* the
+# 100-epoch model at epoch 100, because the batches of an epoch do not depend on how many epochs
+# follow (the lesson checks this).
+
+# %%
 def smoothed_minimum(curve, drop=10, factor=0.9):
     """The book's figure 3.12: drop the first ``drop`` points, smooth, find the lowest point.
 
@@ -106,6 +130,13 @@ def smoothed_minimum(curve, drop=10, factor=0.9):
     return smooth, position, position + drop
 
 
+# %% [markdown]
+# ## One step against PyTorch
+#
+# One batch-1 RMSprop step from the same weights in pynet and in PyTorch, with Keras's RMSprop
+# constants: the same loss and the same new weights.
+
+# %%
 def torch_one_step(report, x, y):
     """One batch-1 RMSprop step from the same weights in pynet and PyTorch."""
     try:
@@ -142,6 +173,20 @@ def torch_one_step(report, x, y):
                    note="RMSprop's first step moves each weight ~3e-3")
 
 
+# %% [markdown]
+# ## Run the lesson
+#
+# `run` prints the data check, the parameter count and the PyTorch step, the per-fold and mean
+# K-fold MAE beside the book's, the smoothed curve (saved as a PNG when matplotlib is installed) and
+# the final model's test MAE over five seeds. The matrices are small (batch-1 steps), so one BLAS
+# thread is fastest.
+#
+# `--quick` is short and says so: 8 epochs of K-fold instead of 100 and 500 (so the curve ends long
+# before the book's minimum), and the final model (which is cheap) with 2 seeds instead of 5. The
+# K-fold MAE over 5 seeds and the same model in PyTorch on the same split are measured by
+# `python -m bench.boston` (`bench/results/boston.md`).
+
+# %%
 def run(report: Report, quick: bool) -> None:
     from pynet.kernels.threads import limit_blas_threads
 
@@ -250,5 +295,6 @@ def save_curve(report, smooth, drop):
     report.say(f"  curve saved: {path}")
 
 
+# %%
 if __name__ == "__main__":
     raise SystemExit(main(run, TITLE))

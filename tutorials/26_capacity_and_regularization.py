@@ -1,34 +1,26 @@
+# %% [markdown]
+# # 26 · Capacity, L2 and dropout: when each network starts to overfit (Chollet §4.4)
+#
+# *Deep Learning with Python* §4.4 fights overfitting on the IMDB reviews (10,000-word multi-hot
+# vectors, 16-16-1 network, RMSprop, binary cross-entropy) four ways and compares validation-loss
+# curves over 20 epochs:
+#
+# - a **smaller** network, 4-4-1: starts to overfit later — "after 6 epochs rather than 4" — and
+#   degrades more slowly;
+# - a **bigger** one, 512-512-1: overfits "almost right away, after just one epoch", more severely,
+#   with a noisier validation loss, while its training loss goes to about 0;
+# - **L2** weight regularisation, `kernel_regularizer=l2(0.001)` on both hidden layers: much more
+#   resistant to overfitting than the original with the same number of parameters;
+# - **Dropout(0.5)** after each hidden layer: again an improvement over the original.
+#
+# What is checked (`agree`) are the book's *orderings*, not its epoch numbers: the smaller network
+# reaches its lowest validation loss no earlier than the original, the bigger one no later, and the
+# regularised networks rise less after their minimum than the original does.
+
+# %%
 """Capacity, L2 and dropout (Chollet §4.4): where each network starts to overfit, on a two-class text stand-in.
 
-*Deep Learning with Python* §4.4 fights overfitting on the IMDB reviews (10,000-word multi-hot
-vectors, 16-16-1 network, RMSprop, binary cross-entropy) four ways and compares validation-loss
-curves over 20 epochs:
-
-* a **smaller** network, 4-4-1: starts to overfit later — "after 6 epochs rather than 4" — and
-  degrades more slowly;
-* a **bigger** one, 512-512-1: overfits "almost right away, after just one epoch", more severely,
-  with a noisier validation loss, while its training loss goes to about 0;
-* **L2** weight regularisation, ``kernel_regularizer=l2(0.001)`` on both hidden layers: much more
-  resistant to overfitting than the original with the same number of parameters;
-* **Dropout(0.5)** after each hidden layer: again an improvement over the original.
-
-IMDB cannot be downloaded here. The stand-in is ``pynet.datasets.fortunes``'s two-class task:
-short fortune-mod texts filed under "computers" against "politics" (a topic task, not sentiment;
-1,124 training texts with the full files, 480 with the subset embedded in pynet, against IMDB's
-25,000 reviews). The texts are turned into multi-hot vectors as in Chollet's listing 3.2
-(:func:`vectorize_sequences` below), 40% of the training texts are held out for validation
-(the book held out 10,000 of 25,000), and the batch size is a thirtieth of the training texts
-(22 with the full files, 10 with the embedded subset) so that an epoch makes as many updates as
-the book's (15,000 / 512 ≈ 30). With so little data the curves are noisier than
-the book's, so each small network's curve is averaged over several seeds; the epoch numbers are
-the point, not the loss values.
-
-What is checked (``agree``) are the book's *orderings*, not its epoch numbers: the smaller network
-reaches its lowest validation loss no earlier than the original, the bigger one no later, and the
-regularised networks rise less after their minimum than the original does.
-
-``--quick`` is short and says so: 2,000-word vectors, 10 epochs instead of 20, 2 seeds instead of
-3, and the orderings are shown but not checked.
+Five networks on the fortunes stand-in; the book's orderings are checked, not its epoch numbers.
 """
 from __future__ import annotations
 
@@ -52,6 +44,18 @@ VALIDATION_FRACTION = 0.4
 UPDATES_PER_EPOCH = 30          # the book: ceil(15,000 / 512)
 
 
+# %% [markdown]
+# ## The stand-in data
+#
+# IMDB cannot be downloaded here. The stand-in is `pynet.datasets.fortunes`'s two-class task: short
+# fortune-mod texts filed under "computers" against "politics" (a topic task, not sentiment; 1,124
+# training texts with the full files, 480 with the subset embedded in pynet, against IMDB's 25,000
+# reviews).
+#
+# The texts become multi-hot vectors as in Chollet's listing 3.2 (`vectorize_sequences`), and 40% of
+# the training texts are held out for validation (the book held out 10,000 of 25,000).
+
+# %%
 def vectorize_sequences(sequences, dimension):
     """Multi-hot encoding (listing 3.2's idea): row i has a 1 at every word index text i uses."""
     results = np.zeros((len(sequences), dimension), dtype="float32")
@@ -71,6 +75,14 @@ def load(num_words):
     return (x[n_val:], y[n_val:]), (x[:n_val], y[:n_val]), fortunes.where()
 
 
+# %% [markdown]
+# ## Five networks
+#
+# Listings 4.3–4.8: the original 16-16-1, the smaller 4-4-1, the bigger 512-512-1, the original with
+# L2(0.001) on both hidden layers, and the original with Dropout(0.5) after each hidden layer; all
+# compiled as in listing 3.4.
+
+# %%
 def build(name, num_words):
     """One of the five networks of §4.4 (listings 4.3–4.8), compiled as in listing 3.4."""
     from pynet import regularizers
@@ -91,6 +103,15 @@ def build(name, num_words):
     return model
 
 
+# %% [markdown]
+# ## Training curves, averaged over seeds
+#
+# The batch size is a thirtieth of the training texts (22 with the full files, 10 with the embedded
+# subset), so that an epoch makes as many updates as the book's (15,000 / 512 ≈ 30). With so little
+# data the curves are noisier than the book's, so each small network's curve is averaged over
+# several seeds; the epoch numbers are the point, not the loss values.
+
+# %%
 def batch_size(n_train) -> int:
     """A batch size giving the book's ~30 updates per epoch."""
     return max(1, round(n_train / UPDATES_PER_EPOCH))
@@ -112,6 +133,13 @@ def curves(name, train, val, num_words, epochs, seeds):
     return np.mean(loss, axis=0), np.mean(val_loss, axis=0)
 
 
+# %% [markdown]
+# ## Reading a curve
+#
+# The epoch of the lowest validation loss is where the network starts to overfit; how far the loss
+# climbs from that minimum to the last epoch says how badly.
+
+# %%
 def overfit_epoch(val_loss) -> int:
     """The epoch (1-based) of the lowest validation loss: after it, the network overfits."""
     return int(np.argmin(val_loss)) + 1
@@ -122,6 +150,17 @@ def rise(val_loss) -> float:
     return float(val_loss[-1] - np.min(val_loss))
 
 
+# %% [markdown]
+# ## Run the lesson
+#
+# `run` trains the five networks, prints their validation losses epoch by epoch, then each network's
+# overfitting epoch beside the book's statement and the orderings the book describes. The curves are
+# saved as a PNG when matplotlib is installed.
+#
+# `--quick` is short and says so: 2,000-word vectors, 10 epochs instead of 20, 2 seeds instead of 3,
+# and the orderings are shown but not checked.
+
+# %%
 def run(report: Report, quick: bool) -> None:
     from pynet.utils import clear_session
 
@@ -197,5 +236,6 @@ def save_plot(report, results, names, epochs):
     report.say(f"  curves saved: {path}")
 
 
+# %%
 if __name__ == "__main__":
     raise SystemExit(main(run, TITLE))

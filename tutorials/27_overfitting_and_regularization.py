@@ -1,22 +1,24 @@
+# %% [markdown]
+# # 27 · Overfitting and its remedies (Chollet 4.4): capacity, L2, dropout
+#
+# *Deep Learning with Python* §4.4 shows, on IMDB reviews, the three classic defences against
+# overfitting: a network with fewer parameters, a weight penalty
+# (`kernel_regularizer=regularizers.l2(0.001)`) and dropout (`Dropout(0.5)`). The book's findings,
+# which this lesson re-runs on the image data we have (Fashion-MNIST when installed, else pynet's
+# MNIST subset):
+#
+# - the **bigger** network (1024 units per layer here) starts overfitting almost at once: its
+#   training loss heads to ~0 while its validation loss turns up early and noisily;
+# - the **smaller** network (32 units here) starts overfitting later and degrades more slowly;
+# - **L2** and **dropout** keep the original network's validation loss lower at the end, with the
+#   same number of parameters;
+# - the L2 penalty counts in the *training* loss only, so the training loss `fit` reports is higher
+#   than the same data's loss under `evaluate`.
+
+# %%
 """Chollet ch. 4.4 on images: capacity (smaller/original/bigger), L2 weight decay and dropout, with curves.
 
-*Deep Learning with Python* §4.4 shows, on IMDB reviews, the three classic defences against
-overfitting: a network with fewer parameters, a weight penalty (``kernel_regularizer=
-regularizers.l2(0.001)``) and dropout (``Dropout(0.5)``). The book's findings, which this lesson
-re-runs on the image data we have (Fashion-MNIST when installed, else pynet's MNIST subset):
-
-* the **bigger** network (1024 units per layer here) starts overfitting almost at once: its training
-  loss heads to ~0 while its validation loss turns up early and noisily;
-* the **smaller** network (32 units here) starts overfitting later and degrades more slowly;
-* **L2** and **dropout** keep the original network's validation loss lower at the end, with the
-  same number of parameters;
-* the L2 penalty counts in the *training* loss only, so the training loss ``fit`` reports is
-  higher than the same data's loss under ``evaluate``.
-
-Models: Dense(u, relu) → Dense(u, relu) → Dense(10, softmax), u = 32 / 256 / 1024; RMSprop,
-batch 128, 30 epochs on 2,000 training images, validation on 5,000 others. The curves go to a
-PNG (with matplotlib) in ``$PYNET_OUTPUT`` or a temporary folder. ``--quick``: 1,000 images,
-20 epochs.
+Lesson 26's defences (a smaller or bigger network, L2, dropout) on images, with the curves drawn.
 """
 from __future__ import annotations
 
@@ -29,6 +31,13 @@ TITLE = "27 · Overfitting and its remedies (Chollet 4.4): capacity, L2, dropout
 SEED = 14
 
 
+# %% [markdown]
+# ## The data
+#
+# Fashion-MNIST when it is installed, else pynet's 10,000-image MNIST subset; images flattened to
+# 784 values and scaled to [0, 1]. 2,000 training images, validation on 5,000 others.
+
+# %%
 def load_data(n_train, n_val):
     """Fashion-MNIST (or the embedded MNIST subset), flattened and scaled to [0, 1]."""
     try:
@@ -43,6 +52,14 @@ def load_data(n_train, n_val):
     return name, prep(x[:n_train]), y[:n_train], prep(xt[:n_val]), yt[:n_val]
 
 
+# %% [markdown]
+# ## Five variants
+#
+# Dense(u, relu) → Dense(u, relu) → Dense(10, softmax) with u = 32 / 256 / 1024, and the 256-unit
+# original again with L2(0.001) on its hidden layers or Dropout(0.5) after each of them. RMSprop,
+# sparse categorical cross-entropy.
+
+# %%
 def model(units, *, l2=None, dropout=None):
     from pynet import regularizers
     from pynet.layers import Dense, Dropout
@@ -70,6 +87,13 @@ VARIANTS = {
 }
 
 
+# %% [markdown]
+# ## The curves
+#
+# Validation loss on the left, training loss (penalties included) on the right, one colour per
+# variant. The PNG goes (with matplotlib) to `$PYNET_OUTPUT` or a temporary folder.
+
+# %%
 def plot(histories, path):
     from pynet.inspect.curves import matplotlib_available
     if not matplotlib_available():
@@ -98,6 +122,16 @@ def best_epoch(values):
     return int(np.argmin(values)) + 1
 
 
+# %% [markdown]
+# ## Run the lesson
+#
+# `run` trains each variant (batch 128, 30 epochs), prints a table of its parameters, best
+# validation epoch and final losses, then compares what the book says about each defence with what
+# the curves show.
+#
+# `--quick`: 1,000 images, 20 epochs.
+
+# %%
 def run(report: Report, quick: bool) -> None:
     from pynet.utils import clear_session, set_seed
 
@@ -168,5 +202,6 @@ def run(report: Report, quick: bool) -> None:
     report.say(f"  curves: {path}" if path else "  (matplotlib not installed: no PNG; the table above has the numbers)")
 
 
+# %%
 if __name__ == "__main__":
     raise SystemExit(main(run, TITLE))

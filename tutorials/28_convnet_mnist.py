@@ -1,24 +1,19 @@
+# %% [markdown]
+# # 28 · Chollet's MNIST convnet (conv 32-64-64, pooling, Dense 64, softmax)
+#
+# *Deep Learning with Python* §5.1 stacks three 3×3 convolutions (32, 64, 64 filters) with 2×2
+# max-pooling between them — the *convolutional base* — then flattens the 3×3×64 map and adds a
+# Dense(64) and a softmax Dense(10). Trained for 5 epochs (batch 64, RMSprop, categorical
+# cross-entropy) on 60,000 images it reaches a test accuracy of 0.9908, against about 0.978 for the
+# Dense network of chapter 2.
+#
+# The book's 0.9908 is shown beside ours for information: pynet ships 10,000 of the 60,000 training
+# images.
+
+# %%
 """Chollet's first convnet (Listings 5.1–5.3) on MNIST: 55,744 + 37,578 parameters, 5 epochs.
 
-*Deep Learning with Python* §5.1 stacks three 3×3 convolutions (32, 64, 64 filters) with 2×2
-max-pooling between them — the *convolutional base* — then flattens the 3×3×64 map and adds a
-Dense(64) and a softmax Dense(10). Trained for 5 epochs (batch 64, RMSprop, categorical
-cross-entropy) on 60,000 images it reaches a test accuracy of 0.9908, against about 0.978 for the
-Dense network of chapter 2.
-
-What this lesson shows
-----------------------
-* the summary: every output shape and parameter count as in the book (a 3×3 window loses a
-  pixel on each side, 28 → 26; pooling halves and rounds down, 11 → 5), 55,744 parameters in the
-  base and 93,322 in all — these must agree exactly;
-* the same model in PyTorch, started from *the same weights*: one training step must give the
-  same loss and the same new weights (the whole stack — convolution, pooling, Dense, softmax,
-  cross-entropy, RMSprop — checked against an independent implementation);
-* trained separately on the same data, pynet and PyTorch must end within a small tolerance;
-* the book's 0.9908 is shown beside ours for information: pynet ships 10,000 of the 60,000
-  training images.
-
-``--quick`` trains on 4,000 images for 2 epochs and tests on 2,000.
+The model summary must match the book exactly; one step and a whole training run against PyTorch.
 """
 from __future__ import annotations
 
@@ -39,6 +34,14 @@ BOOK_SHAPES = [(26, 26, 32), (13, 13, 32), (11, 11, 64), (5, 5, 64), (3, 3, 64),
                (64,), (10,)]
 
 
+# %% [markdown]
+# ## The convolutional base and the classifier
+#
+# Listings 5.1 and 5.2. The summary's output shapes and parameter counts must agree with the book
+# exactly: a 3×3 window loses a pixel on each side (28 → 26), pooling halves and rounds down (11 →
+# 5); 55,744 parameters in the base and 93,322 in all.
+
+# %%
 def convnet_base():
     """Listing 5.1: the convolutional base."""
     from pynet.layers.conv import Conv2D
@@ -66,6 +69,13 @@ def convnet():
     return model
 
 
+# %% [markdown]
+# ## Data and training
+#
+# Listing 5.3: images as (N, 28, 28, 1) float32 in [0, 1], one-hot labels, 5 epochs of batch 64.
+# Lesson 31 looks inside the model `train_convnet` returns.
+
+# %%
 def load_data(n_train, n_test):
     """Listing 5.3's preparation: (N, 28, 28, 1) float32 in [0, 1], one-hot labels."""
     from pynet.datasets import mnist
@@ -89,8 +99,18 @@ def train_convnet(quick: bool, *, seed: int = SEED, verbose: int = 0):
     return model, (x_test, y_test), time.perf_counter() - start
 
 
-# -- the same model in PyTorch (only when it is installed) ---------------------------------------
+# %% [markdown]
+# ## The same model in PyTorch
+#
+# Only when PyTorch is installed. Started from *the same weights*, one training step must give the
+# same loss and the same new weights — the whole stack (convolution, pooling, Dense, softmax,
+# cross-entropy, RMSprop) checked against an independent implementation. Kernels go from Keras's
+# (kh, kw, in, out) layout to PyTorch's (out, in, kh, kw); since pynet flattens (h, w, c) and
+# PyTorch (c, h, w), the rows of the first Dense kernel are permuted to match.
+#
+# Trained separately on the same data, pynet and PyTorch must end within a small tolerance.
 
+# %%
 def torch_twin(model, torch):
     """A PyTorch copy of ``model`` with the same weights.
 
@@ -146,6 +166,15 @@ def torch_train(torch, x, labels, x_test, epochs, seed):
         return net(xte).argmax(1).numpy()
 
 
+# %% [markdown]
+# ## Run the lesson
+#
+# `run` prints the summary beside the book's shapes and counts, the one-step check, pynet's test
+# accuracy beside the book's and PyTorch's on the same data.
+#
+# `--quick` trains on 4,000 images for 2 epochs and tests on 2,000.
+
+# %%
 def run(report: Report, quick: bool) -> None:
     from pynet import initializers, kernels
 
@@ -239,5 +268,6 @@ def run(report: Report, quick: bool) -> None:
                                                 zip(pred[:5], y_test[:5])], columns=5))
 
 
+# %%
 if __name__ == "__main__":
     raise SystemExit(main(run, TITLE))

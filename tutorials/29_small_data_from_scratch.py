@@ -1,61 +1,20 @@
+# %% [markdown]
+# # 29 · Small data (Chollet 5.2): a convnet from scratch, then with augmentation
+#
+# *Deep Learning with Python* §5.2 trains a small convnet on 2,000 cats-vs-dogs pictures (1,000 per
+# class, 1,000 for validation and 1,000 for test, copied into `train/ validation/ test/` folders
+# with one sub-folder per class and read back with `flow_from_directory`). Without augmentation it
+# overfits within a few epochs and tests at about **71%**; with random rotations, shifts, shears,
+# zooms and horizontal flips plus `Dropout(0.5)` it reaches about **82%**.
+#
+# Cats and dogs cannot be downloaded here, so this lesson runs the book's protocol on a stand-in.
+# The same model in PyTorch, trained on the same images, gives the number pynet is judged against;
+# the book's 71% / 82% are shown beside ours for information.
+
+# %%
 """Chollet 5.2 on a small-data stand-in: a convnet from scratch on 2,000 images, then with augmentation.
 
-*Deep Learning with Python* §5.2 trains a small convnet on 2,000 cats-vs-dogs pictures (1,000 per
-class, 1,000 for validation and 1,000 for test, copied into ``train/ validation/ test/`` folders
-with one sub-folder per class and read back with ``flow_from_directory``). Without augmentation
-it overfits within a few epochs and tests at about **71%**; with random rotations, shifts,
-shears, zooms and horizontal flips plus ``Dropout(0.5)`` it reaches about **82%**.
-
-The stand-in (cats vs dogs cannot be downloaded here)
------------------------------------------------------
-Two visually close Fashion-MNIST classes: **T-shirt/top (0) vs Shirt (6)**. They are the pair a
-Fashion-MNIST classifier confuses most (both are tops, front view, same framing; a shirt has
-long sleeves or a collar and buttons more often, a T-shirt short sleeves), so a convnet trained on
-2,000 of them has something to overfit to and something to learn, as with cats and dogs.
-Horizontal flips keep the label (clothes are left-right symmetric, as cats are), so the book's
-augmentation carries over unchanged. The other close pair, pullover vs coat, differs mostly by
-buttons and a zip that flips and zooms do not hide either; we keep one pair for both lessons.
-
-The same protocol as the book: 1,000 + 1,000 training images and 500 + 500 validation images
-(the first ones of each class in Fashion-MNIST's training set), 500 + 500 test images (its test
-set), written as PNG files into ``train/ validation/ test/`` with ``shirts/`` and ``tshirts/``
-sub-folders, read back with ``flow_from_directory(target_size=(28, 28),
-color_mode='grayscale', class_mode='binary')`` and ``rescale=1/255``.
-
-The model, scaled to 28×28 grayscale
-------------------------------------
-Listing 5.5 has four conv(3×3)–pool(2×2) blocks (32, 64, 128, 128 filters) taking 150×150×3
-down to 7×7×128, then Dense(512) and a sigmoid unit (3,453,121 parameters). At 28×28 a fourth
-block has nothing left to work on (28 → 26 → 13 → 11 → 5 → 3), so we keep three convolutions
-(32, 64, 128; the last one without pooling, as in Listing 5.1), one input channel (grayscale),
-then Flatten → [Dropout(0.5)] → Dense(512, relu) → Dense(1, sigmoid): 683,521 parameters, most of
-them in the Dense(512) as in the book. Binary cross-entropy, batch 20 (Listings 5.6–5.8), and
-RMSprop at its default learning rate 1e-3 instead of the book's 1e-4: at 1e-4 our smaller model
-did not start overfitting within the epochs a shared CPU allows (measured, 15 epochs on the 2,000
-images: training accuracy 0.865, validation 0.831, lowest validation loss at the last epoch), so
-the lesson would not show the book's story; at 1e-3 the validation loss turns up after about
-3–4 epochs while the training accuracy climbs on, as the book's does after about 5. With augmentation, Listing 5.11's ranges (rotation 40°, shifts 0.2, shear
-0.2, zoom 0.2, horizontal flip, fill 'nearest') and Dropout(0.5) (Listing 5.13); the validation
-and test images are never augmented.
-
-The book trains 30 epochs without and 100 epochs with augmentation (on a GPU); we train
-**10 and 15** (on a shared CPU) and say so. Listing 5.11's augmentation is strong for 28×28
-garments (a 40° turn, 20% shifts and zooms), so in 15 epochs the augmented model is still
-learning — it does not overfit, but it has not caught up with the plain model either; the book
-needed 100 epochs for its 82%. The curves show where the two runs are heading.
-
-The same-data reference
------------------------
-The same model in PyTorch (when installed), started from Keras-style initial weights and trained
-with the same optimiser on *the same image arrays read from the folders* (with augmentation: the
-same ``ImageDataGenerator`` batches), gives the test accuracy pynet should reach: that comparison
-is judged; the book's 71% / 82% on real cats and dogs are shown beside ours for information.
-
-``--quick`` (the tour; offline, pynet's embedded Fashion-MNIST subset): 300 + 300 training,
-150 + 150 validation and 150 + 150 test images, 8 epochs each, one PyTorch seed (the full
-run: three).
-The full run uses the full Fashion-MNIST when it is installed (``$PYNET_DATA``, see
-``pynet.datasets.fashion_mnist``), else the subset, and says which.
+The book's protocol on T-shirts vs shirts; PyTorch on the same images is the judged reference.
 """
 from __future__ import annotations
 
@@ -82,9 +41,24 @@ CLASSES = {"shirts": 6, "tshirts": 0}
 AUGMENTATION = dict(rotation_range=40, width_shift_range=0.2, height_shift_range=0.2,
                     shear_range=0.2, zoom_range=0.2, horizontal_flip=True, fill_mode="nearest")
 BATCH = 20
-LEARNING_RATE = 1e-3             # RMSprop's default; the book: 1e-4 (see the module docstring)
+LEARNING_RATE = 1e-3             # RMSprop's default; the book: 1e-4 (see "The model" below)
 
 
+# %% [markdown]
+# ## The stand-in: T-shirts vs shirts
+#
+# Two visually close Fashion-MNIST classes: **T-shirt/top (0) vs Shirt (6)**. They are the pair a
+# Fashion-MNIST classifier confuses most (both are tops, front view, same framing; a shirt has long
+# sleeves or a collar and buttons more often, a T-shirt short sleeves), so a convnet trained on
+# 2,000 of them has something to overfit to and something to learn, as with cats and dogs.
+# Horizontal flips keep the label (clothes are left-right symmetric, as cats are), so the book's
+# augmentation carries over unchanged. The other close pair, pullover vs coat, differs mostly by
+# buttons and a zip that flips and zooms do not hide either; we keep one pair for both lessons.
+#
+# The same protocol as the book: 1,000 + 1,000 training images and 500 + 500 validation images (the
+# first ones of each class in Fashion-MNIST's training set), 500 + 500 test images (its test set).
+
+# %%
 def sizes(quick):
     """Images per class in train / validation / test, and epochs without / with augmentation."""
     return dict(per_class=(300, 150, 150), epochs=(8, 8)) if quick else \
@@ -121,6 +95,17 @@ def load_pair(quick):
     return name, splits
 
 
+# %% [markdown]
+# ## Folders and generators
+#
+# The images are written as PNG files into `train/ validation/ test/` with `shirts/` and `tshirts/`
+# sub-folders (listing 5.4), and read back with
+# `flow_from_directory(target_size=(28, 28), color_mode='grayscale', class_mode='binary')` and
+# `rescale=1/255` (listing 5.7). With augmentation, listing 5.11's ranges apply to the training
+# batches only (rotation 40°, shifts 0.2, shear 0.2, zoom 0.2, horizontal flip, fill 'nearest'); the
+# validation and test images are never augmented.
+
+# %%
 def write_tree(root, splits):
     """Listing 5.4's folder tree: ``root/<split>/<class>/<class>.<i>.png``; returns ``root``."""
     from PIL import Image
@@ -155,8 +140,26 @@ def read_all(iterator):
     return np.concatenate(xs), np.concatenate(ys)
 
 
+# %% [markdown]
+# ## The model, scaled to 28×28 grayscale
+#
+# Listing 5.5 has four conv(3×3)–pool(2×2) blocks (32, 64, 128, 128 filters) taking 150×150×3 down
+# to 7×7×128, then Dense(512) and a sigmoid unit (3,453,121 parameters). At 28×28 a fourth block has
+# nothing left to work on (28 → 26 → 13 → 11 → 5 → 3), so we keep three convolutions (32, 64, 128;
+# the last one without pooling, as in listing 5.1), one input channel (grayscale), then Flatten →
+# [Dropout(0.5)] → Dense(512, relu) → Dense(1, sigmoid): 683,521 parameters, most of them in the
+# Dense(512) as in the book. Binary cross-entropy, batch 20 (listings 5.6–5.8), and Dropout(0.5)
+# with augmentation (listing 5.13).
+#
+# RMSprop runs at its default learning rate 1e-3 instead of the book's 1e-4: at 1e-4 our smaller
+# model did not start overfitting within the epochs a shared CPU allows (measured, 15 epochs on the
+# 2,000 images: training accuracy 0.865, validation 0.831, lowest validation loss at the last
+# epoch), so the lesson would not show the book's story; at 1e-3 the validation loss turns up after
+# about 3–4 epochs while the training accuracy climbs on, as the book's does after about 5.
+
+# %%
 def convnet(*, dropout):
-    """Listing 5.5 (and 5.13 with ``dropout``) scaled to 28×28×1 (see the module docstring)."""
+    """Listing 5.5 (and 5.13 with ``dropout``) scaled to 28×28×1 (see the notes above)."""
     from pynet import optimizers
     from pynet.layers import Conv2D, Dense, Dropout, Flatten, MaxPooling2D
     from pynet.models import Sequential
@@ -194,8 +197,15 @@ def train(root, *, augment, epochs, seed=SEED):
     return model, history.history, acc, seconds
 
 
-# -- the same model in PyTorch (only when it is installed) ---------------------------------------
+# %% [markdown]
+# ## The same-data reference
+#
+# The same model in PyTorch (when installed), started from Keras-style initial weights and trained
+# with the same optimiser on *the same image arrays read from the folders* (with augmentation: the
+# same `ImageDataGenerator` batches), gives the test accuracy pynet should reach: that comparison is
+# judged.
 
+# %%
 def torch_twin(model, torch):
     """PyTorch copy of :func:`convnet` with ``model``'s weights. Kernels go from Keras's
     (kh, kw, in, out) to (out, in, kh, kw); the first Dense's rows are permuted because pynet
@@ -251,8 +261,13 @@ def torch_train(torch, root, *, augment, epochs, seed):
     return float(((p > 0.5) == y_test).mean())
 
 
-# -- curves ----------------------------------------------------------------------------------------
+# %% [markdown]
+# ## Curves
+#
+# Training and validation curves of both runs, saved as a PNG when matplotlib is installed; `late`
+# averages the last epochs, since the curves are noisy from one epoch to the next.
 
+# %%
 def plot(histories, path):
     """Listing 5.10's two figures side by side, for both runs: accuracy and loss per epoch."""
     from pynet.inspect.curves import matplotlib_available
@@ -283,6 +298,21 @@ def late(values, n=3):
     return float(np.mean(values[-n:]))
 
 
+# %% [markdown]
+# ## Run the lesson
+#
+# The book trains 30 epochs without and 100 epochs with augmentation (on a GPU); we train **10 and
+# 15** (on a shared CPU) and say so. Listing 5.11's augmentation is strong for 28×28 garments (a 40°
+# turn, 20% shifts and zooms), so in 15 epochs the augmented model is still learning — it does not
+# overfit, but it has not caught up with the plain model either; the book needed 100 epochs for its
+# 82%. The curves show where the two runs are heading.
+#
+# `--quick` (the tour; offline, pynet's embedded Fashion-MNIST subset): 300 + 300 training, 150 +
+# 150 validation and 150 + 150 test images, 8 epochs each, one PyTorch seed (the full run: three).
+# The full run uses the full Fashion-MNIST when it is installed (`$PYNET_DATA`, see
+# `pynet.datasets.fashion_mnist`), else the subset, and says which.
+
+# %%
 def run(report: Report, quick: bool) -> None:
     from pynet.utils import clear_session
 
@@ -393,5 +423,6 @@ def run(report: Report, quick: bool) -> None:
                "  (matplotlib not installed: no PNG; the numbers above tell the story)")
 
 
+# %%
 if __name__ == "__main__":
     raise SystemExit(main(run, TITLE))

@@ -1,50 +1,26 @@
+# %% [markdown]
+# # 30 · A pretrained convnet (Chollet 5.3): feature extraction, augmentation, fine-tuning
+#
+# *Deep Learning with Python* §5.3 takes VGG16's convolutional base, trained on ImageNet's 1.4
+# million pictures, and reuses it for the 2,000 cats and dogs of §5.2 in three ways: feature
+# extraction (about **90%** validation accuracy), feature extraction with augmentation (about
+# **96%**) and fine-tuning (about **97%** test accuracy).
+#
+# No ImageNet weights can be downloaded here, so this lesson pretrains a small base on a stand-in
+# "large dataset" and runs the three recipes on lesson 29's task. The book's 90% / 96% / 97% are
+# shown beside ours for information (different data). What is judged: the pretrained features beat
+# the same base *untrained* (a same-data control), `trainable = False` is honoured (the summary's
+# non-trainable count, frozen weights unchanged after training), and fine-tuning moves only the top
+# block.
+
+# %%
 """Chollet 5.3 on the stand-in: a pretrained convolutional base — feature extraction, with augmentation, fine-tuning.
 
-*Deep Learning with Python* §5.3 takes VGG16's convolutional base, trained on ImageNet's 1.4
-million pictures, and reuses it for the 2,000 cats and dogs of §5.2:
-
-* **feature extraction** (Listings 5.17–5.18): run the base once over every picture, train a
-  Dense(256) → Dropout(0.5) → Dense(1, sigmoid) classifier on the saved features (RMSprop 2e-5,
-  30 epochs): about **90%** validation accuracy, fast, but no augmentation is possible;
-* **feature extraction with augmentation** (Listings 5.20–5.21): put the *frozen* base
-  (``conv_base.trainable = False``; trainable weight tensors drop from 30 to 4) inside the model
-  and train the classifier on augmented batches: about **96%**;
-* **fine-tuning** (Listings 5.22–5.23): unfreeze the top block (``block5_conv1`` onwards),
-  recompile with RMSprop 1e-5 and train on: about **97%** test accuracy.
-
-The stand-in ("ImageNet" here is the other eight Fashion-MNIST classes)
------------------------------------------------------------------------
-No ImageNet weights can be downloaded here, so the "large dataset" is Fashion-MNIST without the
-two classes of the task: trousers, pullovers, dresses, coats, sandals, sneakers, bags and ankle
-boots. A small VGG-style base (three blocks of a 3×3 'same' convolution and a 2×2 max-pooling,
-32/64/128 filters, named ``block1_conv1`` … ``block3_pool`` as in Keras's VGG16) with a Dense(256)
-→ Dense(8) head is trained on them; the head is thrown away and the base keeps what it learned
-about garment shapes (sleeves, collars, outlines), as VGG16's base keeps what it learned about
-fur, eyes and ears. The task is lesson 29's: T-shirt/top vs Shirt from the same ``train/
-validation/ test/`` PNG folders, read with ``flow_from_directory``. The base never saw either
-class, as VGG16 never saw Kaggle's cats. The book's 90% / 96% / 97% are shown beside ours for
-information (different data); what is judged: the pretrained features beat the same base
-*untrained* (a same-data control), ``trainable = False`` is honoured (summary's non-trainable
-count, frozen weights unchanged after training), and fine-tuning moves only the top block.
-
-With the real VGG16
--------------------
-When ``$PYNET_VGG16_WEIGHTS`` names Keras's VGG16 weight file
-(``vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5``) and ``pynet.applications.VGG16`` is
-available, the lesson also runs the book's feature extraction through the real ImageNet base
-(our grayscale images resized to 150×150 and repeated over 3 channels). Otherwise it says it
-skipped that part.
-
-Sizes: base pretraining on 8,000 images (1,000 per class) for 3 epochs; the task on 2,000 /
-1,000 / 1,000 images; 30 epochs for the feature classifier, 8 with augmentation, 8 fine-tuning
-(the book: 30, 30, 100 — we run on a shared CPU and say so). ``--quick`` (the tour; pynet's
-embedded subset, offline): the base on 1,600 images (200 per class) for 3 epochs, the task on
-600 / 300 / 300 images, 15 / 3 / 3 epochs.
+A small base pretrained on eight Fashion-MNIST classes, reused for lesson 29's two.
 """
 from __future__ import annotations
 
 import functools
-import importlib.util
 import os
 import tempfile
 import time
@@ -68,6 +44,16 @@ WEIGHTS_VAR = "PYNET_VGG16_WEIGHTS"
 SOURCE_CLASSES = (1, 2, 3, 4, 5, 7, 8, 9)
 
 
+# %% [markdown]
+# ## The stand-in: "ImageNet" is the other eight Fashion-MNIST classes
+#
+# The "large dataset" is Fashion-MNIST without the two classes of the task: trousers, pullovers,
+# dresses, coats, sandals, sneakers, bags and ankle boots. The task is lesson 29's: T-shirt/top vs
+# Shirt from the same `train/ validation/ test/` PNG folders, read with `flow_from_directory` (this
+# lesson loads lesson 29's module for them). The base never saw either class, as VGG16 never saw
+# Kaggle's cats.
+
+# %%
 def plan(quick):
     if quick:
         return dict(base_per_class=200, base_epochs=3, epochs=(15, 3, 3))
@@ -76,12 +62,11 @@ def plan(quick):
 
 @functools.lru_cache(maxsize=None)
 def small_task():
-    """Lesson 29's module, loaded from beside this file: the folders and generators are its."""
-    path = Path(__file__).with_name("29_small_data_from_scratch.py")
-    spec = importlib.util.spec_from_file_location("lesson_39_for_40", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """Lesson 29's module, imported with `load_lesson` (so it runs in a notebook too): the
+    folders and generators are its."""
+    from pynet.lessons import load_lesson
+
+    return load_lesson("29_small_data_from_scratch")
 
 
 def source_data(quick):
@@ -105,6 +90,16 @@ def source_data(quick):
     return name, (x[keep, :, :, None] / 255.0).astype(np.float32), labels
 
 
+# %% [markdown]
+# ## A small VGG-style base, pretrained
+#
+# Three blocks of a 3×3 'same' convolution and a 2×2 max-pooling (32/64/128 filters, named
+# `block1_conv1` … `block3_pool` as in Keras's VGG16), with a Dense(256) → Dense(8) head, trained on
+# the eight source classes. The head is thrown away and the base keeps what it learned about garment
+# shapes (sleeves, collars, outlines), as VGG16's base keeps what it learned about fur, eyes and
+# ears.
+
+# %%
 def conv_base():
     """The VGG-style base: three blocks of conv 3×3 'same' + max-pool 2×2, Keras's layer names."""
     from pynet.layers import Conv2D, MaxPooling2D
@@ -136,6 +131,14 @@ def pretrain_base(x, y, epochs, seed=SEED):
     return base, history.history["accuracy"][-1]
 
 
+# %% [markdown]
+# ## Feature extraction (listings 5.17–5.18)
+#
+# Run the base once over every picture, then train a Dense(256) → Dropout(0.5) → Dense(1, sigmoid)
+# classifier on the saved features (RMSprop 2e-5). Fast, but no augmentation is possible: each
+# picture is seen through the base only once.
+
+# %%
 def extract_features(base, iterator):
     """Listing 5.17: run the base once over every batch of a (non-shuffled) folder iterator."""
     features, labels = [], []
@@ -180,6 +183,13 @@ def features_then_classifier(base, root, epochs, seed=SEED):
     return accuracy(clf, f_val, y_val), accuracy(clf, f_test, y_test)
 
 
+# %% [markdown]
+# ## Feature extraction with augmentation (listings 5.20–5.21)
+#
+# Put the *frozen* base (`conv_base.trainable = False`: the trainable weight tensors drop from 30 to
+# 4 in the book) inside the model and train the classifier on augmented batches.
+
+# %%
 def model_on_base(base):
     """Listing 5.20: the base used as a layer, then Flatten, Dense(256), Dense(1, sigmoid)."""
     from pynet.layers import Dense, Flatten
@@ -209,6 +219,13 @@ def fit_augmented(model, root, epochs, seed):
     return accuracy(model, x_test, y_test)
 
 
+# %% [markdown]
+# ## Fine-tuning (listings 5.22–5.23)
+#
+# Unfreeze the top block (`block5_conv1` onwards in the book, `block3_conv1` onwards here),
+# recompile with RMSprop 1e-5 and train on: only that block and the classifier move.
+
+# %%
 def unfreeze_from(base, first):
     """Listing 5.22: the base trainable, but only from the layer named ``first`` on."""
     base.trainable = True
@@ -219,6 +236,15 @@ def unfreeze_from(base, first):
         layer.trainable = trainable
 
 
+# %% [markdown]
+# ## With the real VGG16
+#
+# When `$PYNET_VGG16_WEIGHTS` names Keras's VGG16 weight file
+# (`vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5`) and `pynet.applications.VGG16` is available,
+# the lesson also runs the book's feature extraction through the real ImageNet base (our grayscale
+# images resized to 150×150 and repeated over 3 channels). Otherwise it says it skipped that part.
+
+# %%
 def vgg16_part(report, root, quick):
     """The book's real base, when a learner has Keras's VGG16 weight file and pynet has VGG16."""
     path = os.environ.get(WEIGHTS_VAR)
@@ -257,6 +283,17 @@ def vgg16_part(report, root, quick):
                    + ("; --quick: 40 images per split" if quick else ""))
 
 
+# %% [markdown]
+# ## Run the lesson
+#
+# Sizes: base pretraining on 8,000 images (1,000 per class) for 3 epochs; the task on 2,000 / 1,000
+# / 1,000 images; 30 epochs for the feature classifier, 8 with augmentation, 8 fine-tuning (the
+# book: 30, 30, 100 — we run on a shared CPU and say so).
+#
+# `--quick` (the tour; pynet's embedded subset, offline): the base on 1,600 images (200 per class)
+# for 3 epochs, the task on 600 / 300 / 300 images, 15 / 3 / 3 epochs.
+
+# %%
 def run(report: Report, quick: bool) -> None:
     from pynet.utils import clear_session, set_seed
 
@@ -353,5 +390,6 @@ def run(report: Report, quick: bool) -> None:
         vgg16_part(report, root, quick)
 
 
+# %%
 if __name__ == "__main__":
     raise SystemExit(main(run, TITLE))

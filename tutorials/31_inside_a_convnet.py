@@ -1,27 +1,18 @@
+# %% [markdown]
+# # 31 · Inside a convnet: activations, filter patterns, Grad-CAM (Chollet §5.4)
+#
+# Chollet's §5.4 looks inside convnets three ways, on a cats-vs-dogs model and on VGG16. The methods
+# need no particular network, so this lesson applies them to the MNIST convnet of lesson 28 (trained
+# again here, the same way). Plus the first layer's 3×3 kernels as tiles, and the input gradient
+# (saliency) of a class.
+
+# %%
 """Inside lesson 28's convnet: activation maps, first-layer kernels, filter patterns, Grad-CAM.
 
-Chollet's §5.4 looks inside convnets three ways, on a cats-vs-dogs model and on VGG16. The
-methods need no particular network, so this lesson applies them to the MNIST convnet of lesson
-28 (trained again here, the same way):
-
-1. **Intermediate activations** — every channel of a layer's output for one digit. The first
-   layer keeps almost all of the digit (edge and stroke detectors); deeper maps are smaller and
-   more abstract, and more of them are blank for a given input.
-2. **Filter patterns** — gradient ascent in input space: start from a grey, noisy image and
-   move its pixels along the gradient of one filter's mean activation. The activation must rise.
-   (A ReLU filter that is off everywhere on the grey start has no gradient to climb; the lesson
-   then starts from full-range noise, or from a digit.)
-3. **Grad-CAM** — weight each channel of a conv layer by how much the class score depends on
-   it (the mean gradient), add the channels up and keep the positive part: a heatmap of where
-   the evidence for the class sits. On digits it should lie on the ink, not on the background.
-
-Plus the first layer's 3×3 kernels as tiles, and the input gradient (saliency) of a class.
-Pictures go to ``$PYNET_OUTPUT`` (or a temporary folder) as PNGs when matplotlib is installed;
-the terminal gets ASCII versions. ``--quick`` trains lesson 28's quick model.
+Four looks inside one trained model; the markdown cells say what each should show.
 """
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -31,15 +22,27 @@ from pynet.lessons import Report, main
 TITLE = "31 · Inside a convnet: activations, filter patterns, Grad-CAM (Chollet §5.4)"
 
 
+# %% [markdown]
+# ## Lesson 28's model
+#
+# The model and its data come from lesson 28's module (imported with `load_lesson`); `--quick`
+# trains lesson 28's quick model.
+
+# %%
 def lesson_15():
-    """Lesson 28's module (its model and data), loaded from beside this file."""
-    path = Path(__file__).with_name("28_convnet_mnist.py")
-    spec = importlib.util.spec_from_file_location("lesson_15_for_17", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """Lesson 28's module (its model and data), imported with `load_lesson`."""
+    from pynet.lessons import load_lesson
+
+    return load_lesson("28_convnet_mnist")
 
 
+# %% [markdown]
+# ## Does the heat sit on the ink?
+#
+# A Grad-CAM heatmap is judged by how much of its weight lies on ink, divided by how much of the
+# image is ink: 1 means the heat ignores the digit; above 1, it prefers the strokes.
+
+# %%
 def ink_share(heat_big, digit, threshold=0.2):
     """How much of the heatmap's weight lies on ink, divided by how much of the image is ink:
     1 means the heat ignores the digit; above 1, it prefers the strokes."""
@@ -49,6 +52,27 @@ def ink_share(heat_big, digit, threshold=0.2):
     return float((heat_big * ink).sum() / heat_big.sum()) / float(ink.mean())
 
 
+# %% [markdown]
+# ## Run the lesson: four looks inside
+#
+# 1. **Intermediate activations** (§5.4.1) — every channel of a layer's output for one digit. The
+#    first layer keeps almost all of the digit (edge and stroke detectors); deeper maps are smaller
+#    and more abstract, and more of them are blank for a given input.
+# 2. **The first layer's kernels** — its 32 3×3 kernels drawn as tiles.
+# 3. **Filter patterns** (§5.4.2) — gradient ascent in input space: start from a grey, noisy image
+#    and move its pixels along the gradient of one filter's mean activation. The activation must
+#    rise. A ReLU filter that is off everywhere on the grey start has no gradient to climb; the
+#    lesson then starts from full-range noise, or from a digit.
+# 4. **Grad-CAM** (§5.4.3) — weight each channel of a conv layer by how much the class score depends
+#    on it (the mean gradient), add the channels up and keep the positive part: a heatmap of where
+#    the evidence for the class sits. On digits it should lie on the ink, not on the background.
+# 5. **The input gradient** (saliency) of the predicted class: which pixels can move the score at
+#    all.
+#
+# Pictures go to `$PYNET_OUTPUT` (or a temporary folder) as PNGs when matplotlib is installed; the
+# terminal gets ASCII versions.
+
+# %%
 def run(report: Report, quick: bool) -> None:
     from pynet.inspect import convnet as cv
     from pynet.inspect.images import ascii_grid, ascii_image, have_matplotlib, output_dir, \
@@ -168,5 +192,6 @@ def run(report: Report, quick: bool) -> None:
             report.say(f"    {Path(path).name}")
 
 
+# %%
 if __name__ == "__main__":
     raise SystemExit(main(run, TITLE))

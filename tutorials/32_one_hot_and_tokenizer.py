@@ -1,27 +1,20 @@
+# %% [markdown]
+# # 32 · Chollet §6.1: one-hot encoding, hashing and the Tokenizer
+#
+# Before a network can read text, every token must become a vector. Chollet writes the naive
+# encodings out in NumPy first (listings 6.1, 6.2, 6.4) and then lets Keras's `Tokenizer` do the
+# same (listing 6.3). This lesson runs each on the book's two sentences, checks the shapes and
+# indices the book's code produces, and then applies the Tokenizer to a real corpus — the
+# fortune-mod quotations pynet ships — to show what `num_words`, `pad_sequences`' defaults and hash
+# collisions mean at scale.
+
+# %%
 """Chollet §6.1: text to numbers — one-hot words and characters, the hashing trick, the Tokenizer.
 
-Before a network can read text, every token must become a vector. Chollet writes the naive
-encodings out in NumPy first (listings 6.1, 6.2, 6.4) and then lets Keras's ``Tokenizer`` do the
-same (listing 6.3). This lesson runs each on the book's two sentences, checks the shapes and
-indices the book's code produces, and then applies the Tokenizer to a real corpus — the
-fortune-mod quotations pynet ships — to show what ``num_words``, ``pad_sequences``' defaults
-and hash collisions mean at scale.
-
-What this lesson shows
-----------------------
-* listing 6.1's word index and its ``(2, 10, 11)`` array; listing 6.2's ``(2, 50, 101)`` array
-  (the printed listing uses ``keys()`` and fails — the book's erratum, fixed here);
-* §6.1's "bag of bigrams" and "bag of trigrams" sets, exactly as printed;
-* listing 6.3: "Found 9 unique tokens", the sequences and the binary matrix;
-* ``pad_sequences(maxlen=20)`` keeps the *last* 20 words (the book's prose says the first);
-* the hashing trick on the fortune vocabulary: collisions in 1,000 buckets, measured and
-  predicted by the birthday arithmetic (the book warns of them near 1,000 words).
-
-``--quick`` uses the fortunes shipped with pynet (the full set gives the same lessons).
+The book's encodings on its two sentences, then the Tokenizer on the fortunes.
 """
 from __future__ import annotations
 
-# %%
 import numpy as np
 
 from pynet.lessons import Report, main
@@ -40,11 +33,34 @@ BOOK_TRIGRAMS = BOOK_BIGRAMS | {"The cat sat", "cat sat on", "sat on the", "on t
 HASH_DIMENSIONALITY = 1000
 
 
+# %% [markdown]
+# ## Hash collisions, predicted
+#
+# The hashing trick (listing 6.4) maps each word to one of a fixed number of buckets without a
+# vocabulary; two words can land in the same bucket. Birthday arithmetic predicts how many buckets
+# stay distinct: hashing `n` distinct words uniformly into `b` buckets fills `b · (1 − (1 − 1/b)^n)`
+# of them on average. The book warns of collisions near 1,000 words; the lesson measures them on the
+# fortune vocabulary.
+
+# %%
 def expected_occupied(words: int, buckets: int) -> float:
     """Birthday arithmetic: the expected number of non-empty buckets after hashing ``words``
     distinct words uniformly into ``buckets``: ``buckets · (1 − (1 − 1/buckets)^words)``."""
     return buckets * (1.0 - (1.0 - 1.0 / buckets) ** words)
 
+
+# %% [markdown]
+# ## Run the lesson
+#
+# - listing 6.1's word index and its `(2, 10, 11)` array; listing 6.2's `(2, 50, 101)` array (the
+#   printed listing uses `keys()` and fails — the book's erratum, fixed here);
+# - §6.1's "bag of bigrams" and "bag of trigrams" sets, exactly as printed;
+# - listing 6.3: "Found 9 unique tokens", the sequences and the binary matrix;
+# - `pad_sequences(maxlen=20)` keeps the *last* 20 words (the book's prose says the first);
+# - the hashing trick on the fortune vocabulary: collisions in 1,000 buckets, measured and
+#   predicted.
+#
+# `--quick` uses the fortunes shipped with pynet (the full set gives the same lessons).
 
 # %%
 def run(report: Report, quick: bool) -> None:
@@ -133,5 +149,6 @@ def run(report: Report, quick: bool) -> None:
                "hash space much larger than the vocabulary'")
 
 
+# %%
 if __name__ == "__main__":
     raise SystemExit(main(run, TITLE))

@@ -1,30 +1,29 @@
+# %% [markdown]
+# # 33 · Chollet §6.1: Embedding from scratch and pretrained GloVe (fortune stand-in)
+#
+# The book first learns an `Embedding(10000, 8)` on IMDB reviews cut to 20 words, flattens the 20
+# vectors and reads them with one sigmoid unit (about 76% validation accuracy). Then it starts from
+# the raw review texts: a Tokenizer, sequences of 100 words, only **200** training reviews, and
+# `Embedding(10000, 100) → Flatten → Dense(32) → Dense(1)` twice — once with the 100-dimensional
+# GloVe vectors loaded into the Embedding and frozen, once learned from scratch. With 200 samples
+# the pretrained model overfits at once (training accuracy near 100%, validation accuracy in the
+# 50s, 56% on the test set) and the from-scratch one is no better.
+#
+# IMDB and GloVe cannot be downloaded here, so this lesson runs the same programs on the offline
+# stand-in of lessons 19 and 24: fortune-mod quotations, "computers" (0) against "politics" (1)
+# (`pynet.datasets.fortunes`). **The data differ** — 1,406 short quotations, topic rather than
+# sentiment — so the book's accuracies are printed beside ours for orientation. What must hold is
+# the method: the embedding model learns, the frozen layer stays frozen, the 200-sample models
+# overfit, and PyTorch, trained the same way on the same data over the same seeds, lands within seed
+# noise of pynet.
+
+# %%
 """Chollet §6.1 (listings 6.5–6.18): word embeddings learned from scratch, and pretrained GloVe.
 
-The book first learns an ``Embedding(10000, 8)`` on IMDB reviews cut to 20 words, flattens the
-20 vectors and reads them with one sigmoid unit (about 76% validation accuracy). Then it starts
-from the raw review texts: a Tokenizer, sequences of 100 words, only **200** training reviews,
-and ``Embedding(10000, 100) → Flatten → Dense(32) → Dense(1)`` twice — once with the
-100-dimensional GloVe vectors loaded into the Embedding and frozen, once learned from scratch.
-With 200 samples the pretrained model overfits at once (training accuracy near 100%, validation
-accuracy in the 50s, 56% on the test set) and the from-scratch one is no better.
-
-IMDB and GloVe cannot be downloaded here, so this lesson runs the same programs on the offline
-stand-in of lessons 19 and 24: fortune-mod quotations, "computers" (0) against "politics" (1)
-(:mod:`pynet.datasets.fortunes`). **The data differ** — 1,406 short quotations, topic rather
-than sentiment — so the book's accuracies are printed beside ours for orientation; what must hold
-is the method: the embedding model learns, the frozen layer stays frozen, the 200-sample models
-overfit, and PyTorch, trained the same way on the same data over the same seeds, lands within
-seed noise of pynet.
-
-The GloVe path runs when a ``glove.6B.100d.txt`` is found (``$PYNET_GLOVE``, ``$PYNET_DATA/glove/``,
-see :func:`pynet.datasets.glove.places`); otherwise the lesson says "no GloVe file" and runs the
-from-scratch comparison only.
-
-``--quick`` reads the fortunes shipped in pynet (300 + 300 texts) and uses two seeds.
+The book's embedding programs on the fortune stand-in, cross-checked against PyTorch over seeds.
 """
 from __future__ import annotations
 
-# %%
 import numpy as np
 
 from pynet.lessons import Report, main
@@ -47,6 +46,13 @@ BOOK_SCRATCH_VAL_ACCURACY = "~0.5"      # "stalls near 50%"
 BOOK_GLOVE_TEST_ACCURACY = 0.56
 
 
+# %% [markdown]
+# ## The model
+#
+# Listing 6.7 (no hidden layer) and 6.12 (a Dense(32) in the middle): Embedding → Flatten →
+# [Dense(hidden, relu)] → Dense(1, sigmoid), compiled as the book does (RMSprop, binary
+# cross-entropy, accuracy).
+
 # %%
 def embedding_flatten_model(input_dim, output_dim, maxlen, hidden=None):
     """Listing 6.7 (``hidden=None``) or 6.12 (``hidden=32``): Embedding → Flatten → [Dense(hidden,
@@ -64,6 +70,15 @@ def embedding_flatten_model(input_dim, output_dim, maxlen, hidden=None):
     return model
 
 
+# %% [markdown]
+# ## The same network in PyTorch
+#
+# From the same starting weights (Keras's layouts transposed), trained with Keras's RMSprop
+# constants and batch 32; the embedding frozen when pynet's is. Over several seeds, pynet's mean and
+# PyTorch's must agree within the larger of a floor and twice the seeds' spread
+# (`agree_over_seeds`). `curve` prints a history curve; `save_curves` draws listing 6.15's plots.
+
+# %%
 def torch_val_accuracy(torch, start, x, y, x_val, y_val, epochs, seed, frozen=False):
     """The same network in PyTorch, from ``start``'s weights (Keras layouts transposed), trained
     with Keras's RMSprop constants, batch 32; returns the validation accuracy after each epoch."""
@@ -136,6 +151,14 @@ def agree_over_seeds(report, quantity, ours, theirs, floor):
                    note=f"'book' = PyTorch, same data, starts and seeds; tolerance {tolerance:.3f}")
 
 
+# %% [markdown]
+# ## An Embedding learned from scratch (listings 6.5–6.7)
+#
+# An Embedding layer is a lookup table: integer ids in, one learned vector per id out (row `i` of
+# the table is the vector of word `i`, initialised uniformly in ±0.05). Then the book's first model:
+# the top 10,000 words, 20 words per text, Embedding(10000, 8) → Flatten → Dense(1), 10 epochs,
+# batch 32, the last 20% held out.
+
 # %%
 def listing_6_5(report):
     """An Embedding layer is a lookup table: integer ids in, one learned vector per id out."""
@@ -202,6 +225,12 @@ def embedding_from_scratch(report, quick, torch, seeds):
                          theirs, floor=0.04)
 
 
+# %% [markdown]
+# ## From raw text, with 200 training samples (listings 6.8–6.9)
+#
+# Tokenize the texts, cut them to 100 words, keep 200 for training and the rest for validation: so
+# little data that any model with a million parameters memorises it.
+
 # %%
 def raw_text_data(quick, seed):
     """Listings 6.8–6.9 on the stand-in: texts in file order (all 'computers', then all
@@ -230,6 +259,18 @@ def raw_text_data(quick, seed):
                 x_test=x_test, y_test=labels[-n_test:])
 
 
+# %% [markdown]
+# ## Pretrained GloVe, frozen, against learning from scratch (listings 6.10–6.18)
+#
+# The GloVe vectors of the words the model can see (index < 10,000) fill the Embedding's table
+# (words without a vector, and row 0, stay zero); the layer is then frozen. The same model learned
+# from scratch is the comparison.
+#
+# The GloVe path runs when a `glove.6B.100d.txt` is found (`$PYNET_GLOVE`, `$PYNET_DATA/glove/`, see
+# `pynet.datasets.glove.places`); otherwise the lesson says "no GloVe file" and runs the
+# from-scratch comparison only.
+
+# %%
 def glove_matrix(report, path, word_index):
     """Listings 6.10–6.11: the vectors of the words the model can see (index < 10,000)."""
     from pynet.datasets import glove
@@ -338,6 +379,15 @@ def from_raw_text(report, quick, torch, seeds):
                       else "; no GloVe file, so ours is from scratch"))
 
 
+# %% [markdown]
+# ## Run the lesson
+#
+# `run` prints each listing's result beside the book's, then the PyTorch cross-checks (skipped when
+# PyTorch is not installed). The products are small (a few hundred rows), so one BLAS thread is
+# fastest (`pynet/kernels/threads.py`).
+#
+# `--quick` reads the fortunes shipped in pynet (300 + 300 texts) and uses two seeds.
+
 # %%
 def run(report: Report, quick: bool) -> None:
     from pynet.kernels.threads import limit_blas_threads
@@ -367,5 +417,6 @@ def lesson(report: Report, quick: bool) -> None:
     from_raw_text(report, quick, torch, seeds)
 
 
+# %%
 if __name__ == "__main__":
     raise SystemExit(main(run, TITLE))

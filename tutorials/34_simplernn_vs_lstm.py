@@ -1,22 +1,19 @@
+# %% [markdown]
+# # 34 · SimpleRNN vs LSTM (Chollet 6.2): the NumPy RNN, then both layers with curves
+#
+# Chollet first writes a recurrent layer as a NumPy loop, then trains
+# `Embedding(10000, 32) → SimpleRNN(32) → Dense(1, sigmoid)` on IMDB (reviews cut to 500 words;
+# RMSprop, 10 epochs, batch 128, 20% of the training set for validation): **about 85%** validation
+# accuracy. Swapping SimpleRNN for `LSTM(32)` gives **about 89%**: the LSTM's carry lets information
+# from early words survive, where SimpleRNN's gradients vanish over long sequences.
+#
+# IMDB is not available offline, so both models train on the fortunes two-class stand-in; the book's
+# 85% / 89% are shown for information.
+
+# %%
 """SimpleRNN against LSTM (Chollet §6.2, listings 6.21–6.27): the NumPy RNN, then both layers on a text task, with training curves.
 
-Chollet first writes a recurrent layer as a NumPy loop (listing 6.21: ``output_t =
-tanh(W·input_t + U·state_t + b)``), then trains ``Embedding(10000, 32) → SimpleRNN(32) →
-Dense(1, sigmoid)`` on IMDB (reviews cut to 500 words; RMSprop, 10 epochs, batch 128, 20% of
-the training set for validation): **about 85%** validation accuracy. Swapping SimpleRNN for
-``LSTM(32)`` gives **about 89%**: the LSTM's carry lets information from early words survive,
-where SimpleRNN's gradients vanish over long sequences.
-
-What this lesson shows
-----------------------
-* listing 6.21's loop and :class:`pynet.layers.SimpleRNN` computing the same numbers (the
-  layer stores the transposed matrices, ``kernel = Wᵀ``);
-* the two models' parameter counts: 320,000 + 2,080 + 33 = 322,113 and 320,000 + 8,320 + 33
-  = 328,353 (Chollet's summaries);
-* both trained on the fortunes two-class stand-in (IMDB is not available offline), with their
-  validation curves printed and drawn; the book's 85% / 89% are shown for information.
-
-``--quick`` uses 3 epochs and sequences of 40 words.
+Listing 6.21's loop against the SimpleRNN layer, then both recurrent models on the fortunes.
 """
 from __future__ import annotations
 
@@ -33,6 +30,14 @@ BOOK_SIMPLE_RNN_VAL = 0.85
 BOOK_LSTM_VAL = 0.89
 
 
+# %% [markdown]
+# ## A recurrent layer as a NumPy loop
+#
+# Listing 6.21: `output_t = tanh(W·input_t + U·state_t + b)`, one step per timestep, the state
+# carried from one step to the next. `pynet.layers.SimpleRNN` must compute the same numbers from the
+# same `W`, `U`, `b` — the layer stores the transposed matrices, `kernel = Wᵀ`.
+
+# %%
 def numpy_rnn_agrees():
     """Listing 6.21 with 100 steps of 32 random features into 64 units, against SimpleRNN."""
     from pynet.kernels.loops.recurrent import chollet_rnn
@@ -49,6 +54,14 @@ def numpy_rnn_agrees():
     return book.shape, float(np.abs(book - ours).max())
 
 
+# %% [markdown]
+# ## The two models
+#
+# Embedding(10000, 32), then SimpleRNN(32) or LSTM(32), then Dense(1, sigmoid). Their parameter
+# counts must match Chollet's summaries: 320,000 + 2,080 + 33 = 322,113 and 320,000 + 8,320 + 33 =
+# 328,353 (an LSTM has four sets of the SimpleRNN's weights).
+
+# %%
 def model(kind, maxlen):
     from pynet.layers import LSTM, Dense, Embedding, SimpleRNN
     from pynet.sequential import Sequential
@@ -61,6 +74,17 @@ def model(kind, maxlen):
     return net
 
 
+# %% [markdown]
+# ## Run the lesson
+#
+# `run` checks the loop against the layer, trains both models with their validation curves printed
+# (and drawn, when matplotlib is installed) and shows the LSTM's lead over SimpleRNN beside the
+# book's. The book's gap comes from 500-word reviews; the fortunes average about 36 words, where
+# long-range memory matters less.
+#
+# `--quick` uses 3 epochs and sequences of 40 words.
+
+# %%
 def run(report: Report, quick: bool) -> None:
     from pynet.datasets import fortunes
     from pynet.preprocessing.sequence import pad_sequences
@@ -129,5 +153,6 @@ def run(report: Report, quick: bool) -> None:
                         "words, where long-range memory matters less")
 
 
+# %%
 if __name__ == "__main__":
     raise SystemExit(main(run, TITLE))

@@ -1,30 +1,23 @@
+# %% [markdown]
+# # 35 · Chollet §6.3: temperature forecasting baselines (NOAA hourly stand-in)
+#
+# The book predicts the air temperature at Jena 24 hours ahead from the past 10 days of readings (14
+# quantities every 10 minutes), cutting windows with the generator of listing 6.33. Before any
+# network it measures the "no learning" baseline — tomorrow at this hour will be as warm as now —
+# and every model must beat it.
+#
+# The Jena file cannot be downloaded here; this lesson runs the same programs on the hourly
+# temperatures of Seattle and San Francisco in 2010 that pynet ships (`pynet.datasets.weather`): two
+# features, Seattle's as the target. **The data differ** — one coastal city, one year, hourly — so
+# the book's MAEs are printed beside ours, not matched.
+
+# %%
 """Chollet §6.3–6.4 on NOAA hourly temperatures: the common-sense baseline, a dense net, a 1-D convnet.
 
-The book predicts the air temperature at Jena 24 hours ahead from the past 10 days of readings
-(14 quantities every 10 minutes), cutting windows with the generator of listing 6.33. Before any
-network it measures the "no learning" baseline — tomorrow at this hour will be as warm as now —
-and every model must beat it. The Jena file cannot be downloaded here; this lesson runs the same
-programs on the hourly temperatures of Seattle and San Francisco in 2010 that pynet ships
-(:mod:`pynet.datasets.weather`): two features, Seattle's as the target. The book's sampling of one
-reading per hour (``step=6`` on 10-minute data) is one row here, so ``lookback=1440, step=6,
-delay=144`` becomes ``lookback=240, step=1, delay=24``; the splits keep the book's proportions
-(the first 47.6% of the rows to train, the next 23.8% to validate). **The data differ** — one
-coastal city, one year, hourly — so the book's MAEs are printed beside ours, not matched.
-
-What this lesson shows
-----------------------
-* listing 6.32: normalising with the training rows' mean and standard deviation only;
-* listings 6.33–6.36: the generator, ``val_steps``, the naive baseline's MAE, normalised and in °C
-  (the book: 0.29, i.e. 2.57 °C) — computed twice, through the generator and directly;
-* listing 6.37: Flatten → Dense(32, relu) → Dense(1), RMSprop, MAE loss; does it beat the baseline?
-* listing 6.47: three Conv1D(32, 5) with pooling — the book's convnet does *not* beat the baseline
-  on Jena (val MAE above 0.40), because it cannot tell recent from old.
-
-``--quick`` trains fewer epochs.
+The no-learning baseline, a dense net and a 1-D convnet on the NOAA hourly stand-in.
 """
 from __future__ import annotations
 
-# %%
 import numpy as np
 
 from pynet.lessons import Report, main
@@ -41,6 +34,17 @@ VAL_END = 300_000 / 420_551
 LOOKBACK, STEP, DELAY, BATCH = 240, 1, 24, 128
 TARGET = 0                       # Seattle's temperature
 
+
+# %% [markdown]
+# ## Normalising and cutting windows
+#
+# The book's sampling of one reading per hour (`step=6` on 10-minute data) is one row here, so
+# `lookback=1440, step=6, delay=144` becomes `lookback=240, step=1, delay=24`; the splits keep the
+# book's proportions (the first 47.6% of the rows to train, the next 23.8% to validate).
+#
+# Listing 6.32 normalises with the training rows' mean and standard deviation only. The series is
+# small, so `windows` cuts every window at once for `fit`: `x[j]` is the `LOOKBACK` rows before row
+# `j`, `y[j]` the target `DELAY` rows later.
 
 # %%
 def prepare(float_data):
@@ -67,6 +71,14 @@ def windows(data, first_row, end_row):
     return x.astype(np.float32), y.astype(np.float32)
 
 
+# %% [markdown]
+# ## The common-sense baseline
+#
+# Listings 6.33–6.36: predict that the temperature 24 hours from now equals the last reading of the
+# window. Its MAE is the bar every network must clear (the book: 0.29 normalised, i.e. 2.57 °C); the
+# lesson computes it twice, through the generator and directly.
+
+# %%
 def evaluate_naive_method(val_gen, val_steps):
     """Listing 6.35: predict that the target equals the last reading of the window."""
     batch_maes = []
@@ -77,6 +89,14 @@ def evaluate_naive_method(val_gen, val_steps):
     return float(np.mean(batch_maes))
 
 
+# %% [markdown]
+# ## A dense network and a 1-D convnet
+#
+# Listing 6.37: Flatten → Dense(32, relu) → Dense(1), RMSprop, MAE loss — does it beat the baseline?
+# Listing 6.47: three Conv1D(32, 5) with pooling. The book's convnet does *not* beat the baseline on
+# Jena (validation MAE above 0.40), because it cannot tell recent readings from old.
+
+# %%
 def dense_model(channels):
     """Listing 6.37."""
     from pynet.layers import Dense, Flatten
@@ -107,6 +127,14 @@ def conv_model(channels):
     return model
 
 
+# %% [markdown]
+# ## The dense network in PyTorch, over seeds
+#
+# Listing 6.37's network in PyTorch starts from pynet's initial weights of the same seed and draws
+# its batch order from `default_rng(seed)` as pynet's `fit(seed=...)` does, so it follows the same
+# trajectory. The best validation MAE over several seeds, in both, must agree within seed noise.
+
+# %%
 def torch_dense_val_mae(torch, start, x, y, x_val, y_val, epochs, seed):
     """Listing 6.37's network in PyTorch, from the weights ``start`` holds (Flatten → Dense(32,
     relu) → Dense(1), RMSprop with Keras's constants, MAE loss, batches of BATCH reshuffled each
@@ -157,6 +185,14 @@ def dense_seed_spread(torch, x_train, y_train, x_val, y_val, epochs, seeds):
                                                   epochs, seed)))
     return np.array(ours), np.array(theirs)
 
+
+# %% [markdown]
+# ## Run the lesson
+#
+# `run` prints the baseline, then each network's validation MAE beside it and beside the book's. The
+# products are small, so the lesson runs with one BLAS thread (`pynet/kernels/threads.py`).
+#
+# `--quick` trains fewer epochs.
 
 # %%
 def run(report: Report, quick: bool) -> None:
@@ -266,5 +302,6 @@ def lesson(report: Report, quick: bool) -> None:
     report.check(np.isfinite(conv_best), "the convnet trains (finite validation MAE)")
 
 
+# %%
 if __name__ == "__main__":
     raise SystemExit(main(run, TITLE))

@@ -1,44 +1,24 @@
+# %% [markdown]
+# # 36 · Chollet §6.3: recurrent temperature forecasting
+#
+# *GRU, dropout, stacked, reversed, bidirectional.*
+#
+# Lesson 35 measured the common-sense baseline (the temperature 24 hours from now equals the
+# temperature now), a dense net and a 1-D convnet on the hourly temperatures of Seattle and San
+# Francisco in 2010 that pynet ships (`pynet.datasets.weather`), standing in for the Jena file the
+# book uses. This lesson runs the book's recurrent models on the same data, splits and windows.
+#
+# **The data differ** — two features instead of fourteen, and the files are smooth hourly values (a
+# daily cycle on a seasonal curve, far more regular than Jena's weather) — so the book's MAEs stand
+# beside ours; the question that carries over is whether each model beats the baseline.
+
+# %%
 """Chollet §6.3 on NOAA hourly temperatures: GRU, dropout, stacked, reversed, bidirectional.
 
-Lesson 35 measured the common-sense baseline (the temperature 24 hours from now equals the
-temperature now), a dense net and a 1-D convnet on the hourly temperatures of Seattle and San
-Francisco in 2010 that pynet ships (:mod:`pynet.datasets.weather`), standing in for the Jena file
-the book uses. This lesson runs the book's recurrent models on the same data, splits and windows
-(the book's ``lookback=1440, step=6, delay=144`` on 10-minute data is ``lookback=240, step=1,
-delay=24`` on hourly rows; the first 47.6% of the rows train, the next 23.8% validate):
-
-* listing 6.39: ``GRU(32) → Dense(1)``, RMSprop, MAE — the first model to beat the baseline;
-* listing 6.40: the same GRU with ``dropout=0.2, recurrent_dropout=0.2`` (Gal's one-mask-per-
-  sequence dropout): it overfits later and its curve is steadier;
-* listing 6.41: two stacked GRUs (32 with ``return_sequences=True``, then 64 with relu), both
-  with ``dropout=0.1, recurrent_dropout=0.5``;
-* the reversed experiment: the GRU reads each window from the newest hour to the oldest (the
-  book's generator yields ``samples[:, ::-1, :]``; ``GRU(go_backwards=True)`` is the same
-  thing, checked below) — it does not reach the baseline, because the recent hours matter most;
-* listing 6.44: ``Bidirectional(GRU(32))``: no better than the plain GRU on this task.
-
-Every model is built with ``input_shape=(None, 2)`` — windows of any length, as the book's
-``(None, 14)``. The book trains 500 batches of 128 random windows per epoch for 20 (40) epochs;
-we draw fewer random batches per epoch (the whole stand-in holds 3,925 training windows) and
-fewer epochs, and say how many. The same GRU is trained in PyTorch from the same initial weights
-on the same batches over three seeds: our mean must lie within the seeds' spread of theirs.
-
-**The data differ** — two features instead of fourteen, and the files are smooth hourly values
-(a daily cycle on a seasonal curve, far more regular than Jena's weather) — so the book's MAEs
-stand beside ours; the question that carries over is whether each model beats the baseline.
-On such regular data an old reading from the same hour of day is nearly as useful as a recent
-one, so the book's "reversed order is worse" need not hold here (the lesson shows what does).
-
-``--quick`` (well under a minute of CPU time): windows of 48 hours instead of 240, 5 epochs of
-30 random batches, validation on 600 evenly spaced windows, one PyTorch seed. Full mode (tens of
-minutes on a busy machine): 240-hour windows at every hour, 10 epochs of 20 random batches for
-every model (the book trains the models with dropout twice as long as the others), every
-validation window, three seeds. Both train far less than the book's 10,000 batches: our MAEs are
-upper bounds.
+The book's five recurrent models on lesson 35's data; a GRU cross-checked against PyTorch.
 """
 from __future__ import annotations
 
-# %%
 import numpy as np
 
 from pynet.lessons import Report, main
@@ -70,6 +50,14 @@ QUICK = dict(lookback=48, step=1, batches=30, epochs=5, dropout_epochs=5, val_wi
              seeds=(SEED,))
 
 
+# %% [markdown]
+# ## Data, windows and the baseline
+#
+# As in lesson 35: the book's `lookback=1440, step=6, delay=144` on 10-minute data is
+# `lookback=240, step=1, delay=24` on hourly rows; the first 47.6% of the rows train, the next 23.8%
+# validate; the features are normalised with the training rows' statistics. The baseline (listing
+# 6.35) predicts the last reading of the window.
+
 # %%
 def prepare(float_data):
     """Listing 6.32: normalise with the training rows' statistics; the split rows."""
@@ -93,6 +81,22 @@ def naive_mae(x, y):
     return float(np.mean(np.abs(x[:, -1, TARGET] - y)))
 
 
+# %% [markdown]
+# ## The book's five recurrent models
+#
+# - listing 6.39: `GRU(32) → Dense(1)`, RMSprop, MAE — the first model to beat the baseline;
+# - listing 6.40: the same GRU with `dropout=0.2, recurrent_dropout=0.2` (Gal's
+#   one-mask-per-sequence dropout): it overfits later and its curve is steadier;
+# - listing 6.41: two stacked GRUs (32 with `return_sequences=True`, then 64 with relu), both with
+#   `dropout=0.1, recurrent_dropout=0.5`;
+# - the reversed experiment: the GRU reads each window from the newest hour to the oldest — in the
+#   book it does not reach the baseline, because the recent hours matter most;
+# - listing 6.44: `Bidirectional(GRU(32))`: no better than the plain GRU on this task.
+#
+# Every model is built with `input_shape=(None, 2)` — windows of any length, as the book's
+# `(None, 14)`.
+
+# %%
 def build(kind, features):
     """The book's five recurrent models (listings 6.39–6.44), all on ``(None, features)``."""
     from pynet.layers import GRU, Bidirectional, Dense
@@ -116,6 +120,15 @@ def build(kind, features):
     return model
 
 
+# %% [markdown]
+# ## Training on random batches
+#
+# The book trains 500 batches of 128 random windows per epoch for 20 (40) epochs, drawn by its
+# `shuffle=True` generator; we draw fewer random batches per epoch (the whole stand-in holds 3,925
+# training windows) and fewer epochs, and say how many. The batch plan is fixed by the seed, and so
+# are the dropout masks.
+
+# %%
 def batch_plan(n_windows, batches, epochs, seed):
     """Random training windows per epoch, as the book's ``shuffle=True`` generator draws them:
     ``plan[e][b]`` are the indices of batch ``b`` of epoch ``e``."""
@@ -141,7 +154,13 @@ def train(model, x, y, xv, yv, plan, seed, reverse=False):
     return history
 
 
-# -- the same GRU in PyTorch -------------------------------------------------------------------
+# %% [markdown]
+# ## The same GRU in PyTorch
+#
+# The same GRU is trained in PyTorch from the same initial weights on the same batches over three
+# seeds: our mean must lie within the seeds' spread of theirs.
+
+# %%
 def torch_gru_from(torch, model):
     """``torch.nn.GRU`` + ``Linear`` holding a pynet ``GRU(32) → Dense(1)``'s weights.
 
@@ -187,6 +206,21 @@ def torch_train(torch, gru, head, x, y, xv, yv, plan):
         val.append(float(np.mean(np.abs(pred - yv))))
     return val
 
+
+# %% [markdown]
+# ## Run the lesson
+#
+# `run` prints the baseline, then each model's validation MAE per epoch and beside the book's, and
+# draws the curves when matplotlib is installed. On such regular data an old reading from the same
+# hour of day is nearly as useful as a recent one, so the book's "reversed order is worse" need not
+# hold here (the lesson shows what does).
+#
+# `--quick` (well under a minute of CPU time): windows of 48 hours instead of 240, 5 epochs of 30
+# random batches, validation on 600 evenly spaced windows, one PyTorch seed. Full mode (tens of
+# minutes on a busy machine): 240-hour windows at every hour, 10 epochs of 20 random batches for
+# every model (the book trains the models with dropout twice as long as the others), every
+# validation window, three seeds. Both train far less than the book's 10,000 batches: our MAEs are
+# upper bounds.
 
 # %%
 def run(report: Report, quick: bool) -> None:
@@ -289,6 +323,13 @@ def fit_one(kind, cfg, x, y, xv, yv):
     return model, initial, history, epochs
 
 
+# %% [markdown]
+# ## Reversed windows are `go_backwards=True`
+#
+# The book's generator yields `samples[:, ::-1, :]`; Keras's `GRU(go_backwards=True)` reads the
+# windows from the end instead. With the same weights both give the same numbers.
+
+# %%
 def check_reverse_equals_go_backwards(report, model, x_small):
     """The book reverses the windows; Keras's ``go_backwards=True`` reads them from the end —
     the same numbers with the same weights."""
@@ -353,5 +394,6 @@ def save_curves(report, histories):
         report.say(f"  loss curves ({kind}): {path}")
 
 
+# %%
 if __name__ == "__main__":
     raise SystemExit(main(run, TITLE))

@@ -1,24 +1,24 @@
+# %% [markdown]
+# # 37 · Chollet §6.4: Conv1D over text (shape chain; characters of fortunes)
+#
+# A Conv1D window slides along the text and fires where its pattern occurs, wherever that is;
+# MaxPooling1D shortens the sequence so the next window sees a longer stretch; GlobalMaxPooling1D
+# keeps, for every filter, the strongest match anywhere. Chollet's listing 6.46 runs this over word
+# embeddings of IMDB reviews (500 → 494 → 98 → 92 → 32).
+#
+# This lesson checks that chain, layer by layer, with the book's sizes, and then trains the same
+# stack on the two-class fortune stand-in (`pynet.datasets.fortunes`, "computers" vs "politics").
+# The data differ from IMDB, so the book's qualitative result ("a little below the LSTM, much
+# faster") is shown beside our number, not matched; PyTorch trains the same network from the same
+# weights on the same batches and must land within seed noise of pynet.
+
+# %%
 """Chollet §6.4: a 1-D convnet reads text — the book's shape chain, then characters of fortunes.
 
-A Conv1D window slides along the text and fires where its pattern occurs, wherever that is;
-MaxPooling1D shortens the sequence so the next window sees a longer stretch; GlobalMaxPooling1D
-keeps, for every filter, the strongest match anywhere. Chollet's listing 6.46 runs this over word
-embeddings of IMDB reviews (500 → 494 → 98 → 92 → 32). This lesson checks that chain, layer by
-layer, with the book's sizes, and then trains the same stack on the two-class fortune stand-in
-(:mod:`pynet.datasets.fortunes`, "computers" vs "politics"), reading **characters** one-hot
-encoded — the book notes that a character window of 5 learns word fragments — so no Embedding
-layer is needed. The data differ from IMDB, so the book's qualitative result ("a little below
-the LSTM, much faster") is shown beside our number, not matched; PyTorch trains the same network
-from the same weights on the same batches and must land within seed noise of pynet.
-
-Listing 6.46 ends in ``Dense(1)`` without a sigmoid but trains with binary cross-entropy (an
-erratum); we use the sigmoid.
-
-``--quick`` uses the 600 fortunes shipped in pynet, shorter texts and fewer epochs.
+Listing 6.46's shape chain, then the same stack on one-hot characters of the fortunes.
 """
 from __future__ import annotations
 
-# %%
 import numpy as np
 
 from pynet.lessons import Report, main
@@ -31,6 +31,13 @@ BOOK_SHAPES = [(494, 32), (98, 32), (92, 32), (32,), (1,)]
 BOOK_CONV_PARAMS = [7 * 128 * 32 + 32, 7 * 32 * 32 + 32]      # 28,704 and 7,200
 CHARACTERS = 48     # the 47 most frequent characters get a column each (index 0 is padding)
 
+
+# %% [markdown]
+# ## The network
+#
+# Listing 6.46 without the Embedding: its input is already a sequence of vectors. Conv1D(32, 7) →
+# MaxPooling1D(5) → Conv1D(32, 7) → GlobalMaxPooling1D → Dense(1). Listing 6.46 ends in `Dense(1)`
+# without a sigmoid but trains with binary cross-entropy (an erratum); we use the sigmoid.
 
 # %%
 def convnet(steps, channels, lr=None):
@@ -50,6 +57,14 @@ def convnet(steps, channels, lr=None):
     return model
 
 
+# %% [markdown]
+# ## Characters, one-hot
+#
+# The texts are read as **characters**, one-hot encoded (the 47 most frequent characters get a
+# column each; index 0 is padding), so no Embedding layer is needed. The book notes that a character
+# window of 5 learns word fragments.
+
+# %%
 def one_hot_characters(sequences, width):
     """Character ids ``(N, steps)`` -> ``(N, steps, width)`` float32; id 0 (padding) -> zeros."""
     eye = np.eye(width, dtype=np.float32)
@@ -76,6 +91,12 @@ def load_characters(quick):
     x = one_hot_characters(ids, CHARACTERS)
     return (x[:split], labels[:split]), (x[split:], labels[split:]), tokenizer, names
 
+
+# %% [markdown]
+# ## The same network in PyTorch
+#
+# From the same starting weights, on the same batches, with Keras's RMSprop constants: its test
+# accuracy must land within seed noise of pynet's.
 
 # %%
 def torch_accuracy(torch, start, x, y, x_test, y_test, epochs, batch_size, seed):
@@ -112,6 +133,14 @@ def torch_accuracy(torch, start, x, y, x_test, y_test, epochs, batch_size, seed)
         pred = (net(torch.from_numpy(x_test)).numpy() > 0).astype(np.float32)
     return float(np.mean(pred == y_test))
 
+
+# %% [markdown]
+# ## Run the lesson
+#
+# `run` prints the shape chain beside the book's, the parameter counts (28,704 and 7,200 with the
+# book's 128-wide embeddings), then the trained network's accuracy beside PyTorch's.
+#
+# `--quick` uses the 600 fortunes shipped in pynet, shorter texts and fewer epochs.
 
 # %%
 def run(report: Report, quick: bool) -> None:
@@ -185,5 +214,6 @@ def lesson(report: Report, quick: bool) -> None:
                    note=f"'book' = PyTorch, same start and batches; tolerance {tolerance}")
 
 
+# %%
 if __name__ == "__main__":
     raise SystemExit(main(run, TITLE))

@@ -1,34 +1,21 @@
+# %% [markdown]
+# # 38 · Chollet §6.4.4: Conv1D front-end + GRU on the long series (NOAA hourly stand-in)
+#
+# A GRU reads its window one step at a time, so its cost grows with the window's length; a 1-D
+# convnet reads all steps at once but cannot tell recent from old (lesson 35). Chollet combines them
+# (listings 6.48–6.49): `Conv1D(32, 5) → MaxPooling1D(3) → Conv1D(32, 5)` turns a long window into a
+# three-times-shorter sequence of local features, and a
+# `GRU(32, dropout=0.1, recurrent_dropout=0.5)` reads that in order. At Jena he feeds it twice the
+# resolution (`step=3` instead of 6 on 10-minute data, `lookback=720`: 240 steps of half an hour).
+# The result: not as good as the regularised GRU alone, but much faster — the book gives no number.
+
+# %%
 """Chollet §6.4.4 on NOAA hourly temperatures: a Conv1D front-end shortens long windows for a GRU.
 
-A GRU reads its window one step at a time, so its cost grows with the window's length; a 1-D
-convnet reads all steps at once but cannot tell recent from old (lesson 35). Chollet combines
-them (listings 6.48–6.49): ``Conv1D(32, 5) → MaxPooling1D(3) → Conv1D(32, 5)`` turns a long
-window into a three-times-shorter sequence of local features, and a ``GRU(32, dropout=0.1,
-recurrent_dropout=0.5)`` reads that in order. At Jena he feeds it twice the resolution
-(``step=3`` instead of 6 on 10-minute data, ``lookback=720``: 240 steps of half an hour). The
-result: not as good as the regularised GRU alone, but much faster — the book gives no number.
-
-Our rows are already hourly, the finest the stand-in has, so "more data" here means a **longer**
-window at the same step: ``lookback=480, step=1`` (20 days instead of 10). The front-end turns
-480 steps into 476 → 158 → 154, so the GRU reads 154 steps instead of 480. Every model is
-built on ``input_shape=(None, 2)``, as the book's ``(None, 14)``.
-
-What this lesson shows
-----------------------
-* the shape chain of listing 6.49 with our lengths, and ``model.summary()`` with ``None`` steps;
-* the conv + GRU model's validation MAE beside the common-sense baseline and the book's verdict;
-* the time per training batch of conv + GRU against the same GRU reading the 480 raw steps;
-* the same network (without dropout, which ``torch.nn.GRU`` cannot apply to the recurrent
-  state) in PyTorch from the same initial weights on the same batches, over the seeds.
-
-Same data, splits and training scheme as lesson 36 (random batches per epoch; far fewer than
-the book's 10,000, so our MAEs are upper bounds; full mode takes tens of minutes on a busy
-machine). ``--quick``: 96-hour windows (96 → 92 → 30 →
-26 GRU steps), 5 epochs of 30 batches, 600 validation windows, one PyTorch seed.
+Listing 6.49's conv + GRU on 20-day windows: its MAE, its speed, and PyTorch on the same batches.
 """
 from __future__ import annotations
 
-# %%
 import time
 
 import numpy as np
@@ -44,11 +31,27 @@ FULL = dict(lookback=480, batches=20, epochs=10, val_windows=None, seeds=(SEED, 
 QUICK = dict(lookback=96, batches=30, epochs=5, val_windows=600, seeds=(SEED,))
 
 
+# %% [markdown]
+# ## Lesson 36's data, on longer windows
+#
+# Same data, splits and training scheme as lesson 36 (random batches per epoch), loaded from its
+# module. Our rows are already hourly, the finest the stand-in has, so "more data" here means a
+# **longer** window at the same step: `lookback=480, step=1` (20 days instead of 10).
+
+# %%
 def base():
     """Lesson 36's data preparation, windows, baseline, batch plan and training loop."""
     from pynet.lessons import load_lesson
     return load_lesson("36_temperature_recurrent")
 
+
+# %% [markdown]
+# ## The conv front-end and the GRU alone
+#
+# The front-end turns 480 steps into 476 → 158 → 154, so the GRU reads 154 steps instead of 480.
+# Every model is built on `input_shape=(None, 2)`, as the book's `(None, 14)`, so `model.summary()`
+# shows `None` steps. The same GRU reading the 480 raw steps is the speed comparison:
+# `seconds_per_batch` keeps the fastest of a few timed training steps.
 
 # %%
 def conv_gru(features, dropout=True):
@@ -86,7 +89,13 @@ def seconds_per_batch(model, x, y, repeats=3):
     return best
 
 
-# -- the same network in PyTorch ------------------------------------------------------------
+# %% [markdown]
+# ## The same network in PyTorch
+#
+# Without dropout, which `torch.nn.GRU` cannot apply to the recurrent state; from the same initial
+# weights, on the same batches, over the seeds.
+
+# %%
 def torch_twin(torch, model):
     """``Conv1d → ReLU → MaxPool1d(3) → Conv1d → ReLU → GRU → Linear`` with a pynet
     ``conv_gru(dropout=False)``'s weights. Keras's Conv1D kernel is ``(k, in, out)``, PyTorch's
@@ -131,6 +140,17 @@ def torch_train(torch, forward, params, x, y, xv, yv, plan):
             val.append(float(np.mean(np.abs(forward(xvt).numpy() - yv))))
     return val
 
+
+# %% [markdown]
+# ## Run the lesson
+#
+# `run` prints the shape chain of listing 6.49 with our lengths, the conv + GRU model's validation
+# MAE beside the common-sense baseline and the book's verdict, the time per training batch of conv +
+# GRU against the GRU alone, and the PyTorch cross-check. Training is far shorter than the book's
+# 10,000 batches, so our MAEs are upper bounds; full mode takes tens of minutes on a busy machine.
+#
+# `--quick`: 96-hour windows (96 → 92 → 30 → 26 GRU steps), 5 epochs of 30 batches, 600 validation
+# windows, one PyTorch seed.
 
 # %%
 def run(report: Report, quick: bool) -> None:
@@ -230,5 +250,6 @@ def torch_reference(report, cfg, x, y, xv, yv):
                    note=f"'book' = PyTorch; tolerance 2 × max(seeds' std, 0.01) = {2 * spread:.3f}")
 
 
+# %%
 if __name__ == "__main__":
     raise SystemExit(main(run, TITLE))

@@ -1,26 +1,15 @@
+# %% [markdown]
+# # 39 · Chollet §7.1: the functional API — several inputs, outputs, branches, sharing
+#
+# *Deep Learning with Python* §7.1 calls layers like functions on tensors: `y = Dense(32)(x)`. A
+# `Model(inputs, outputs)` then holds every layer on the way from the inputs to the outputs, which a
+# `Sequential` stack cannot express: several inputs, several outputs, branches that meet again,
+# layers used twice.
+
+# %%
 """Chollet §7.1: the functional API — graphs of layers instead of a stack.
 
-*Deep Learning with Python* §7.1 calls layers like functions on tensors: ``y = Dense(32)(x)``.
-A ``Model(inputs, outputs)`` then holds every layer on the way from the inputs to the outputs,
-which a ``Sequential`` stack cannot express: several inputs, several outputs, branches that
-meet again, layers used twice.
-
-What this lesson shows
-----------------------
-* the book's three-layer network built both ways: the same parameter counts (2,080 / 1,056 / 330,
-  3,466 in all), the same outputs from the same weights, the same training on the book's random
-  data (§7.1.1); and the "graph disconnected" refusal for an output unrelated to the input;
-* Listing 7.1: the two-input question-answering model (Embedding → LSTM for the text and the
-  question, concatenated, a 500-way softmax) — its summary and parameter count, and training on
-  the book's random data given as a list and as a dict (Listing 7.2);
-* Listing 7.3: the three-output social-media model (age / income / gender) with the per-output
-  losses and weights of Listings 7.4–7.5, and Keras's log names ``age_loss``, ``income_acc``, …;
-* the Inception module and the two residual blocks (identity and projection) as graphs, with
-  their output shapes — and an erratum: the book's Inception branches only line up with
-  ``padding='same'``;
-* layer sharing: a siamese LSTM reads two sentences with one set of weights.
-
-``--quick`` trains on fewer, shorter random samples for fewer epochs.
+The book's graphs built with pynet's functional API, checked shape by shape and count by count.
 """
 from __future__ import annotations
 
@@ -35,6 +24,15 @@ BOOK_MLP_PARAMS = [2_080, 1_056, 330]      # 64·32+32, 32·32+32, 32·10+10
 BOOK_MLP_TOTAL = 3_466
 
 
+# %% [markdown]
+# ## One network, built both ways (§7.1.1)
+#
+# The book's three-layer network as a `Sequential` stack and as a functional graph: the same
+# parameter counts (2,080 / 1,056 / 330, 3,466 in all), the same outputs from the same weights, the
+# same training on the book's random data. A `Model` whose output is unrelated to its input is
+# refused ("graph disconnected").
+
+# %%
 def mlp_sequential():
     from pynet.layers import Dense
     from pynet.models import Sequential
@@ -53,6 +51,14 @@ def mlp_functional():
     return Model(input_tensor, output_tensor)
 
 
+# %% [markdown]
+# ## Two inputs: question answering (listings 7.1–7.2)
+#
+# Embedding → LSTM for the text and for the question, the two codes concatenated, a 500-way softmax.
+# The model trains on the book's random data given as a list of arrays and as a dict keyed by the
+# inputs' names.
+
+# %%
 def question_answering(text_vocab=10000, question_vocab=10000, answer_vocab=500):
     """Listing 7.1 (sequences of any length: ``shape=(None,)``)."""
     from pynet.layers import LSTM, Dense, Embedding, concatenate
@@ -68,6 +74,15 @@ def question_answering(text_vocab=10000, question_vocab=10000, answer_vocab=500)
     return Model([text_input, question_input], answer)
 
 
+# %% [markdown]
+# ## Three outputs: age, income, gender (listings 7.3–7.5)
+#
+# One convnet over a person's posts with three heads: a regression (age), a 10-way softmax (income
+# group) and a sigmoid (gender), trained with a loss and a weight per output; the logs carry Keras's
+# names (`age_loss`, `income_acc`, …). The book prints `Embedding(256, vocabulary_size)` with its
+# arguments swapped (an erratum); pynet's Conv1D needs a length, so posts are 500 ids.
+
+# %%
 def social_media(vocabulary_size=50000, embed=256, num_income_groups=10, length=500):
     """Listing 7.3, with Embedding's arguments in the documented order (input_dim, output_dim):
     the book prints ``Embedding(256, vocabulary_size)``, swapped (an erratum). The book's posts
@@ -91,6 +106,15 @@ def social_media(vocabulary_size=50000, embed=256, num_income_groups=10, length=
     return Model(posts_input, [age, income, gender])
 
 
+# %% [markdown]
+# ## Branches that meet again: Inception and residual blocks (§7.1.4–7.1.5)
+#
+# An Inception module runs four branches side by side and concatenates them; their outputs only line
+# up with `padding='same'` (an erratum: the book leaves the padding out). A residual block adds its
+# input to its output: as it is when the shapes match (identity), through a 1×1 convolution when
+# they do not (projection).
+
+# %%
 def inception_module(x, padding):
     """The §7.1.4 module: four branches, all ending with stride 2, concatenated."""
     from pynet.layers import AveragePooling2D, Conv2D, concatenate
@@ -119,6 +143,16 @@ def residual_blocks(x):
     return identity, add([y, residual])
 
 
+# %% [markdown]
+# ## Run the lesson
+#
+# `run` builds each graph and prints its summary, shapes and parameter counts beside the book's,
+# trains the multi-input and multi-output models on random data, and ends with layer sharing: a
+# siamese LSTM reads two sentences with one set of weights.
+#
+# `--quick` trains on fewer, shorter random samples for fewer epochs.
+
+# %%
 def run(report: Report, quick: bool) -> None:
     from pynet.models import GraphError, Input, Model
     from pynet.utils import clear_session, set_seed
@@ -262,5 +296,6 @@ def run(report: Report, quick: bool) -> None:
     report.check(swapped == 0.0, "the siamese model is deterministic at inference")
 
 
+# %%
 if __name__ == "__main__":
     raise SystemExit(main(run, TITLE))

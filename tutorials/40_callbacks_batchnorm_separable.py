@@ -1,24 +1,19 @@
+# %% [markdown]
+# # 40 · Chollet §7.2–7.3: callbacks, BatchNormalization and SeparableConv2D
+#
+# *Deep Learning with Python* §7.2 hands control of a running `fit` to callbacks — stop when the
+# validation accuracy stops improving, keep the best model, cut the learning rate on a plateau, log
+# activations — and §7.3 adds two modern pieces to a convnet: `BatchNormalization` after a
+# convolution and `SeparableConv2D` (a per-channel spatial convolution, then a 1×1 mix) as a lighter
+# replacement for `Conv2D`.
+#
+# The book gives no accuracy for these models (§7.3 has no listing trained on data), so the
+# comparison is between the two networks on the same data, not with a printed number.
+
+# %%
 """Chollet §7.2–7.3: callbacks, batch normalisation and depthwise-separable convolutions.
 
-*Deep Learning with Python* §7.2 hands control of a running ``fit`` to callbacks — stop when the
-validation accuracy stops improving, keep the best model, cut the learning rate on a plateau,
-log activations — and §7.3 adds two modern pieces to a convnet: ``BatchNormalization`` after a
-convolution and ``SeparableConv2D`` (a per-channel spatial convolution, then a 1×1 mix) as a
-lighter replacement for ``Conv2D``.
-
-What this lesson shows
-----------------------
-* the chapter-5 convnet and the same shape of network built with SeparableConv2D +
-  BatchNormalization, side by side on Fashion-MNIST (MNIST when Fashion-MNIST is absent): their
-  parameter counts, epoch times and test accuracies;
-* the §7.2 callbacks at work on the same run: ``EarlyStopping(monitor='val_acc', patience=1)``,
-  ``ModelCheckpoint(save_best_only=True)``, ``ReduceLROnPlateau`` and the book's custom
-  ``ActivationLogger`` — written with the functional API (``Model(model.input, [l.output ...])``);
-* BatchNormalization's two modes: batch statistics while training, moving averages at inference.
-
-The book gives no accuracy for these models (§7.3 has no listing trained on data), so the
-comparison is between the two networks on the same data, not with a printed number.
-``--quick`` trains on 3,000 images for 2 epochs.
+Two convnets side by side on the same data, the §7.2 callbacks on the same runs.
 """
 from __future__ import annotations
 
@@ -34,6 +29,13 @@ TITLE = "40 · Chollet §7.2–7.3: callbacks, BatchNormalization and SeparableC
 SEED = 19
 
 
+# %% [markdown]
+# ## The data
+#
+# Fashion-MNIST, or MNIST when Fashion-MNIST is absent: images as (N, 28, 28, 1) in [0, 1], integer
+# labels.
+
+# %%
 def load_data(n_train, n_test):
     try:
         from pynet.datasets import fashion_mnist
@@ -47,6 +49,18 @@ def load_data(n_train, n_test):
     return name, prep(x[:n_train]), y[:n_train].astype(np.int64), prep(xt[:n_test]), yt[:n_test].astype(np.int64)
 
 
+# %% [markdown]
+# ## Two convnets of the same shape
+#
+# The chapter-5 convnet (lesson 28's), and the same stages built with SeparableConv2D (after a first
+# ordinary Conv2D, as §7.3 suggests for single-channel input) and BatchNormalization after each
+# convolution (§7.3.1). The lesson compares their parameter counts, epoch times and test accuracies.
+#
+# BatchNormalization's `momentum` is Keras's 0.99 by default: after n updates the moving averages
+# still hold 0.99ⁿ of their starting values (0.45 after 80 updates), so a short run evaluates with
+# statistics far from the data's. The quick run uses 0.9 (0.9⁸⁰ ≈ 2e-4) and says so.
+
+# %%
 def chapter5_convnet():
     from pynet.layers import Conv2D, Dense, Flatten, MaxPooling2D
     from pynet.models import Sequential
@@ -82,6 +96,15 @@ def separable_bn_convnet(momentum=0.99):
 
 
 
+# %% [markdown]
+# ## A custom callback
+#
+# §7.2.1's `ActivationLogger`: after each epoch, every layer's activations on one validation sample,
+# saved as NPZ. It is written with the functional API (`Model(model.input, [l.output ...])`). Keras
+# 2 handed callbacks `self.validation_data`; Keras 3 and pynet do not, so the sample is given to the
+# constructor.
+
+# %%
 def make_logger(folder, x_val):
     from pynet.callbacks import Callback
     from pynet.models import Model
@@ -111,6 +134,17 @@ def make_logger(folder, x_val):
     return ActivationLoggerCallback(x_val[:1])
 
 
+# %% [markdown]
+# ## Run the lesson
+#
+# `run` trains both networks with the §7.2 callbacks at work:
+# `EarlyStopping(monitor='val_acc', patience=1)`, `ModelCheckpoint(save_best_only=True)`,
+# `ReduceLROnPlateau` and the activation logger; it prints what each callback did, then the two
+# networks side by side.
+#
+# `--quick` trains on 3,000 images for 2 epochs.
+
+# %%
 def run(report: Report, quick: bool) -> None:
     from pynet import callbacks
     from pynet.utils import clear_session, set_seed
@@ -170,6 +204,13 @@ def run(report: Report, quick: bool) -> None:
 
     batchnorm_modes(report)
 
+# %% [markdown]
+# ## BatchNormalization's two modes
+#
+# While training, a batch is normalised with its own mean and variance; at inference, with the
+# moving averages gathered during training. The same batch gives different outputs in the two modes.
+
+# %%
 def batchnorm_modes(report: Report) -> None:
     """§7.3.1: batch statistics in training, moving averages (momentum 0.99) at inference."""
     report.section("BatchNormalization: training vs inference")
@@ -189,5 +230,6 @@ def batchnorm_modes(report: Report) -> None:
                  "inference mode uses the (still small) moving statistics, not the batch's")
 
 
+# %%
 if __name__ == "__main__":
     raise SystemExit(main(run, TITLE))

@@ -1,38 +1,17 @@
+# %% [markdown]
+# # 41 · Character-level LSTM text generation (Chollet §8.1) on the Jargon File
+#
+# Chollet trains a *language model* — a network that predicts the next character from the 60 before
+# it — on Nietzsche's writings, then writes new text one character at a time, sampling each from the
+# model's softmax reweighted by a *temperature* (0.2, 0.5, 1.0, 1.2). His corpus (`nietzsche.txt`,
+# lower-cased) has 600,893 characters, 57 distinct ones, and gives 200,278 windows of 60 characters
+# every 3. His results are samples of text, not numbers: at 0.2 real but repetitive words, at
+# 1.0–1.2 invented ones ("eterned"), 0.5 "the most interesting".
+
+# %%
 """Character-level text generation with an LSTM (Chollet §8.1), the Jargon File standing in for Nietzsche.
 
-Chollet trains a *language model* — a network that predicts the next character from the 60
-before it — on Nietzsche's writings, then writes new text one character at a time, sampling
-each from the model's softmax reweighted by a *temperature* (0.2, 0.5, 1.0, 1.2). His corpus
-(``nietzsche.txt``, lower-cased) has 600,893 characters, 57 distinct ones, and gives 200,278
-windows of 60 characters every 3; the model is ``LSTM(128) → Dense(57, softmax)`` trained with
-RMSprop(lr=0.01) and categorical cross-entropy, one epoch at a time for 59 epochs, printing text
-after each. His results are samples of text, not numbers: at 0.2 real but repetitive words, at
-1.0–1.2 invented ones ("eterned"), 0.5 "the most interesting".
-
-Nietzsche's text cannot be downloaded here. The stand-in is the Jargon File 4.4.7 (public
-domain, :mod:`pynet.datasets.jargon`), made into running lower-case prose with
-``jargon.prepare`` (69 distinct characters). pynet ships its first 599,947 characters, about
-the book's corpus size; ``$PYNET_SHARED_DATA``/``$PYNET_DATA`` give the whole file.
-
-What this lesson shows
-----------------------
-* the book's pipeline, one readable function per step (:mod:`pynet.text_generation`):
-  ``cut_sequences`` (windows of 60 every 3), ``vectorize`` (one-hot bool ``x`` and ``y``),
-  ``sample(preds, temperature, rng)`` (listing 8.6, seeded), ``generate`` (listing 8.7's loop);
-* corpus size, windows and distinct characters: the book's beside ours;
-* the loss after each epoch, and text at the four temperatures after each epoch;
-* a number the book does not give but any language model must reach: on text it has not
-  trained on, its cross-entropy must fall below the *unigram entropy* (what a model knowing only
-  the character frequencies would score) and its next-character accuracy must beat always
-  guessing the most frequent character (the space);
-* (full run, when PyTorch is installed) the same model trained in PyTorch from the same initial
-  weights on the same batches: its held-out loss within 0.15 nats of ours.
-
-``--quick``: the first 45,000 characters of the prose only (14,980 windows, 118 batches), one
-epoch, 40 generated characters per temperature — far less than the book's 59 epochs over
-200,278 windows, so expect words, spaces and letter patterns rather than sentences. The full
-run trains 4 epochs on ~600,000 characters, feeding one-hot batches from a generator
-(``text_generation.batches``) because the whole one-hot array would take 2.8 GB as float32.
+The book's language model and sampling loop on the Jargon File, with a held-out loss to judge.
 """
 from __future__ import annotations
 
@@ -62,6 +41,20 @@ TORCH_TOLERANCE = 0.15           # nats: two trainings of 4 epochs from the same
 HELD_OUT_CHARS = 3_060           # 1,000 windows of text the model never trains on
 
 
+# %% [markdown]
+# ## The corpus
+#
+# Nietzsche's text cannot be downloaded here. The stand-in is the Jargon File 4.4.7 (public domain,
+# `pynet.datasets.jargon`), made into running lower-case prose with `jargon.prepare` (69 distinct
+# characters). pynet ships its first 599,947 characters, about the book's corpus size;
+# `$PYNET_SHARED_DATA`/`$PYNET_DATA` give the whole file. The last 3,060 characters (1,000 windows)
+# are held out: the model never trains on them.
+#
+# The book's pipeline has one readable function per step in `pynet.text_generation`: `cut_sequences`
+# (windows of 60 every 3), `vectorize` (one-hot bool `x` and `y`), `sample(preds, temperature, rng)`
+# (listing 8.6, seeded) and `generate` (listing 8.7's loop).
+
+# %%
 def corpus(quick: bool):
     """``(train_text, held_out_text, chars, char_indices, file)`` for the lesson."""
     from pynet import text_generation as tg
@@ -79,6 +72,13 @@ def corpus(quick: bool):
     return train, held_out, chars, char_indices, file
 
 
+# %% [markdown]
+# ## The model
+#
+# Listings 8.4–8.5: `LSTM(128) → Dense(n_chars, softmax)` on one-hot windows, RMSprop(lr=0.01),
+# categorical cross-entropy.
+
+# %%
 def model(n_chars: int, units: int = 128):
     """Listings 8.4–8.5: LSTM(128) on one-hot windows → softmax over the characters."""
     from pynet.layers import LSTM, Dense
@@ -93,6 +93,15 @@ def model(n_chars: int, units: int = 128):
     return net
 
 
+# %% [markdown]
+# ## The same model in PyTorch
+#
+# In a full run, when PyTorch is installed: the same model trained in PyTorch from pynet's initial
+# weights on the same batches in the same order. Its held-out loss must be within 0.15 nats of ours.
+# Keras's LSTM stores its gates in the order i, f, c, o, as PyTorch does; the kernels are
+# transposed.
+
+# %%
 def torch_held_out_loss(torch, net, batches, steps, epochs, held_x, held_y):
     """The same model in PyTorch from pynet's *initial* weights, trained on the same batches in
     the same order (RMSprop lr=0.01, rho 0.9, eps 1e-7); its cross-entropy on the held-out windows.
@@ -125,6 +134,24 @@ def torch_held_out_loss(torch, net, batches, steps, epochs, held_x, held_y):
             logits, torch.from_numpy(held_y.argmax(axis=1))))
 
 
+# %% [markdown]
+# ## Run the lesson
+#
+# `run` prints the corpus size, windows and distinct characters beside the book's, then the loss
+# after each epoch and text at the four temperatures.
+#
+# A number the book does not give but any language model must reach: on text it has not trained on,
+# its cross-entropy must fall below the *unigram entropy* (what a model knowing only the character
+# frequencies would score), and its next-character accuracy must beat always guessing the most
+# frequent character (the space).
+#
+# `--quick`: the first 45,000 characters of the prose only (14,980 windows, 118 batches), one epoch,
+# 40 generated characters per temperature — far less than the book's 59 epochs over 200,278 windows,
+# so expect words, spaces and letter patterns rather than sentences. The full run trains 4 epochs on
+# ~600,000 characters, feeding one-hot batches from a generator (`text_generation.batches`) because
+# the whole one-hot array would take 2.8 GB as float32.
+
+# %%
 def run(report: Report, quick: bool) -> None:
     from pynet import text_generation as tg
     from pynet.datasets import jargon
@@ -238,5 +265,6 @@ def _clone(net, weights):
     return twin
 
 
+# %%
 if __name__ == "__main__":
     raise SystemExit(main(run, TITLE))

@@ -1,24 +1,19 @@
+# %% [markdown]
+# # 42 · DeepDream on a photo, with pynet's own convnet (Chollet §8.2)
+#
+# Chollet §8.2 (listings 8.8–8.13) runs Inception V3, trained on ImageNet, in reverse: gradient
+# *ascent* on a photo, so that layers `mixed2`…`mixed5` (coefficients 0.2, 3, 2, 1.5) fire harder,
+# with `step=0.01`, 3 octaves of scale 1.4, 20 iterations per octave and `max_loss=10`, re-injecting
+# at each octave the detail that shrinking the photo lost. The book shows pictures and no numbers.
+#
+# ImageNet weights cannot be downloaded here, so this lesson dreams with a convnet pynet trains
+# itself, in seconds. What is measured: the dream loss of the chosen layers before and after, per
+# octave and over the whole dream, and how far the pixels moved.
+
+# %%
 """DeepDream on a photo with pynet's own convnet: the loss of chosen layers climbs, octave by octave.
 
-Chollet §8.2 (listings 8.8–8.13) runs Inception V3, trained on ImageNet, in reverse: gradient
-*ascent* on a photo, so that layers ``mixed2``…``mixed5`` (coefficients 0.2, 3, 2, 1.5) fire
-harder, with ``step=0.01``, 3 octaves of scale 1.4, 20 iterations per octave and ``max_loss=10``,
-re-injecting at each octave the detail that shrinking the photo lost. The book shows pictures
-and no numbers.
-
-ImageNet weights cannot be downloaded here, so this lesson dreams with a convnet pynet trains
-itself, in seconds: MNIST digits painted in random ink and paper colours (so the filters see
-colour edges, not only grey strokes), layers named like VGG's (``block1_conv1``…). The photo is
-scikit-learn's sample image ``china.jpg`` (it ships in scikit-learn's wheel; without
-scikit-learn or scikit-image a generated landscape stands in, and the lesson says so). What is
-measured: the dream loss of the chosen layers before and after, per octave and over the whole
-dream, and how far the pixels moved.
-
-With a Keras VGG19 weight file named by ``PYNET_VGG19_WEIGHTS`` (``vgg19_weights_tf_dim_ordering_
-tf_kernels_notop.h5``) and ``pynet.applications`` present, the same functions dream with
-ImageNet features instead (layers ``block3_conv1``…``block5_conv1``, Caffe preprocessing).
-Pictures go to ``$PYNET_OUTPUT`` (or a temporary folder) when matplotlib is installed.
-``--quick`` trains on 3,000 digits for two epochs and dreams on a smaller photo.
+Gradient ascent on a photo through a convnet pynet trains itself; the dream loss must climb.
 """
 from __future__ import annotations
 
@@ -44,8 +39,19 @@ VGG19_LAYERS = {"block3_conv1": 0.2, "block4_conv1": 3.0, "block4_conv3": 2.0,
 VGG_MEAN_BGR = np.array([103.939, 116.779, 123.68])
 
 
-# -- pynet's own convnet ------------------------------------------------------------------------
+# %% [markdown]
+# ## pynet's own convnet
+#
+# MNIST digits painted in random ink and paper colours (each digit's ink at least 0.3 darker than
+# its paper on average, as in the originals), so the filters learn edges between colours, not one
+# brightness. The network has VGG's pattern and VGG's layer names (`block1_conv1`…): three 3×3 ReLU
+# convolutions with max-pooling, then a softmax over the ten digits (28×28×3 → 26 → 13 → 11 → 5 →
+# 3×3×64). Lesson 43 transfers style with the model `train_convnet` returns.
+#
+# The dream's layers follow the book's choice in shape: a small weight on a low layer, larger ones
+# higher up.
 
+# %%
 def colour_digits(images, rng) -> np.ndarray:
     """MNIST digits (N, 28, 28) uint8 → RGB (N, 28, 28, 3) in [0, 1]: each digit gets a random
     ink colour on a random paper colour, the ink at least 0.3 darker on average (ink on paper,
@@ -100,8 +106,16 @@ def train_convnet(quick: bool, seed: int = SEED):
     return model, accuracy, seconds
 
 
-# -- a Keras VGG19 weight file, when there is one -----------------------------------------------
+# %% [markdown]
+# ## With ImageNet's VGG19, when a weight file is given
+#
+# With a Keras VGG19 weight file named by `PYNET_VGG19_WEIGHTS`
+# (`vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5`) and `pynet.applications` present, the same
+# functions dream with ImageNet features instead (layers `block3_conv1`…`block5_conv1`). VGG was
+# trained on "caffe" preprocessing: pixels 0..255 in BGR order minus ImageNet's mean pixel;
+# `vgg_deprocess` undoes it (listing 8.15's `deprocess_image`).
 
+# %%
 def vgg19_weights(report: Report):
     """The Keras VGG19 weight file named by ``PYNET_VGG19_WEIGHTS``, when it exists and
     ``pynet.applications`` can read it; otherwise None, saying why (the lessons then run on
@@ -140,8 +154,19 @@ def vgg_deprocess(x):
     return np.clip((np.asarray(x) + VGG_MEAN_BGR)[..., ::-1] / 255.0, 0.0, 1.0)
 
 
-# -- the lesson -----------------------------------------------------------------------------------
+# %% [markdown]
+# ## Run the lesson
+#
+# `run` trains the convnet (or loads VGG19), dreams over the octaves (listings 8.9–8.12: gradient
+# ascent, then the lost detail put back at each larger scale) and prints the loss per octave, the
+# loss of the final image against the photo's, and how far the pixels moved.
+#
+# The photo is scikit-learn's sample image `china.jpg` (it ships in scikit-learn's wheel; without
+# scikit-learn or scikit-image a generated landscape stands in, and the lesson says so). Pictures go
+# to `$PYNET_OUTPUT` (or a temporary folder) when matplotlib is installed. `--quick` trains on 3,000
+# digits for two epochs and dreams on a smaller photo.
 
+# %%
 def run(report: Report, quick: bool) -> None:
     from pynet.generative import deepdream as dd
     from pynet.generative.features import FeatureExtractor
@@ -223,5 +248,6 @@ def run(report: Report, quick: bool) -> None:
         report.say("  (matplotlib is not installed: no PNG)")
 
 
+# %%
 if __name__ == "__main__":
     main(run, TITLE)

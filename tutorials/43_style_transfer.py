@@ -1,31 +1,23 @@
+# %% [markdown]
+# # 43 · Neural style transfer with pynet's own convnet (Chollet §8.3)
+#
+# Chollet §8.3 (listings 8.14–8.22) keeps the content of a photo (VGG19's `block5_conv2`) and takes
+# the style of a painting (Gram matrices of `block1_conv1`…`block5_conv1`), with weights content
+# 0.025, style 1, total variation 1e-4, optimising the pixels with SciPy's L-BFGS for 20 rounds of
+# `maxfun=20`, starting from the photo. The book shows the pictures, no numbers.
+#
+# ImageNet's VGG19 cannot be downloaded here, so the features come from lesson 42's convnet
+# (coloured MNIST digits, VGG's pattern and layer names, trained in seconds): content at its deepest
+# convolution `block3_conv1`, style at the first convolution of each of its three blocks.
+
+# %%
 """Neural style transfer with pynet's own convnet: L-BFGS lowers the loss, the Gram matrices move to the style.
 
-Chollet §8.3 (listings 8.14–8.22) keeps the content of a photo (VGG19's ``block5_conv2``) and
-takes the style of a painting (Gram matrices of ``block1_conv1``…``block5_conv1``), with weights
-content 0.025, style 1, total variation 1e-4, optimising the pixels with SciPy's L-BFGS for 20
-rounds of ``maxfun=20``, starting from the photo. The book shows the pictures, no numbers.
-
-ImageNet's VGG19 cannot be downloaded here, so the features come from lesson 42's convnet
-(coloured MNIST digits, VGG's pattern and layer names, trained in seconds): content at its deepest
-convolution ``block3_conv1``, style at the first convolution of each of its three blocks. The
-photos ship with scikit-learn: ``china.jpg`` as the content and ``flower.jpg`` as the style
-(without scikit-learn or scikit-image, generated pictures stand in and the lesson says so). Our
-pixels are in [0, 1] and our network is small: at the book's weights the style term starts at
-0.63 while the content term can reach 320, and 5 rounds lower the style distance by less than
-half. We keep the book's content and total-variation weights and raise the style weight to 100
-(measured in the quick setting: the style distance then falls ÷36).
-
-Measured: the total loss before and after L-BFGS, the Gram-matrix style distance to the style
-image (it must fall), and the content distance to the photo (it must stay far below the style
-image's own distance to the photo). With ``PYNET_VGG19_WEIGHTS`` naming Keras's VGG19 weight file
-and ``pynet.applications`` present, the lesson runs the book's layers and weights on ImageNet
-features. ``--quick``: a 96×144 image, 5 rounds.
+L-BFGS on the pixels through lesson 42's convnet; the style distance must fall, the content stay.
 """
 from __future__ import annotations
 
-import importlib.util
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -44,15 +36,36 @@ OURS = {"content_layer": "block3_conv1",
         "content_weight": 0.025, "style_weight": 100.0, "total_variation_weight": 1e-4}
 
 
+# %% [markdown]
+# ## Lesson 42's convnet, and the weights
+#
+# The convnet and the VGG helpers come from lesson 42's module. Our pixels are in [0, 1] and our
+# network is small: at the book's weights the style term starts at 0.63 while the content term can
+# reach 320, and 5 rounds lower the style distance by less than half. We keep the book's content and
+# total-variation weights and raise the style weight to 100 (measured in the quick setting: the
+# style distance then falls ÷36).
+#
+# With `PYNET_VGG19_WEIGHTS` naming Keras's VGG19 weight file and `pynet.applications` present, the
+# lesson runs the book's layers and weights on ImageNet features instead.
+
+# %%
 def lesson_43():
-    """Lesson 42's module (its convnet and the VGG helpers), loaded from beside this file."""
-    path = Path(__file__).with_name("42_deepdream.py")
-    spec = importlib.util.spec_from_file_location("lesson_43_for_44", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """Lesson 42's module (its convnet and the VGG helpers), imported with `load_lesson`."""
+    from pynet.lessons import load_lesson
+
+    return load_lesson("42_deepdream")
 
 
+# %% [markdown]
+# ## Two distances to judge the result
+#
+# - the **style distance**: the sum over the style layers of the book's style loss between the
+#   image's Gram matrices and the style image's (unweighted) — 0 for the style image itself. It must
+#   fall;
+# - the **content distance**: the book's content loss between the image's and the photo's features
+#   at the content layer. It must stay far below the style image's own distance to the photo.
+
+# %%
 def style_distance(loss, image) -> float:
     """Σ over the style layers of the book's style_loss between the image's Gram matrices and
     the style image's (unweighted): 0 for the style image itself."""
@@ -71,6 +84,18 @@ def content_distance(loss, image) -> float:
     return content_loss(loss.target_content, acts[loss._index[loss.content_layer]][0])
 
 
+# %% [markdown]
+# ## Run the lesson
+#
+# `run` prints the losses at the photo, the total loss after each L-BFGS round, then the total loss,
+# the style distance and the content distance before and after. The photos ship with scikit-learn:
+# `china.jpg` as the content and `flower.jpg` as the style (without scikit-learn or scikit-image,
+# generated pictures stand in and the lesson says so). The three pictures are saved side by side
+# when matplotlib is installed.
+#
+# `--quick`: a 96×144 image, 5 rounds.
+
+# %%
 def run(report: Report, quick: bool) -> None:
     from pynet.generative.photos import sample_photo
     from pynet.generative.style_transfer import StyleTransferLoss, transfer_style
@@ -156,5 +181,6 @@ def run(report: Report, quick: bool) -> None:
         report.say("  (matplotlib is not installed: no PNG)")
 
 
+# %%
 if __name__ == "__main__":
     main(run, TITLE)

@@ -1,37 +1,22 @@
+# %% [markdown]
+# # 44 · Chollet §8.4: a variational autoencoder on MNIST (latent_dim 2) and its digit map
+#
+# *Deep Learning with Python* §8.4 (listings 8.23–8.28) encodes each 28×28 digit not to a point but
+# to a Gaussian — a mean `z_mean` and a log-variance `z_log_var` in a 2-D latent space — samples `z`
+# from it, and decodes `z` back to an image. The loss is the pixel-wise binary cross-entropy of the
+# reconstruction plus a small KL term (weight 5e-4) pulling every Gaussian towards N(0, I). Trained
+# for 10 epochs (batch 16, RMSprop) on 60,000 digits, the decoder turns a 15×15 grid over the latent
+# plane into digits that morph continuously from one class into another (Fig. 8.14).
+#
+# The book prints no loss values (the figure is its result). pynet ships 10,000 of MNIST's 60,000
+# training digits, and a shared 2-core machine is slower than the book's GPU, so the full run trains
+# on 4,000 digits for 3 epochs.
+
+# %%
 """Chollet §8.4: a variational autoencoder on MNIST with a 2-D latent space, and its digit map.
 
-*Deep Learning with Python* §8.4 (listings 8.23–8.28) encodes each 28×28 digit not to a point
-but to a Gaussian — a mean ``z_mean`` and a log-variance ``z_log_var`` in a 2-D latent space —
-samples ``z`` from it, and decodes ``z`` back to an image. The loss is the pixel-wise binary
-cross-entropy of the reconstruction plus a small KL term (weight 5e-4) pulling every Gaussian
-towards N(0, I). Trained for 10 epochs (batch 16, RMSprop) on 60,000 digits, the decoder turns
-a 15×15 grid over the latent plane (the quantiles ``norm.ppf(linspace(0.05, 0.95, 15))``) into
-digits that morph continuously from one class into another (Fig. 8.14).
-
-What this lesson shows
-----------------------
-* the book's model: encoder Conv2D 32 → 64 (stride 2) → 64 → 64 → Flatten → Dense(32) →
-  ``z_mean``, ``z_log_var`` (2 each); the ``Sampling`` layer; decoder Dense(12,544) → Reshape
-  (14, 14, 64) → Conv2DTranspose(32, stride 2) → Conv2D(1, sigmoid); parameter counts;
-* the loss as pynet trains it — the reconstruction term compiled as ``binary_crossentropy`` with
-  ``y = x`` and the KL term added by ``KLDivergenceLoss`` (``pynet.generative.vae`` explains
-  why) — equal to the book's listing 8.26 total, checked on a batch;
-* the loss per epoch, and the headline: the test reconstruction loss falls well below the
-  untrained model's (≈ ln 2 per pixel);
-* the latent means of the test digits (mean, std per axis) against the prior N(0, 1): with the
-  book's weight 5e-4 the KL pull is weak, so they spread and drift more than N(0, 1) (shown for
-  information), but they must not collapse onto a point;
-* the 15×15 grid of decoded digits as a PNG (``$PYNET_OUTPUT``, default a temp folder).
-
-The book prints no loss values (the figure is its result). pynet ships 10,000 of MNIST's 60,000
-training digits, and a shared 2-core machine is slower than the book's GPU, so the full run
-trains on 4,000 digits for 3 epochs; ``--quick`` on 1,024 digits for 1 epoch.
-
-Sampling: the book's listing 8.24 multiplies ε by ``exp(z_log_var)``; we use the standard
-deviation ``exp(½·z_log_var)`` (Keras's own VAE example does the same;
-``Sampling(std_from="log_var")`` gives the printed line).
+The book's VAE, its loss checked against listing 8.26, trained briefly; the digit map as a PNG.
 """
-# %%
 from __future__ import annotations
 
 import os
@@ -58,6 +43,25 @@ BOOK_ENCODER_PARAMS = 320 + 18_496 + 2 * 36_928 + 401_440 + 2 * 66            # 
 # listing 8.25: Dense 2 → 12,544 (3·12,544), Conv2DTranspose 9·32·64+32, Conv2D 9·32+1
 BOOK_DECODER_PARAMS = 37_632 + 18_464 + 289                                   # 56,385
 
+
+# %% [markdown]
+# ## The model
+#
+# - encoder: Conv2D 32 → 64 (stride 2) → 64 → 64 → Flatten → Dense(32) → `z_mean`, `z_log_var` (2
+#   each);
+# - the `Sampling` layer draws `z = z_mean + σ·ε`;
+# - decoder: Dense(12,544) → Reshape (14, 14, 64) → Conv2DTranspose(32, stride 2) → Conv2D(1,
+#   sigmoid).
+#
+# The parameter counts must be Keras's: 494,244 in the encoder, 56,385 in the decoder.
+#
+# Sampling: the book's listing 8.24 multiplies ε by `exp(z_log_var)`; we use the standard deviation
+# `exp(½·z_log_var)` (Keras's own VAE example does the same; `Sampling(std_from="log_var")` gives
+# the printed line).
+#
+# The loss as pynet trains it: the reconstruction term compiled as `binary_crossentropy` with
+# `y = x`, and the KL term added by `KLDivergenceLoss` (`pynet.generative.vae` explains why). Its
+# total equals the book's listing 8.26, checked on a batch.
 
 # %%
 def build_vae(latent_dim=BOOK_LATENT_DIM, seed=SEED):
@@ -93,6 +97,13 @@ def build_vae(latent_dim=BOOK_LATENT_DIM, seed=SEED):
     return vae, Model(input_img, [z_mean, z_log_var]), decoder
 
 
+# %% [markdown]
+# ## The digit map
+#
+# The decoder turns a 15×15 grid over the latent plane into digits. The grid's points are the
+# quantiles `norm.ppf(linspace(0.05, 0.95, 15))` of the prior, so they cover where N(0, 1) puts its
+# mass. (The book's text says 255 digits; 15×15 is 225, an erratum.)
+
 # %%
 def latent_grid(decoder, n=BOOK_GRID, digit_size=28):
     """Listing 8.28: decode the points ``(norm.ppf(p_i), norm.ppf(p_j))`` for 15 quantiles
@@ -104,6 +115,11 @@ def latent_grid(decoder, n=BOOK_GRID, digit_size=28):
     digits = decoder.predict(points, batch_size=len(points)).reshape(n, n, digit_size, digit_size)
     return digits.transpose(0, 2, 1, 3).reshape(n * digit_size, n * digit_size)
 
+
+# %% [markdown]
+# ## Saving the map
+#
+# The 15×15 grid of decoded digits goes to a PNG in `$PYNET_OUTPUT` (default a temporary folder).
 
 # %%
 def save_png(image, path):
@@ -123,6 +139,11 @@ def save_png(image, path):
     return path
 
 
+# %% [markdown]
+# ## The data
+#
+# MNIST digits as (N, 28, 28, 1) in [0, 1].
+
 # %%
 def load_digits(n_train, n_test):
     """Listing 8.27's data: float32 in [0, 1], shape (N, 28, 28, 1)."""
@@ -131,6 +152,17 @@ def load_digits(n_train, n_test):
     return (mnist.keras_images(x_train[:n_train]), mnist.keras_images(x_test[:n_test]),
             y_test[:n_test])
 
+
+# %% [markdown]
+# ## Run the lesson
+#
+# `run` prints the model's counts, the loss check, the loss per epoch, and the headline: the test
+# reconstruction loss falls well below the untrained model's (≈ ln 2 per pixel). Then the latent
+# means of the test digits (mean, standard deviation per axis) against the prior N(0, 1): with the
+# book's weight 5e-4 the KL pull is weak, so they spread and drift more than N(0, 1) (shown for
+# information), but they must not collapse onto a point.
+#
+# `--quick` trains on 1,024 digits for 1 epoch.
 
 # %%
 def run(report: Report, quick: bool) -> None:

@@ -1,36 +1,18 @@
+# %% [markdown]
+# # 45 · Chollet §8.5: a DCGAN on one MNIST class (the book: CIFAR-10 frogs)
+#
+# *Deep Learning with Python* §8.5 (listings 8.29–8.32) pits a generator (latent vector → image)
+# against a discriminator (image → "is it generated?"). Each step trains the discriminator on
+# generated and real images with noisy labels, then trains the generator through
+# `gan = discriminator(generator(z))` with the discriminator frozen, on targets that lie ("these are
+# real"). The book trains on CIFAR-10 frogs (32×32×3) for 10,000 steps of 20 images; CIFAR-10 is not
+# available offline, so this lesson trains on one MNIST class (the digit 6) at 28×28×1.
+
+# %%
 """Chollet §8.5: a deep convolutional GAN, trained on one MNIST class with the book's loop.
 
-*Deep Learning with Python* §8.5 (listings 8.29–8.32) pits a generator (latent vector → image)
-against a discriminator (image → "is it generated?"). Each step trains the discriminator on
-generated and real images with noisy labels, then trains the generator through ``gan =
-discriminator(generator(z))`` with the discriminator frozen, on targets that lie ("these are
-real"). The book trains on CIFAR-10 frogs (32×32×3) for 10,000 steps of 20 images.
-
-What this lesson shows
-----------------------
-* the book's generator (Dense → LeakyReLU → Reshape → Conv2D 5×5 → Conv2DTranspose 4×4 stride 2
-  → two Conv2D 5×5 → Conv2D 7×7 tanh) and discriminator (Conv2D 3×3, three Conv2D 4×4 stride 2,
-  LeakyReLU, Flatten, Dropout(0.4), Dense sigmoid), at 28×28×1 for MNIST instead of 32×32×3 for
-  CIFAR frogs (CIFAR-10 is not available offline), with the book's parameter-count formulas;
-* the book's tricks: ``RMSprop(lr=0.0008 / 0.0004, clipvalue=1.0, decay=1e-8)``, label noise
-  0.05·U[0, 1), generated = 1 and real = 0, ``discriminator.trainable = False`` before compiling
-  ``gan`` — and a check that pynet, like Keras, then trains the discriminator only through its
-  own ``train_on_batch``;
-* the losses over the steps and image grids at intervals (PNGs in ``$PYNET_OUTPUT``);
-* the headline: neither side wins outright (the book prints no losses; a collapsed GAN shows a
-  discriminator loss near 0 and an adversarial loss that keeps growing), and the generated
-  images' pixel mean and spread come near the real digits'.
-
-**Widths.** The book's 256-filter 5×5 convolutions at full resolution cost about 5 GFLOP per
-image per step; on a shared 2-core CPU that is minutes per step. The lesson keeps every layer,
-kernel size and stride but divides the filter counts by ``WIDTH_DIVISOR`` (8): 256 → 32,
-128 → 16. The book's layout with its own widths is ``build_generator(width=256)``.
-
-The book scales real images to [0, 1] while its generator ends with tanh ([−1, 1]); we keep
-that as printed (the generator learns to stay in [0, 1]). The full run takes 300 steps;
-``--quick`` 16 steps with the filter counts divided by 16 (a check that it all runs, not a GAN).
+The book's generator, discriminator and training loop, narrowed to run on a shared CPU.
 """
-# %%
 from __future__ import annotations
 
 import time
@@ -54,6 +36,17 @@ HEIGHT = WIDTH = 28
 CHANNELS = 1
 
 
+# %% [markdown]
+# ## The generator
+#
+# Dense → LeakyReLU → Reshape → Conv2D 5×5 → Conv2DTranspose 4×4 stride 2 → two Conv2D 5×5 → Conv2D
+# 7×7 tanh, at 28×28×1, with the book's parameter-count formulas.
+#
+# **Widths.** The book's 256-filter 5×5 convolutions at full resolution cost about 5 GFLOP per image
+# per step; on a shared 2-core CPU that is minutes per step. The lesson keeps every layer, kernel
+# size and stride but divides the filter counts by `WIDTH_DIVISOR` (8): 256 → 32, 128 → 16. The
+# book's layout with its own widths is `build_generator(width=256)`.
+
 # %%
 def build_generator(latent_dim=BOOK_LATENT_DIM, width=256, channels=CHANNELS):
     """Listing 8.29 at 28×28: ``width`` is the book's 256 (its Dense block has width/2 = 128
@@ -72,6 +65,12 @@ def build_generator(latent_dim=BOOK_LATENT_DIM, width=256, channels=CHANNELS):
     return Model(generator_input, x, name="generator")
 
 
+# %% [markdown]
+# ## The discriminator
+#
+# Conv2D 3×3, three Conv2D 4×4 stride 2, LeakyReLU, Flatten, Dropout(0.4), Dense sigmoid: one
+# probability that the image was generated.
+
 # %%
 def build_discriminator(width=128, channels=CHANNELS, seed=SEED):
     """Listing 8.30 at 28×28×1 (``width`` is the book's 128). 28 → 26 → 12 → 5 → 1."""
@@ -86,6 +85,14 @@ def build_discriminator(width=128, channels=CHANNELS, seed=SEED):
     x = Dense(1, activation="sigmoid")(x)
     return Model(discriminator_input, x, name="discriminator")
 
+
+# %% [markdown]
+# ## The GAN, with the book's tricks
+#
+# `RMSprop(lr=0.0008 / 0.0004, clipvalue=1.0, decay=1e-8)` for the discriminator and the GAN;
+# `discriminator.trainable = False` set before compiling `gan`, so inside the GAN only the generator
+# learns — and the lesson checks that pynet, like Keras, still trains the discriminator through its
+# own `train_on_batch`, since it was compiled before the flag changed.
 
 # %%
 def build_gan(latent_dim=BOOK_LATENT_DIM, divisor=WIDTH_DIVISOR):
@@ -106,6 +113,13 @@ def build_gan(latent_dim=BOOK_LATENT_DIM, divisor=WIDTH_DIVISOR):
     return generator, discriminator, gan
 
 
+# %% [markdown]
+# ## The data
+#
+# Listing 8.32's data: one class, float32 in [0, 1], shape (N, 28, 28, 1). The book scales real
+# images to [0, 1] while its generator ends with tanh ([−1, 1]); we keep that as printed (the
+# generator learns to stay in [0, 1]).
+
 # %%
 def load_class(digit=BOOK_CLASS):
     """Listing 8.32's data: one class, float32 in [0, 1], shape (N, 28, 28, 1)."""
@@ -114,12 +128,29 @@ def load_class(digit=BOOK_CLASS):
     return mnist.keras_images(x_train[y_train == digit])
 
 
+# %% [markdown]
+# ## Image grids
+#
+# Generated images at intervals, as PNGs in `$PYNET_OUTPUT`.
+
 # %%
 def save_grid(images, path, title):
     from pynet.inspect.images import render_grid
     return render_grid(images[:, :, :, 0], path=path, columns=8, title=title, cmap="Greys_r",
                        vmin=0.0, vmax=1.0)
 
+
+# %% [markdown]
+# ## Run the lesson
+#
+# The book's loop: label noise 0.05·U[0, 1), generated = 1 and real = 0, the discriminator then the
+# GAN trained at each step. `run` prints the losses over the steps and saves image grids at
+# intervals. The headline: neither side wins outright (the book prints no losses; a collapsed GAN
+# shows a discriminator loss near 0 and an adversarial loss that keeps growing), and the generated
+# images' pixel mean and spread come near the real digits'.
+#
+# The full run takes 300 steps; `--quick` 16 steps with the filter counts divided by 16 (a check
+# that it all runs, not a GAN).
 
 # %%
 def run(report: Report, quick: bool) -> None:

@@ -1,17 +1,20 @@
+# %% [markdown]
+# # 46 · Kernels and backends: loops, NumPy and compiled BLAS
+#
+# Every model in pynet calls its arithmetic through `pynet.kernels`, which picks a backend once at
+# import (`PYNET_BACKEND=auto|cython|python`). This lesson shows which backend and which BLAS
+# libraries are active, then computes one product `C = A @ B` in every way pynet knows:
+#
+# - the textbook triple loop in Python (`pynet.kernels.loops.matmul`, Chollet §2.3's
+#   `naive_matrix_dot` written fresh), one multiply-add at a time;
+# - the same loop compiled to C (`matmul_naive`) and blocked for the cache (`matmul_tiled`); these
+#   live only in the compiled module and exist for this comparison;
+# - NumPy's `a @ b` and pynet's `kernels.matmul`, both a call to an optimised BLAS `?gemm`.
+
+# %%
 """Kernels and backends: one matrix product as Python loops, NumPy, and pynet's compiled BLAS.
 
-Every model in pynet calls its arithmetic through :mod:`pynet.kernels`, which picks a backend once
-at import (``PYNET_BACKEND=auto|cython|python``). This lesson shows which backend and which BLAS
-libraries are active, then computes one product ``C = A @ B`` in every way pynet knows:
-
-* the textbook triple loop in Python (:func:`pynet.kernels.loops.matmul`, Chollet §2.3's
-  ``naive_matrix_dot`` written fresh), one multiply-add at a time;
-* the same loop compiled to C (``matmul_naive``) and blocked for the cache (``matmul_tiled``);
-  these live only in the compiled module and exist for this comparison;
-* NumPy's ``a @ b`` and pynet's ``kernels.matmul``, both a call to an optimised BLAS ``?gemm``.
-
-It checks that all of them agree, and times them on one size with BLAS pinned to one thread.
-Run ``python -m bench.kernels`` for the full table (four shapes, float32/float64, PyTorch).
+All the ways pynet multiplies two matrices, checked equal and timed on one size.
 """
 from __future__ import annotations
 
@@ -25,6 +28,13 @@ from pynet.lessons import Report, main, speed_phrase
 TITLE = "46 · Kernels and backends: loops, NumPy and compiled BLAS"
 
 
+# %% [markdown]
+# ## Timing on a shared machine
+#
+# Each way is timed as the fastest of several calls, stopping once a small time budget is spent: the
+# minimum is the least disturbed by other programs on the machine.
+
+# %%
 def best_time(fn, *, budget: float, max_calls: int = 50) -> float:
     """Fastest of several calls (at least one), stopping once ``budget`` seconds are spent:
     the minimum is the least disturbed by other programs on the machine."""
@@ -41,6 +51,18 @@ def best_time(fn, *, budget: float, max_calls: int = 50) -> float:
     return best
 
 
+# %% [markdown]
+# ## Run the lesson
+#
+# `run` prints the backend and the BLAS libraries in use, checks that every way agrees with NumPy,
+# and times each at your default settings, as you would run it (pynet sizes its own BLAS calls;
+# `pynet info` prints the thread policy in force). The speed is reported as GFLOP/s and as a
+# multiple of NumPy's time. With the python backend the compiled loops are skipped.
+#
+# `--quick` multiplies 64×64 matrices instead of 128×128. Run `python -m bench.kernels` for the full
+# table (four shapes, float32/float64, PyTorch).
+
+# %%
 def run(report: Report, quick: bool) -> None:
     from pynet import kernels
     from pynet.kernels import loops
@@ -108,5 +130,6 @@ def run(report: Report, quick: bool) -> None:
                    "pynet calls ?gemm.")
 
 
+# %%
 if __name__ == "__main__":
     raise SystemExit(main(run, TITLE))
