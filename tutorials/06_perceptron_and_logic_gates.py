@@ -167,7 +167,7 @@ def learning_rule(report: Report) -> None:
                    agree=not fit.converged and fit.linearly_separable is False,
                    note=f"stopped after {fit.epochs} epochs")
     report.say("  One perceptron draws one straight line; no line puts (0,1),(1,0) on one side and")
-    report.say("  (0,0),(1,1) on the other. Lesson 12 wires a hidden layer by hand; 03b learns one.")
+    report.say("  (0,0),(1,1) on the other. Lesson 12 wires a hidden layer by hand; lesson 14 learns one.")
     try:
         import matplotlib  # noqa: F401
     except ImportError:
