@@ -9,7 +9,7 @@
 # %%
 """Inside lesson 28's convnet: activation maps, first-layer kernels, filter patterns, Grad-CAM.
 
-Four looks inside one trained model; the markdown cells say what each should show.
+Four looks inside one trained model (Chollet §5.4); the markdown cells say what each should show.
 """
 from __future__ import annotations
 
