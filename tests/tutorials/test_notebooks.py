@@ -36,9 +36,9 @@ def _uses_file(lesson) -> bool:
 def _param(lesson):
     marks = []
     if _uses_file(lesson):
-        marks.append(pytest.mark.xfail(
-            strict=True, reason="reads __file__, which a Jupyter kernel does not define; "
-                                "passes (and this mark goes away) once it uses load_lesson"))
+        marks.append(pytest.mark.xfail(strict=True, reason=(
+            "reads __file__, which a Jupyter kernel does not define; passes (and this mark goes "
+            "away) once it uses load_lesson")))
     return pytest.param(lesson, id=lesson.stem, marks=marks)
 
 
