@@ -163,6 +163,16 @@ def in_kernel() -> bool:
     return getattr(shell, "kernel", None) is not None
 
 
+def _run_as_a_file(run) -> bool:
+    """True when ``sys.argv[0]`` is the file that defines ``run``: the lesson was started as a
+    file with its own arguments (``%run 01_name.py --quick`` in IPython, Spyder's "Run file"),
+    not cell by cell."""
+    filename = getattr(getattr(run, "__code__", None), "co_filename", "")
+    if not sys.argv or not sys.argv[0] or not filename:
+        return False
+    return os.path.abspath(sys.argv[0]) == os.path.abspath(filename)
+
+
 def main(run, title: str, argv=None) -> int:
     """Entry point of a lesson: ``main(run, TITLE)`` in its last cell.
 
@@ -170,11 +180,14 @@ def main(run, title: str, argv=None) -> int:
     ``$PYNET_QUICK``); a failed lesson prints ``FAILED: ...`` and exits with code 1 (when ``argv``
     is given, e.g. by a test, it returns 1 instead); success returns 0.
 
-    In a Jupyter kernel the kernel's own ``sys.argv`` is never parsed: quick mode comes from
-    ``$PYNET_QUICK`` only, success returns 0 (no ``SystemExit``, which a notebook would show as
-    an error), and a failed lesson raises :class:`LessonFailed`, so the cell shows the failure.
+    In a Jupyter kernel, cell by cell, the kernel's own ``sys.argv`` is never parsed: quick mode
+    comes from ``$PYNET_QUICK`` only. Success returns 0 (no ``SystemExit``, which a notebook would
+    show as an error) and a failed lesson raises :class:`LessonFailed`, so the cell shows the
+    failure. A lesson file started in a kernel with its own arguments (``%run 01_name.py
+    --quick``) reads them, and also raises :class:`LessonFailed` when it fails.
     """
-    if argv is None and in_kernel():
+    kernel = argv is None and in_kernel()
+    if kernel and not _run_as_a_file(run):
         _, seconds = run_lesson(run, title, quick=quick_from_environment())
         print(f"--- done in {seconds:.1f} s")
         return 0
@@ -189,6 +202,8 @@ def main(run, title: str, argv=None) -> int:
     try:
         _, seconds = run_lesson(run, title, quick=quick)
     except LessonFailed as exc:
+        if kernel:
+            raise
         print(f"FAILED: {exc}", file=sys.stderr)
         if argv is None:
             raise SystemExit(1) from None   # a script's exit code, whether or not it is wrapped

@@ -96,6 +96,18 @@ def test_main_in_a_kernel_never_parses_the_kernels_arguments(monkeypatch, capsys
     assert "quick=False" in capsys.readouterr().out
 
 
+def test_a_lesson_file_run_in_a_kernel_with_arguments_reads_them(monkeypatch, capsys):
+    """``%run 99_made_up.py --quick`` in IPython (or Spyder's "Run file") puts the lesson's own
+    file and arguments in sys.argv: those are the lesson's, so main reads them."""
+    monkeypatch.setattr(lessons, "in_kernel", lambda: True)
+    monkeypatch.delenv("PYNET_QUICK", raising=False)
+    monkeypatch.setattr(sys, "argv", [__file__, "--quick"])   # agreeing_run is defined here
+    assert lessons.main(agreeing_run, TITLE) == 0
+    assert "quick=True" in capsys.readouterr().out
+    with pytest.raises(LessonFailed):                  # in a kernel a failure is an exception
+        lessons.main(disagreeing_run, TITLE)
+
+
 def test_a_failed_lesson_in_a_kernel_raises_lesson_failed(monkeypatch):
     monkeypatch.setattr(sys, "argv", KERNEL_ARGV)
     with pytest.raises(LessonFailed, match="one plus one"):
