@@ -23,6 +23,7 @@ code cell, so the notebook runs the short tour wherever it is opened.
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import tempfile
@@ -31,7 +32,7 @@ from pathlib import Path
 
 from .lessons import QUICK_ENV
 
-#: A cell marker: ``# %%``, then an optional title and an optional ``[markdown]``/``[md]``/``[raw]``.
+#: A cell marker: ``# %%``, then an optional title and ``[markdown]``, ``[md]`` or ``[raw]``.
 CELL_MARKER = re.compile(r"^# %%(?P<rest>(?:\s.*)?)$")
 CELL_KIND = re.compile(r"\[(?P<kind>markdown|md|raw)\]")
 #: The script-only wrapper of a lesson's last line, dropped in a notebook (``SystemExit`` in a
@@ -118,12 +119,7 @@ def read_percent(path: Path, *, use_jupytext: bool | None = None):
     nbformat = _nbformat()
     text = Path(path).read_text(encoding="utf-8")
     if use_jupytext is None:
-        try:
-            import jupytext  # noqa: F401
-        except ImportError:
-            use_jupytext = False
-        else:
-            use_jupytext = True
+        use_jupytext = importlib.util.find_spec("jupytext") is not None
     if use_jupytext:
         import jupytext
 

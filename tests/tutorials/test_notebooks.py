@@ -1,4 +1,4 @@
-"""Every lesson, turned into a notebook by ``pynet notebook``, runs in a Jupyter kernel in quick mode.
+"""Every lesson, made a notebook by ``pynet notebook``, runs in a Jupyter kernel in quick mode.
 
 This is what a learner gets who opens a lesson in Jupyter and runs all cells: one fresh
 ``python3`` kernel per lesson (started by ``nbclient``), its cells top to bottom, with
