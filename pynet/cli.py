@@ -1,4 +1,4 @@
-"""The ``pynet`` command (also ``python -m pynet``): info, list, run, tour, bench.
+"""The ``pynet`` command (also ``python -m pynet``): info, list, run, notebook, tour, bench.
 
 ::
 
@@ -6,6 +6,9 @@
                                     policy in force, where the data is
     pynet list [--book chollet]     the tutorials by book, with their one-line descriptions
     pynet run 01 [--quick]          one tutorial, by number, full name or a unique part of it
+    pynet notebook 01 [--out DIR] [--quick]
+                                    one tutorial as a Jupyter notebook (DIR/NN_name.ipynb,
+                                    default the current folder; needs nbformat)
     pynet tour [--quick] [--only 00,04] [--stop-on-fail]
                                     every tutorial in order, then a table: each headline's kind
                                     of comparison, book value vs ours, and a count of the kinds
@@ -160,6 +163,31 @@ def cmd_run(args) -> int:
     print("\n".join(headline_lines(report)))
     print(f"--- {lesson.stem}: done in {seconds:.1f} s")
     return 0
+
+
+def cmd_notebook(args) -> int:
+    """``pynet notebook NN``: the lesson's ``# %%`` cells as ``<out>/<stem>.ipynb``."""
+    lesson = resolve(args.name, discover())
+    try:
+        from .notebooks import check_out_dir, lesson_notebook, write_notebook
+        out = check_out_dir(Path(args.out))
+        notebook = lesson_notebook(lesson.path, quick=args.quick)
+    except (ImportError, ValueError) as exc:
+        raise CLIError(str(exc)) from exc
+    try:
+        path = write_notebook(notebook, out / f"{lesson.stem}.ipynb")
+    except OSError as exc:
+        raise CLIError(f"cannot write the notebook into --out {out}: {exc.strerror or exc}; "
+                       "expected a folder you can write to") from exc
+    cells = len(notebook.cells)
+    print(f"wrote {path} ({cells} cell{'' if cells == 1 else 's'}"
+          + (f"; quick mode: {QUICK_NOTE}" if args.quick else "") + ")")
+    print(f"open it with: jupyter lab {path}  (or VS Code); run it headless with: "
+          f"jupyter nbconvert --to notebook --execute {path}")
+    return 0
+
+
+QUICK_NOTE = "its first code cell sets PYNET_QUICK=1"
 
 
 @dataclass
@@ -505,6 +533,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", help="number (04), full name (04_rashid_mnist) or a unique part of it")
     p.add_argument("--quick", action="store_true", help="smaller data, fewer epochs")
     p.set_defaults(func=cmd_run)
+    p = sub.add_parser("notebook", help="write one tutorial as a Jupyter notebook (.ipynb)")
+    p.add_argument("name", help="number (04), full name (04_rashid_mnist) or a unique part of it")
+    p.add_argument("--out", default=".", metavar="DIR",
+                   help="folder for NN_name.ipynb (default: the current folder; created if absent)")
+    p.add_argument("--quick", action="store_true",
+                   help="the notebook sets PYNET_QUICK=1 first: smaller data, fewer epochs")
+    p.set_defaults(func=cmd_notebook)
     p = sub.add_parser("tour", help="run every tutorial and print a summary table")
     p.add_argument("--quick", action="store_true", help="smaller data, fewer epochs")
     p.add_argument("--only", metavar="A,B", help="only these tutorials (names as for run)")

@@ -13,6 +13,11 @@ one-line description ``pynet list`` shows), a ``TITLE``, and a function ``run(re
     if __name__ == "__main__":
         main(run, TITLE)
 
+The same file runs as a script (``python tutorials/NN_name.py [--quick]``), in ``pynet run`` and
+``pynet tour``, and cell by cell in a Jupyter kernel (the ``# %%`` cells; ``pynet notebook NN``).
+In a kernel :func:`main` leaves the kernel's own command line alone and takes quick mode from the
+environment variable ``PYNET_QUICK`` (``1``/``0``, also ``true``/``false``, ``yes``/``no``).
+
 ``report.compare`` prints a line and, when ``agree`` is False, records a failure; at the end of the
 lesson a failed comparison raises :class:`LessonFailed`, so ``pynet tour`` and the tests notice.
 The first comparison marked ``headline=True`` (or else the last one) goes into the tour's table.
@@ -40,6 +45,7 @@ import argparse
 import enum
 import importlib
 import importlib.util
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -285,17 +291,86 @@ def headline_lines(report: Report) -> list[str]:
     lines.append(f"    {head.kind_line()}" if head.kind is not None
                  else "    kind: not declared (give the headline compare() a kind=)")
     return lines
+#: The environment variable that selects quick mode (in a Jupyter kernel, or for a script).
+QUICK_ENV = "PYNET_QUICK"
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("", "0", "false", "no", "off")
+
+
+def quick_from_environment(environ=None) -> bool:
+    """Quick mode as ``$PYNET_QUICK`` asks: ``1``/``true``/``yes``/``on`` or ``0``/``false``/
+    ``no``/``off`` (any case; unset or empty means no). Anything else is a ``ValueError``."""
+    environ = os.environ if environ is None else environ
+    value = environ.get(QUICK_ENV, "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(f"{QUICK_ENV} must be one of {', '.join(_TRUE + _FALSE[1:])} (or unset), "
+                     f"got {environ.get(QUICK_ENV)!r}")
+
+
+def in_kernel() -> bool:
+    """True when this code runs inside a Jupyter (IPython) kernel, e.g. a lesson's notebook.
+
+    A kernel is started as ``python -m ipykernel_launcher -f <connection file>``, so its
+    ``sys.argv`` holds the kernel's arguments, not a lesson's; the running IPython shell of a
+    kernel also has a ``kernel`` attribute (a plain ``ipython`` terminal does not).
+    """
+    argv0 = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+    if argv0.startswith("ipykernel_launcher"):
+        return True
+    if "ipykernel" not in sys.modules or "IPython" not in sys.modules:
+        return False
+    shell = sys.modules["IPython"].get_ipython()
+    return getattr(shell, "kernel", None) is not None
+
+
+def _run_as_a_file(run) -> bool:
+    """True when ``sys.argv[0]`` is the file that defines ``run``: the lesson was started as a
+    file with its own arguments (``%run 01_name.py --quick`` in IPython, Spyder's "Run file"),
+    not cell by cell."""
+    filename = getattr(getattr(run, "__code__", None), "co_filename", "")
+    if not sys.argv or not sys.argv[0] or not filename:
+        return False
+    return os.path.abspath(sys.argv[0]) == os.path.abspath(filename)
 
 
 def main(run, title: str, argv=None) -> int:
-    """Entry point for ``python tutorials/NN_name.py [--quick]``."""
+    """Entry point of a lesson: ``main(run, TITLE)`` in its last cell.
+
+    As a script (``python tutorials/NN_name.py [--quick]``) it reads ``--quick`` (or
+    ``$PYNET_QUICK``); a failed lesson prints ``FAILED: ...`` and exits with code 1 (when ``argv``
+    is given, e.g. by a test, it returns 1 instead); success returns 0.
+
+    In a Jupyter kernel, cell by cell, the kernel's own ``sys.argv`` is never parsed: quick mode
+    comes from ``$PYNET_QUICK`` only. Success returns 0 (no ``SystemExit``, which a notebook would
+    show as an error) and a failed lesson raises :class:`LessonFailed`, so the cell shows the
+    failure. A lesson file started in a kernel with its own arguments (``%run 01_name.py
+    --quick``) reads them, and also raises :class:`LessonFailed` when it fails.
+    """
+    kernel = argv is None and in_kernel()
+    if kernel and not _run_as_a_file(run):
+        report, seconds = run_lesson(run, title, quick=quick_from_environment())
+        print("\n".join(headline_lines(report)))
+        print(f"--- done in {seconds:.1f} s")
+        return 0
     parser = argparse.ArgumentParser(description=title)
-    parser.add_argument("--quick", action="store_true", help="smaller data / fewer epochs")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"smaller data / fewer epochs (or set {QUICK_ENV}=1)")
     args = parser.parse_args(argv)
     try:
-        report, seconds = run_lesson(run, title, quick=args.quick)
+        quick = args.quick or quick_from_environment()
+    except ValueError as exc:
+        parser.error(str(exc))
+    try:
+        report, seconds = run_lesson(run, title, quick=quick)
     except LessonFailed as exc:
+        if kernel:
+            raise
         print(f"FAILED: {exc}", file=sys.stderr)
+        if argv is None:
+            raise SystemExit(1) from None   # a script's exit code, whether or not it is wrapped
         return 1
     print("\n".join(headline_lines(report)))
     print(f"--- done in {seconds:.1f} s")

@@ -1,20 +1,18 @@
+# %% [markdown]
+# # 01 · Rashid's three-layer network on MNIST (784-200-10, lr 0.1)
+#
+# *Make Your Own Neural Network* (Rashid) trains a network of 784 input nodes (one per pixel),
+# 200 hidden nodes and 10 output nodes (one per digit) with learning rate 0.1, one record at a
+# time in the file's order, then tests it on the 10,000 test images: the answer is the output
+# node with the largest value.
+#
+# This lesson trains `ThreeLayerNetwork` and, from the same initial weights on the same data, the
+# book's own NumPy formulation `BookNetwork` (both in `pynet.backprop.three_layer_network`).
+
+# %%
 """Rashid's three-layer network (784-200-10, lr 0.1) on MNIST: accuracy after 1 and 5 epochs.
 
-*Make Your Own Neural Network* trains a network with 784 input nodes (one per pixel), 200 hidden
-nodes and 10 output nodes (one per digit), learning rate 0.1, one record at a time in the file's
-order, and tests it on the 10,000 test images: the label is the output node with the largest
-value. This lesson does the same with ``ThreeLayerNetwork`` and, on the same data and from the
-same initial weights, with the book's own NumPy formulation, ``BookNetwork`` (both in
-:mod:`pynet.backprop.three_layer_network`).
-
-What to expect
---------------
-* The book's figures used all 60,000 training images; pynet ships the first 10,000 (same order),
-  so our accuracy is a little lower. The fair comparison is with the book's code run on the same
-  10,000 images: that must agree with ours (same weights to 1e-10, same accuracy).
-* Inputs are scaled to 0.01..1.0 (``x / 255 * 0.99 + 0.01``) and targets are 0.01 / 0.99: a
-  sigmoid never reaches 0 or 1, and a zero input would stop its weights from learning.
-* ``--quick`` trains on 1,500 images for 2 epochs and tests on 1,000.
+Run it: ``pynet run 01 [--quick]``; as a notebook: ``pynet notebook 01``.
 """
 from __future__ import annotations
 
@@ -32,6 +30,16 @@ BOOK_ONE_EPOCH = 0.954        # lr 0.1, one epoch (quoted again in the rotations
 BOOK_BACKQUERY_NET = 0.975    # the network whose back-query images the book shows
 
 
+# %% [markdown]
+# ## The data, scaled as the book scales it
+#
+# Inputs go to 0.01..1.0 (`x / 255 * 0.99 + 0.01`) and targets are 0.01 / 0.99: a sigmoid never
+# reaches 0 or 1, and an input of exactly zero would stop its weights from learning.
+#
+# The book's figures used all 60,000 training images; pynet ships the first 10,000 (same order),
+# so our accuracy is a little lower.
+
+# %%
 def load(n_train, n_test):
     from pynet.datasets import mnist
 
@@ -40,6 +48,13 @@ def load(n_train, n_test):
             mnist.rashid_inputs(x_test[:n_test]), y_test[:n_test].astype(np.int64))
 
 
+# %% [markdown]
+# ## The book's test loop
+#
+# Query each test record, take the largest output, write 1 for right and 0 for wrong, and average
+# the scorecard.
+
+# %%
 def book_scorecard(book, inputs, labels):
     """The book's test loop: query each record, argmax, 1 for right and 0 for wrong."""
     scorecard = [1 if int(np.argmax(book.query(x))) == int(label) else 0
@@ -47,6 +62,18 @@ def book_scorecard(book, inputs, labels):
     return sum(scorecard) / len(scorecard)
 
 
+# %% [markdown]
+# ## Run the lesson
+#
+# Both networks start from the same weights (same seed) and train on the same images. The fair
+# comparison is with the book's code on *our* 10,000 images: it must agree with ours (weights
+# within 1e-10, the same accuracy); the book's 60,000-image figures are shown for information.
+# Then the speed of one pass, and one test record queried as the book does.
+#
+# `--quick` (or `PYNET_QUICK=1` in a notebook) trains on 1,500 images for 2 epochs and tests on
+# 1,000.
+
+# %%
 def run(report: Report, quick: bool) -> None:
     from pynet import kernels
     from pynet.backprop.three_layer_network import BookNetwork, ThreeLayerNetwork
@@ -121,5 +148,6 @@ def run(report: Report, quick: bool) -> None:
                    note="the book's first test record is a 7")
 
 
+# %%
 if __name__ == "__main__":
-    raise SystemExit(main(run, TITLE))
+    main(run, TITLE)

@@ -1,21 +1,17 @@
+# %% [markdown]
+# # 02 · Back-query: what the network thinks each digit looks like
+#
+# A query sends an image forward and reads ten outputs. A back-query starts at the outputs, 0.99
+# for one label and 0.01 for the others, and pushes them backwards through Rashid's trained
+# network: the inverse of the sigmoid (the logit, ln(y / (1 - y))) undoes each activation, the
+# transposed weight matrices carry the signal to the layer before, and each layer's signal is
+# rescaled into [0.01, 0.99] because the logit only accepts values strictly between 0 and 1. What
+# reaches the 784 input nodes is a picture of what the network "looks for" in that digit.
+
+# %%
 """Back-query: run Rashid's trained network backwards and look at the ten images it 'imagines'.
 
-A query sends an image forward and reads ten outputs. A back-query starts from the outputs — 0.99
-for one label and 0.01 for the others — and pushes them backwards: the inverse of the sigmoid (the
-logit, ln(y / (1 - y))) undoes each activation, the transposed weight matrices carry the signal to
-the layer before, and each layer's signal is rescaled into [0.01, 0.99] because the logit only
-accepts values strictly between 0 and 1. What arrives at the 784 input nodes is an image of what
-the network "looks for" in that digit.
-
-How to read the images (dark = high value, as the book draws them):
-
-* dark pixels are ink that votes *for* the label;
-* light pixels are places that must stay *empty* for the label;
-* mid grey carries no information either way.
-
-The rescaling throws away the overall size of the signal, so only the pattern is meaningful. The
-PNG goes to ``$PYNET_OUTPUT`` (or a temporary folder) when matplotlib is installed; the terminal
-always gets ASCII art.
+Run it: ``pynet run 02 [--quick]``; as a notebook: ``pynet notebook 02``.
 """
 from __future__ import annotations
 
@@ -26,6 +22,19 @@ from pynet.lessons import Report, main
 TITLE = "02 · Back-query: what the network thinks each digit looks like"
 SEED = 2026
 
+
+# %% [markdown]
+# ## What the book saw in its ten images
+#
+# How to read the images (dark = high value, as the book draws them):
+#
+# - dark pixels are ink that votes *for* the label;
+# - light pixels are places that must stay *empty* for the label;
+# - mid grey carries no information either way.
+#
+# The rescaling throws away the overall size of the signal, so only the pattern means anything.
+
+# %%
 #: The book's remarks on its own ten back-query images (info only; its net scored 0.975).
 BOOK_OBSERVATIONS = {
     0: "a round shape: ink in a ring, an empty middle",
@@ -40,6 +49,14 @@ BOOK_OBSERVATIONS = {
 }
 
 
+# %% [markdown]
+# ## Run the lesson
+#
+# Train the network, back-query each of the ten labels and compare the pictures with the book's
+# remarks. The terminal always gets ASCII art; the PNG goes to `$PYNET_OUTPUT` (or a temporary
+# folder) when matplotlib is installed. Quick mode trains on 2,000 images for one epoch.
+
+# %%
 def run(report: Report, quick: bool) -> None:
     from pynet.backprop.three_layer_network import ThreeLayerNetwork
     from pynet.datasets import mnist
@@ -123,5 +140,6 @@ def run(report: Report, quick: bool) -> None:
         report.say(f"  wrote {tiles_png}")
 
 
+# %%
 if __name__ == "__main__":
-    raise SystemExit(main(run, TITLE))
+    main(run, TITLE)

@@ -1,21 +1,15 @@
+# %% [markdown]
+# # 03 · Own handwriting and the book's damaged digits
+#
+# Rashid invites readers to draw digits, scale the pictures to 28×28 and query the trained
+# network. Readers who tried found it failing on their digits, because MNIST's digits were
+# *prepared*: white ink on black, fitted into a 20×20 box, centred by their centre of mass in a
+# 28×28 frame. `pynet.datasets.own_digits` does the same to any picture (see `preprocess`).
+
+# %%
 """Your own handwriting: prepare any picture as MNIST did, and test the book's damaged digits.
 
-The book asks readers to draw digits, scale the pictures to 28×28 and query the trained network.
-Users who tried found the network failing on their digits; the reason is that MNIST's digits
-were *prepared*: white ink on black, fitted into a 20×20 box, centred by their centre of mass in
-28×28. :mod:`pynet.datasets.own_digits` does the same to any picture (see ``preprocess``).
-
-Part 1 builds "photos" from test digits — dark ink on grey paper, small and off-centre in a big
-picture — and queries the network twice: after the book's recipe (shrink the whole picture to
-28×28, invert) and after MNIST's preparation.
-
-Part 2 repeats the book's experiment with its damaged digits, generated (seeded) so that no files
-are needed: a "5" written with a thick marker, a "4" in chalk, a "3" with a broken stroke, a
-blurred print-font "2", a "6" rippled like a reflection in water, and that "6" with added noise.
-The book's network read all of them except the noisy 6.
-
-Part 3 reads your own pictures: set ``PYNET_OWN_DIGITS`` to image files or a folder (PNG/JPEG,
-any size; labels from names like ``my_own_3.png``; needs Pillow).
+Run it: ``pynet run 03 [--quick]``; as a notebook: ``pynet notebook 03``.
 """
 from __future__ import annotations
 
@@ -32,6 +26,14 @@ SEED = 2026
 SEEDS = range(5)
 
 
+# %% [markdown]
+# ## Part 1: a digit as a photographed drawing
+#
+# We build "photos" from test digits (dark ink on grey paper, small and off-centre in a large
+# picture) and query the network twice: once after the book's recipe (shrink the whole picture to
+# 28×28, invert) and once after MNIST's own preparation.
+
+# %%
 def as_photo(digit: np.ndarray, rng) -> np.ndarray:
     """A test digit as a photographed drawing: dark ink on grey paper, 4x larger, off-centre."""
     ink = np.kron(digit.astype(float) / 255.0, np.ones((4, 4)))
@@ -47,6 +49,13 @@ def book_recipe(photo: np.ndarray) -> np.ndarray:
     return (255.0 - small).ravel() / 255.0 * 0.99 + 0.01
 
 
+# %% [markdown]
+# ## Part 3: your own pictures
+#
+# Set `PYNET_OWN_DIGITS` to image files or a folder (PNG/JPEG, any size; the label comes from a
+# name like `my_own_3.png`; Pillow is needed) and the lesson reads them too.
+
+# %%
 def user_files():
     spec = os.environ.get("PYNET_OWN_DIGITS", "")
     files = []
@@ -60,6 +69,15 @@ def user_files():
     return files
 
 
+# %% [markdown]
+# ## Run the lesson
+#
+# Part 2 repeats the book's experiment with its damaged digits, generated with a fixed seed so that
+# no files are needed: a "5" drawn with a thick marker, a "4" in chalk, a "3" with a broken stroke,
+# a blurred print-font "2", a "6" rippled like a reflection in water, and that "6" with added
+# noise. The book's network read all of them except the noisy 6.
+
+# %%
 def run(report: Report, quick: bool) -> None:
     from pynet.backprop.three_layer_network import ThreeLayerNetwork
     from pynet.datasets import mnist
@@ -166,5 +184,6 @@ def run(report: Report, quick: bool) -> None:
                        if digit.label is not None else f"output {outputs[guess, 0]:.2f}")
 
 
+# %%
 if __name__ == "__main__":
-    raise SystemExit(main(run, TITLE))
+    main(run, TITLE)

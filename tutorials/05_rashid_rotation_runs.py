@@ -1,28 +1,17 @@
+# %% [markdown]
+# # 05 · Rashid's rotation runs: lr 0.01, 5 and 10 epochs
+#
+# *Make Your Own Neural Network* ends its improvements with the rotated copies of lesson 04 and
+# then trains longer with a smaller learning rate: lr 0.01, every training record plus its copies
+# rotated by +angle and −angle (new corners 0.01), the 784-200-10 network, one record at a time in
+# file order. The book's chart of accuracy against angle gives a best of **0.9745 after 5 epochs**
+# (at 10 degrees) and a peak of **0.9787 after 10 epochs**, and calls about 98% the natural
+# ceiling of this architecture.
+
+# %%
 """Rashid's longer runs with rotated training copies: lr 0.01 for 5 and 10 epochs (book 0.9745 / 0.9787).
 
-*Make Your Own Neural Network* ends its improvements with the rotated copies of lesson 04 and then
-trains longer with a smaller learning rate: lr 0.01, every training record plus its copies rotated
-by +angle and −angle (new corners filled with the background value 0.01), the 784-200-10 network,
-one record at a time in file order. The book's figure of accuracy against the angle gives a best
-of **0.9745 after 5 epochs** (at 10 degrees) and a peak of **0.9787 after 10 epochs**; it calls
-about 98% the natural ceiling of this architecture.
-
-What the lesson does
---------------------
-* trains one network per angle (0 = no copies, then 5, 10, 15, 20, 30 degrees) from the same
-  initial weights for 10 epochs at lr 0.01 and tests it after epoch 5 and after epoch 10 — the
-  epoch-5 test *is* the book's 5-epoch run, because training visits the records in file order and
-  the first five epochs are the same whether or not five more follow;
-* prints the accuracy-vs-angle table for 5 and 10 epochs beside the book's two numbers;
-* a same-data reference: the same per-record arithmetic in PyTorch (``mv``/``sigmoid``/``addr_``,
-  float64), from the same weights on the same 10-degree data, must reach the same accuracy.
-
-The data differ and the numbers say so: the book used all 60,000 training images (180,000 records
-with the copies); pynet ships the first 10,000 (30,000 with the copies), tested on the 10,000
-test images.
-
-``--quick`` is short and says so: 2,000 training images, 1,000 test images, the angles 0 and 10,
-2 and 4 epochs instead of 5 and 10, and the PyTorch reference for 1 epoch.
+Run it: ``pynet run 05 [--quick]``; as a notebook: ``pynet notebook 05``.
 """
 from __future__ import annotations
 
@@ -42,6 +31,13 @@ BOOK_5_EPOCHS, BOOK_10_EPOCHS = 0.9745, 0.9787
 BOOK_CEILING = 0.98
 
 
+# %% [markdown]
+# ## The data, and how it differs from the book's
+#
+# The book used all 60,000 training images (180,000 records with the copies); pynet ships the first
+# 10,000 (30,000 with the copies), tested on the 10,000 test images. The numbers say so.
+
+# %%
 def load(n_train, n_test):
     from pynet.datasets import mnist
 
@@ -50,6 +46,13 @@ def load(n_train, n_test):
             mnist.rashid_inputs(x_test[:n_test]), y_test[:n_test].astype(np.int64))
 
 
+# %% [markdown]
+# ## Ten epochs, tested after the fifth and the tenth
+#
+# The epoch-5 test *is* the book's 5-epoch run: training visits the records in file order, so the
+# first five epochs are the same whether or not five more follow.
+
+# %%
 def train_and_test(x3, t3, x_test, y_test, checkpoints):
     """Train a fresh net (seed SEED) on ``x3`` epoch after epoch; test at each checkpoint."""
     from pynet.backprop.three_layer_network import ThreeLayerNetwork
@@ -63,6 +66,13 @@ def train_and_test(x3, t3, x_test, y_test, checkpoints):
     return scores
 
 
+# %% [markdown]
+# ## A same-data reference in PyTorch
+#
+# The same per-record arithmetic in PyTorch (`mv`, `sigmoid`, `addr_`, float64), from the same
+# weights on the same 10-degree data, must reach the same accuracy as ours.
+
+# %%
 def torch_reference(torch, x3, t3, x_test, y_test, epochs):
     """The book's per-record step in PyTorch tensor ops, float64, from the same initial weights."""
     from pynet.backprop.three_layer_network import ThreeLayerNetwork
@@ -84,6 +94,16 @@ def torch_reference(torch, x3, t3, x_test, y_test, epochs):
     return float((outputs.argmax(dim=1).numpy() == y_test).mean())
 
 
+# %% [markdown]
+# ## Run the lesson
+#
+# One network per angle (0 = no copies, then 5, 10, 15, 20, 30 degrees), the accuracy-vs-angle
+# table for 5 and 10 epochs beside the book's two numbers, then the PyTorch reference.
+#
+# Quick mode is short and says so: 2,000 training images, 1,000 test images, the angles 0 and 10,
+# 2 and 4 epochs instead of 5 and 10, and the PyTorch reference for one epoch.
+
+# %%
 def run(report: Report, quick: bool) -> None:
     from pynet.kernels.threads import limit_blas_threads
 
@@ -150,5 +170,6 @@ def lesson(report: Report, quick: bool) -> None:
                    agree=abs(ref - ours) <= 0.002, note="'book' = PyTorch, same arithmetic")
 
 
+# %%
 if __name__ == "__main__":
-    raise SystemExit(main(run, TITLE))
+    main(run, TITLE)

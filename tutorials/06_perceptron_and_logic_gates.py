@@ -1,13 +1,13 @@
+# %% [markdown]
+# # 06 · The perceptron and logic gates
+#
+# Nielsen's first chapter (course write-up §1.2) in code. A perceptron weighs evidence and outputs
+# 1 if w·x + b > 0, else 0 (Eq. 1, with the bias b = −threshold).
+
+# %%
 """Perceptrons and logic gates: the cheese festival, NAND, gates and adders from NANDs, AND vs XOR.
 
-Nielsen's first chapter (course write-up §1.2) in code:
-
-* a perceptron weighs evidence: output 1 if w·x + b > 0 else 0 (Eq. 1, b = −threshold);
-* the "cheese festival" perceptron (w = 6, 2, 2) with thresholds 5 and 3;
-* the NAND perceptron (w = −2, −2; b = 3) and, because NAND is universal, NOT/AND/OR/XOR, a half
-  adder, a full adder and an 8-bit adder built from nothing but copies of it — with the wiring
-  printed, since the text's figure is missing;
-* Rosenblatt's learning rule (not in the texts) learning AND, and failing on XOR with a reason.
+Run it: ``pynet run 06 [--quick]``; as a notebook: ``pynet notebook 06``.
 """
 from __future__ import annotations
 
@@ -27,6 +27,14 @@ TITLE = "06 · The perceptron and logic gates"
 BITS = [(0, 0), (0, 1), (1, 0), (1, 1)]
 
 
+# %% [markdown]
+# ## The cheese festival
+#
+# One perceptron decides whether to go: good weather, a partner who comes along and transport
+# nearby, weighted 6, 2 and 2. With threshold 5 the weather decides alone; with threshold 3 the
+# partner and the transport together are enough.
+
+# %%
 def cheese_festival(report: Report) -> None:
     report.section("The cheese festival: x1 = good weather, x2 = partner comes, x3 = near transport")
     for threshold in (5, 3):
@@ -44,6 +52,12 @@ def cheese_festival(report: Report) -> None:
                        ours=f"{hits}", agree=hits == 8)
 
 
+# %% [markdown]
+# ## NAND from one perceptron
+#
+# Weights −2, −2 and bias 3 give NAND: the output is 0 only when both inputs are 1.
+
+# %%
 def nand_perceptron(report: Report) -> None:
     report.section("The NAND perceptron: w = (−2, −2), b = 3")
     nand = Perceptron([-2, -2], bias=3)
@@ -58,6 +72,13 @@ def nand_perceptron(report: Report) -> None:
                        data="the text's perceptron and inputs")
 
 
+# %% [markdown]
+# ## Every gate from NANDs
+#
+# NAND is universal, so NOT, AND, OR and XOR can be wired from nothing but copies of the NAND
+# perceptron. The wiring is printed, since the text's figure is missing.
+
+# %%
 def gates(report: Report) -> None:
     report.section("Gates from NANDs only: NOT x = NAND(x, x), AND, OR (De Morgan), XOR (4 NANDs)")
     report.say("    x1 x2 | NAND AND OR XOR")
@@ -71,6 +92,12 @@ def gates(report: Report) -> None:
         report.compare(f"{name} truth table", book=truth, ours=ours, agree=truth == ours)
 
 
+# %% [markdown]
+# ## A half adder, a full adder and an 8-bit adder
+#
+# The same copies of one perceptron add bits, then bytes.
+
+# %%
 def adders(report: Report) -> None:
     report.section("Adding two bits (the text's example): sum = x1 XOR x2, carry = x1·x2")
     report.say(half_adder_circuit().describe([1, 1]))
@@ -99,6 +126,13 @@ def eight_bit_addition(report: Report) -> None:
                    agree=circuit.gate_count == 68, note="half adder for bit 0, full adders after")
 
 
+# %% [markdown]
+# ## Where the perceptron says 1
+#
+# The plane x1, x2 ∈ [−0.5, 1.5] drawn as characters (and, with matplotlib, as a picture): the
+# boundary w·x + b = 0 is a straight line.
+
+# %%
 def decision_picture(p: Perceptron, targets, size: int = 17) -> list:
     """The plane x1, x2 ∈ [−0.5, 1.5] as characters: '+' where the perceptron outputs 1, '·'
     where 0; the four inputs are drawn as their target (0 or 1), so a wrongly classified point
@@ -144,6 +178,13 @@ def plot_boundaries(panels, path: Path) -> Path:
     return path
 
 
+# %% [markdown]
+# ## Learning the weights (Rosenblatt's rule, not in the texts)
+#
+# The perceptron learning rule finds weights for AND; on XOR it never settles, because no straight
+# line separates XOR's ones from its zeros.
+
+# %%
 def learning_rule(report: Report) -> None:
     report.section("Rosenblatt's rule: w ← w + η(t − y)x, b ← b + η(t − y), from w = 0, b = 0")
     p = Perceptron.zeros(2)
@@ -181,6 +222,12 @@ def learning_rule(report: Report) -> None:
     report.say(f"  decision regions saved to {path}")
 
 
+# %% [markdown]
+# ## Run the lesson
+#
+# Each part prints its truth tables and compares them with the text's.
+
+# %%
 def run(report: Report, quick: bool) -> None:
     cheese_festival(report)
     nand_perceptron(report)
@@ -190,5 +237,6 @@ def run(report: Report, quick: bool) -> None:
     learning_rule(report)
 
 
+# %%
 if __name__ == "__main__":
-    raise SystemExit(main(run, TITLE))
+    main(run, TITLE)

@@ -1,26 +1,15 @@
+# %% [markdown]
+# # 07 · Nielsen's network: quadratic vs cross-entropy cost
+#
+# The course project trains `Network([784, 30, 10])` with the quadratic cost and η = 3 (its first
+# network, N(0, 1) weights), then switches to the cross-entropy cost with η = 0.5, and repeats both
+# with 100 hidden units. Cross-entropy removes σ′(z) from the output error (δ^L = a − y), so an
+# output that is confidently wrong still learns fast; the quadratic cost keeps σ′(z) ≈ 0 there.
+
+# %%
 """Nielsen's network on MNIST: quadratic cost (η = 3) against cross-entropy (η = 0.5), 30 and 100 hidden.
 
-The course project trains ``Network([784, 30, 10])`` with the quadratic cost and η = 3 (its first
-network, N(0, 1) weights), then switches to the cross-entropy cost with η = 0.5, and repeats both
-with 100 hidden units. Cross-entropy removes σ′(z) from the output error (δ^L = a − y), so an
-output that is confidently wrong still learns fast; the quadratic cost keeps σ′(z) ≈ 0 there.
-
-What to expect
---------------
-* A single neuron first (the text's §4.2 demonstration): input 1, target 0, w = b = 2, so it
-  starts at σ(4) ≈ 0.98, confidently wrong. With the quadratic cost it barely moves for the first
-  ~150 epochs; with cross-entropy it learns at once. That is checked.
-* Then the four MNIST runs. The text trained on 60,000 images (and says 50,000); pynet ships
-  10,000, so our accuracies are somewhat lower: they are shown beside the text's for
-  information, not checked. What is checked: every run learns (well above chance).
-* The quadratic cost with N(0, 1) weights and 100 hidden units is the slow one here: with
-  10,000 images it gets a sixth of the text's updates, and many of its saturated units have
-  hardly started to learn. A fifth run gives the same network the N(0, 1/√n_in) weights of
-  lesson 10 to show that the initialisation, not the code, is what holds it back.
-* At the end, the text's §7 demonstration: the top-5 listing ("1. Number: 7 | 0.98…") for one
-  test image and the misclassified test digits (the text: 218 of 10,000), drawn as a grid saved
-  to ``$PYNET_OUTPUT`` (or a temporary folder) when matplotlib is installed.
-* ``--quick`` uses 3,000 training and 1,000 test images and 5 epochs.
+Run it: ``pynet run 07 [--quick]``; as a notebook: ``pynet notebook 07``.
 """
 from __future__ import annotations
 
@@ -38,6 +27,14 @@ BOOK = {("QuadraticCost", 30): 0.9493, ("QuadraticCost", 100): 0.9661,
         ("CrossEntropyCost", 30): 0.9568, ("CrossEntropyCost", 100): 0.9714}
 
 
+# %% [markdown]
+# ## The data
+#
+# The text trained on 60,000 images (and says 50,000); pynet ships 10,000, so our accuracies are
+# somewhat lower: they are shown beside the text's for information, not checked. What is checked:
+# every run learns (well above chance).
+
+# %%
 def load(n_train, n_test):
     from pynet.datasets import mnist
 
@@ -46,6 +43,13 @@ def load(n_train, n_test):
             mnist.nielsen_pairs(x_test[:n_test], y_test[:n_test], one_hot=False))
 
 
+# %% [markdown]
+# ## One neuron, confidently wrong (§4.2)
+#
+# Input 1, target 0, w = b = 2: the neuron starts at σ(4) ≈ 0.98. With the quadratic cost it
+# barely moves for the first ~150 epochs; with cross-entropy it learns at once. That is checked.
+
+# %%
 def single_neuron(cost, epochs=300, eta=0.15):
     """Output of the one-weight neuron (x = 1, y = 0, w = b = 2) after each epoch."""
     from pynet.backprop.feedforward_network import Network
@@ -61,6 +65,17 @@ def single_neuron(cost, epochs=300, eta=0.15):
     return outputs
 
 
+# %% [markdown]
+# ## Run the lesson
+#
+# The single neuron, then the four MNIST runs. The quadratic cost with N(0, 1) weights and 100
+# hidden units is the slow one here: with 10,000 images it gets a sixth of the text's updates, and
+# many of its saturated units have hardly started to learn. A fifth run gives the same network the
+# N(0, 1/√n_in) weights of lesson 10, to show that the initialisation, not the code, holds it back.
+#
+# Quick mode uses 3,000 training and 1,000 test images and 5 epochs.
+
+# %%
 def run(report: Report, quick: bool) -> None:
     from pynet import kernels
     from pynet.backprop.feedforward_network import CrossEntropyCost, Network, QuadraticCost
@@ -113,6 +128,14 @@ def run(report: Report, quick: bool) -> None:
                "cross-entropy runs use the appendix's N(0, 1/√n_in). Same here.")
 
 
+# %% [markdown]
+# ## The text's §7 demonstration
+#
+# A top-5 listing ("1. Number: 7 | 0.98…") for one test image and the misclassified test digits
+# (the text: 218 of 10,000), drawn as a grid saved to `$PYNET_OUTPUT` (or a temporary folder) when
+# matplotlib is installed. `run` calls this at the end.
+
+# %%
 def demonstrate(report, net, test_data):
     """The text's §7 demonstration: a top-5 listing and the misclassified digits."""
     from pynet.backprop.nielsen_demo import format_top_k, misclassified, top_k
@@ -139,7 +162,6 @@ def demonstrate(report, net, test_data):
                    f"R: real): {path}")
 
 
-
-
+# %%
 if __name__ == "__main__":
-    raise SystemExit(main(run, TITLE))
+    main(run, TITLE)

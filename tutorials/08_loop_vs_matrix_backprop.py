@@ -1,25 +1,16 @@
+# %% [markdown]
+# # 08 · Loop vs matrix backprop: same weights, different speed
+#
+# The course project first wrote `update_mini_batch` as a loop: backprop each example of the
+# mini-batch, add up the gradients, step. It then stacked the mini-batch as a matrix whose columns
+# are the examples, X = [x₁ … x_m], so that each layer is one matrix product for all m examples,
+# and reported the epoch time falling from 19 min 43 s to 5 min 39 s wall (≈ 3.5×; it says "4
+# times").
+
+# %%
 """Backprop one example at a time (chapter 3) against the whole mini-batch as a matrix (§4.1), NumPy and compiled.
 
-The course project first wrote ``update_mini_batch`` as a loop: backprop each example of the
-mini-batch, add up the gradients, step. It then stacked the mini-batch as a matrix whose columns
-are the examples, X = [x₁ … x_m], so each layer is one matrix product for all m examples, and
-reported the epoch time falling from 19 min 43 s to 5 min 39 s wall (≈ 3.5×; it says "4 times").
-
-Here the same network, from the same seed, visiting the same mini-batches, trains for one epoch
-three ways:
-
-* ``method="loop"``: :meth:`Network.backprop` per example (NumPy, column vectors);
-* ``method="matrix", backend="python"``: the NumPy matrix mini-batch (``nielsen_epoch``);
-* ``method="matrix", backend="cython"``: the compiled kernel — BLAS ``dgemm`` per layer, σ and
-  σ′ fused into the same sweeps, the L2-decayed update done inside the gemm, the GIL released
-  for the whole epoch.
-
-What to expect
---------------
-* Checked: all three end with the same weights (max difference ≤ 1e-10) and the same accuracy.
-* Shown: seconds per epoch and the speed-ups. The text's timing was for 60,000 images on an
-  unspecified network; ours is [784, 30, 10] on 10,000 images, one BLAS thread.
-* ``--quick`` uses 1,000 images.
+Run it: ``pynet run 08 [--quick]``; as a notebook: ``pynet notebook 08``.
 """
 from __future__ import annotations
 
@@ -34,6 +25,22 @@ SEED = 11
 BOOK_SPEEDUP = (19 * 60 + 43) / (5 * 60 + 39)
 
 
+# %% [markdown]
+# ## Run the lesson: one epoch, three ways
+#
+# The same network, from the same seed, visiting the same mini-batches:
+#
+# - `method="loop"`: `Network.backprop` per example (NumPy, column vectors);
+# - `method="matrix", backend="python"`: the NumPy matrix mini-batch (`nielsen_epoch`);
+# - `method="matrix", backend="cython"`: the compiled kernel (BLAS `dgemm` per layer, σ and σ′
+#   fused into the same sweeps, the L2-decayed update inside the gemm, the GIL released for the
+#   whole epoch).
+#
+# Checked: all three end with the same weights (max difference ≤ 1e-10) and the same accuracy.
+# Shown: seconds per epoch and the speed-ups. The text timed 60,000 images on a network it does
+# not name; ours is [784, 30, 10] on 10,000 images, one BLAS thread. Quick mode uses 1,000 images.
+
+# %%
 def run(report: Report, quick: bool) -> None:
     from pynet.backprop.feedforward_network import Network
     from pynet.backprop.nielsen_data import prepare
@@ -93,5 +100,6 @@ def run(report: Report, quick: bool) -> None:
                             "nielsen` times it in fresh processes")
 
 
+# %%
 if __name__ == "__main__":
-    raise SystemExit(main(run, TITLE))
+    main(run, TITLE)

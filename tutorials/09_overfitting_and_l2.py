@@ -1,23 +1,16 @@
+# %% [markdown]
+# # 09 · Overfitting and L2 regularisation (Nielsen's network)
+#
+# The course project trains `Network([784, 30, 10])` (cross-entropy, mini-batch 10, η = 0.5) on
+# only the first 1,000 training images for 400 epochs: the training cost falls towards 0 and the
+# training accuracy reaches 100%, while the test accuracy stalls (84% in the text). With L2
+# regularisation (Eq. 54: w ← (1 − ηλ/n) w − η ∂C₀/∂w) and λ = 0.1 the test accuracy keeps rising
+# (the text: 88.2%). On the full data it uses λ = 5, keeping ηλ/n the same.
+
+# %%
 """Overfitting on 1,000 images and what L2 regularisation (λ = 0.1, then λ = 5 on 10,000) does about it.
 
-The course project trains ``Network([784, 30, 10])`` (cross-entropy, mini-batch 10, η = 0.5) on
-only the first 1,000 training images for 400 epochs: the training cost falls towards 0 and the
-training accuracy reaches 100%, while the test accuracy stalls (84% in the text). With
-L2 regularisation (Eq. 54: w ← (1 − ηλ/n) w − η ∂C₀/∂w) and λ = 0.1, the test accuracy keeps
-rising (the text: 88.2%). On the full data it uses λ = 5, keeping ηλ/n the same.
-
-What to expect
---------------
-* Checked: without λ the network fits its 1,000 images perfectly (≥ 99% training accuracy)
-  while its cost on the test images, after a minimum, climbs back up; with λ = 0.1 the weights
-  stay smaller and the test cost stays lower; the monitored costs include λ/2n·Σw² (computed
-  independently here and compared). On our data the test *accuracy* gains from λ = 0.1 are
-  small (tenths of a percent at 400 epochs); the text reports 84% -> 88.2%.
-* Shown for information: the text's accuracies. It trained on 60,000 images (it says 50,000) and
-  tested on the 10,000 test images; we have 10,000 training images.
-* Curves (cost and accuracy per epoch, train vs test overlay) are saved as PNG to
-  ``$PYNET_OUTPUT`` (or a temporary folder) when matplotlib is installed.
-* ``--quick`` runs 60 epochs on the 1,000 images and 3 epochs on 3,000 images; tests on 1,000.
+Run it: ``pynet run 09 [--quick]``; as a notebook: ``pynet notebook 09``.
 """
 from __future__ import annotations
 
@@ -36,8 +29,13 @@ BOOK_TEST_FULL_L2 = 0.9647      # λ = 5 on the full data (the text's sentence; 
 BOOK_GAP_FULL = 0.9781 - 0.9561  # λ = 0 on the full data: train 97.81% vs test 95.61% (R8)
 
 
+# %% [markdown]
+# ## The data
+#
+# The text trained on 60,000 images (it says 50,000) and tested on the 10,000 test images; we have
+# 10,000 training images, so the text's accuracies are shown for information.
 
-
+# %%
 def load(n_train, n_test):
     from pynet.datasets import mnist
 
@@ -46,6 +44,10 @@ def load(n_train, n_test):
             mnist.nielsen_pairs(x_test[:n_test], y_test[:n_test], one_hot=False))
 
 
+# %% [markdown]
+# ## One training run, monitored on both sets
+
+# %%
 def train(training_data, test_data, epochs, lmbda):
     from pynet.backprop.feedforward_network import Network
 
@@ -56,6 +58,13 @@ def train(training_data, test_data, epochs, lmbda):
     return net, history
 
 
+# %% [markdown]
+# ## The curves
+#
+# Cost and accuracy per epoch, training against test, saved as PNG to `$PYNET_OUTPUT` (or a
+# temporary folder) when matplotlib is installed.
+
+# %%
 def save_curves(report, history, name, title):
     from pynet.inspect.curves import matplotlib_available, plot_history, plot_overlay
 
@@ -70,6 +79,18 @@ def save_curves(report, history, name, title):
     report.say(f"  curves saved: {out / f'09_{name}_curves.png'} and ..._overlay.png")
 
 
+# %% [markdown]
+# ## Run the lesson
+#
+# Checked: without λ the network fits its 1,000 images perfectly (≥ 99% training accuracy) while
+# its cost on the test images, after a minimum, climbs back up; with λ = 0.1 the weights stay
+# smaller and the test cost stays lower; the monitored costs include λ/2n·Σw² (computed
+# independently here and compared). On our data the test *accuracy* gains from λ = 0.1 are small
+# (tenths of a percent at 400 epochs); the text reports 84% -> 88.2%.
+#
+# Quick mode runs 60 epochs on the 1,000 images and 3 epochs on 3,000 images; tests on 1,000.
+
+# %%
 def run(report: Report, quick: bool) -> None:
     from pynet.backprop.costs import CrossEntropyCost
 
@@ -140,5 +161,6 @@ def run(report: Report, quick: bool) -> None:
     save_curves(report, hf5, "full_lambda5", f"{n_full} images, λ = 5")
 
 
+# %%
 if __name__ == "__main__":
-    raise SystemExit(main(run, TITLE))
+    main(run, TITLE)

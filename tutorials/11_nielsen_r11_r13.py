@@ -1,31 +1,23 @@
+# %% [markdown]
+# # 11 · Nielsen R11–R13: 100 hidden neurons, 60 epochs, accuracy vs training-set size
+#
+# The course project (Nielsen's `network2`, with the regularised cross-entropy cost of Eq. 48)
+# ends chapter 5 with three runs and chapter 7 with a demo model:
+#
+# - **R11**: `Network([784, 100, 10])`, cross-entropy, mini-batch 10, η = 0.5, λ = 5, 30 epochs:
+#   "97.9% on validation data", against 96.47% for 30 hidden neurons;
+# - **R12**: the same network, 60 epochs, η = 0.1: a peak of 98% (its log ends at 0.9791);
+# - **R13**: `[784, 30, 10]`, η = 0.5, trained on ever smaller parts of the data with λ scaled down
+#   and the epochs scaled up in proportion (the same number of examples seen each time): accuracy
+#   keeps rising with more data, even on a log scale (the text gives plots only; it recalls
+#   "80-something percent" for 1,000 images);
+# - **§7 demo**: `[784, 30, 10]` trained on the first 80% of the training images and validated on
+#   the last 20% (48,000 / 12,000 of Keras's 60,000), then tested: 0.9782 on the test set.
+
+# %%
 """Nielsen's course, the last results: 100 hidden neurons (R11, R12), accuracy vs training-set size (R13), the 80/20 demo.
 
-The course project (Nielsen's ``network2`` with the regularised cross-entropy cost, Eq. 48) ends
-chapter 5 with three runs and chapter 7 with a demo model:
-
-* **R11**: ``Network([784, 100, 10])``, cross-entropy, mini-batch 10, η = 0.5, λ = 5, 30 epochs —
-  "97.9% on validation data", against 96.47% for 30 hidden neurons;
-* **R12**: the same network, 60 epochs, η = 0.1 — a peak of 98% (its log ends at 0.9791);
-* **R13**: ``[784, 30, 10]``, η = 0.5, trained on ever smaller parts of the data with λ scaled down
-  and the epochs scaled up in proportion (the same number of examples seen each time): accuracy
-  keeps rising with more data, even on a log scale (the text gives plots only, no numbers; it
-  recalls "80-something percent" for 1,000 images);
-* **§7 demo**: ``[784, 30, 10]`` trained on the first 80% of the training images and validated on
-  the last 20% (48,000 / 12,000 of Keras's 60,000), then tested: 0.9782 on the test set.
-
-The data differ, and the lesson says so beside every number: the text trained on 60,000 images
-(the prose says 50,000); pynet ships the first 10,000, so the networks here see a sixth of the
-data (and λ = 5 decays the weights six times harder per step, since the step is w ← (1 − ηλ/n) w).
-The §7 split becomes 8,000 / 2,000 — the same 80/20 proportion of the embedded set.
-
-The same-data reference: the same network in PyTorch (``nn.Linear``, sigmoid outputs, binary
-cross-entropy summed over the outputs, ``optim.SGD`` with ``weight_decay = λ/n`` on the weights
-only), float64, from *the same initial weights and the same mini-batches* — so pynet and PyTorch
-must end with the same accuracy, whatever the data size.
-
-``--quick`` is short and says so: 2,000 training and 2,000 test images, R11 for 4 epochs, R12 for
-6, the R13 sweep up to 2,000 images with a tenth of the budget (too short to rank the
-sizes), and the demo for 4 epochs.
+Run it: ``pynet run 11 [--quick]``; as a notebook: ``pynet notebook 11``.
 """
 from __future__ import annotations
 
@@ -47,6 +39,15 @@ BOOK_DEMO_VAL_LAST = 0.978
 BOOK_R13_1000 = "80-something %"
 
 
+# %% [markdown]
+# ## The data, and how it differs from the text's
+#
+# The text trained on 60,000 images (the prose says 50,000); pynet ships the first 10,000, so the
+# networks here see a sixth of the data (and λ = 5 decays the weights six times harder per step,
+# since the step is w ← (1 − ηλ/n) w). The §7 split becomes 8,000 / 2,000: the same 80/20
+# proportion of the embedded set. The lesson names the difference beside every number.
+
+# %%
 def load(n_train, n_test):
     """The embedded images as Nielsen's prepared arrays (training targets one-hot, test labels)."""
     from pynet.backprop.nielsen_data import prepare
@@ -67,6 +68,15 @@ def subset(data, start, stop):
     return Data(data.x[start:stop], data.t[start:stop], data.labels[start:stop], data.x_max)
 
 
+# %% [markdown]
+# ## Training, and a same-data reference
+#
+# The reference is the same network in PyTorch (`nn.Linear`, sigmoid outputs, binary cross-entropy
+# summed over the outputs, `optim.SGD` with `weight_decay = λ/n` on the weights only), float64,
+# from *the same initial weights and the same mini-batches*: pynet and PyTorch must end with the
+# same accuracy, whatever the data size.
+
+# %%
 def train(sizes, training, test, epochs, eta, lmbda, *, seed=SEED, monitor=True):
     """A fresh ``Network`` trained by SGD; returns ``(net, history, start)`` where ``start`` holds
     the initial weights and a copy of the shuffling generator (for the PyTorch reference)."""
@@ -113,6 +123,16 @@ def torch_reference(torch, start, training, test, epochs, eta, lmbda):
     return accuracy
 
 
+# %% [markdown]
+# ## Run the lesson
+#
+# R11, R12, the R13 sweep and the §7 demo, each beside the text's number and the PyTorch reference.
+#
+# Quick mode is short and says so: 2,000 training and 2,000 test images, R11 for 4 epochs, R12 for
+# 6, the R13 sweep up to 2,000 images with a tenth of the budget (too short to rank the sizes),
+# and the demo for 4 epochs.
+
+# %%
 def run(report: Report, quick: bool) -> None:
     from pynet.kernels.threads import limit_blas_threads
 
@@ -246,5 +266,6 @@ def save_sweep(report, sizes, accs):
     report.say(f"  plot saved (linear and log x, as the text's two figures): {path}")
 
 
+# %%
 if __name__ == "__main__":
-    raise SystemExit(main(run, TITLE))
+    main(run, TITLE)

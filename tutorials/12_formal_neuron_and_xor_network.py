@@ -1,10 +1,13 @@
+# %% [markdown]
+# # 12 · The formal neuron and the XOR network
+#
+# The lecture notes' §5 neuron computes S = Σ wᵢXᵢ − b (the threshold is subtracted) and then
+# Y = F(S).
+
+# %%
 """The formal neuron and the hand-wired XOR net: activations, the weight matrix, a traced pass.
 
-The lecture notes' §5 neuron computes S = Σ wᵢXᵢ − b (threshold subtracted) and Y = F(S). The
-notes list four activations without formulas; this lesson tabulates the standard ones pynet uses
-and their derivatives, shows the notes' 5×5 weight matrix (w_ij from element i to element j;
-"from the 2nd to the 3rd, weight 3"), and traces the notes' XOR network — two hidden threshold
-neurons and one output — sum by sum, as the notes do for the input (1, 0).
+Run it: ``pynet run 12 [--quick]``; as a notebook: ``pynet notebook 12``.
 """
 from __future__ import annotations
 
@@ -19,6 +22,13 @@ from pynet.lessons import Report, main
 TITLE = "12 · The formal neuron and the XOR network"
 
 
+# %% [markdown]
+# ## The activations
+#
+# The notes list four activations without formulas; here are the standard ones pynet uses, with
+# their derivatives, tabulated.
+
+# %%
 def activations(report: Report) -> None:
     report.section("Activation functions F(S) and their derivatives F′(S) (argument: S, not Y)")
     funcs = [Threshold(), LinearThreshold(start=-1.0, end=1.0), Sigmoid(), Tanh(), Identity()]
@@ -42,6 +52,12 @@ def activations(report: Report) -> None:
     report.check(worst < 1e-6, f"every F′ equals a central difference (worst gap {worst:.1e})")
 
 
+# %% [markdown]
+# ## One formal neuron
+#
+# S = Σ wᵢXᵢ − b, then Y = F(S), computed step by step.
+
+# %%
 def formal_neuron(report: Report) -> None:
     report.section("A formal neuron: S = Σ wᵢXᵢ − b, Y = F(S)")
     n = FormalNeuron([0.5, -1.0, 2.0], threshold=1.0, activation="sigmoid")
@@ -53,6 +69,13 @@ def formal_neuron(report: Report) -> None:
     report.say(f"  parameters (threshold and weights): {n.parameters}")
 
 
+# %% [markdown]
+# ## The weight matrix
+#
+# The notes' 5×5 matrix: w_ij is the weight from element i to element j ("from the 2nd to the
+# 3rd, weight 3").
+
+# %%
 def weight_matrix(report: Report) -> None:
     report.section("The weight matrix of §1.3: w_ij = weight from element i to element j")
     W = ConnectionMatrix()
@@ -69,6 +92,13 @@ def weight_matrix(report: Report) -> None:
                    agree=received == 5 * 2, note="the notes leave the product unwritten")
 
 
+# %% [markdown]
+# ## The hand-wired XOR network
+#
+# Two hidden threshold neurons and one output, traced sum by sum, as the notes do for the input
+# (1, 0).
+
+# %%
 def xor_network(report: Report) -> None:
     report.section("The XOR network: inputs 1, 2; bias units 3, 4 (always 1); hidden 5, 6; output 7")
     net = XORNetwork()
@@ -95,6 +125,12 @@ def xor_network(report: Report) -> None:
     report.say("  The weights were set by hand; lesson 14 lets the multilayer algorithm find some.")
 
 
+# %% [markdown]
+# ## Run the lesson
+#
+# The four parts in order, each compared with the notes where they give a number.
+
+# %%
 def run(report: Report, quick: bool) -> None:
     activations(report)
     formal_neuron(report)
@@ -102,5 +138,6 @@ def run(report: Report, quick: bool) -> None:
     xor_network(report)
 
 
+# %%
 if __name__ == "__main__":
-    raise SystemExit(main(run, TITLE))
+    main(run, TITLE)

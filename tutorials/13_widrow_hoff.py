@@ -1,12 +1,15 @@
+# %% [markdown]
+# # 13 · Widrow–Hoff: the delta rule
+#
+# The lecture notes' §7: S = Σ wᵢXᵢ − b, Y = S, and after every pattern
+# w ← w − α(Y − d)X, b ← b + α(Y − d) (a plus sign, because the threshold is subtracted), until the
+# epoch's error E = ½Σ(Y − d)² is at most Em. The notes give no numbers, so this lesson makes its
+# own checks.
+
+# %%
 """Widrow–Hoff (the delta rule): a layer of linear neurons learns a linear map and a gate.
 
-The lecture notes' §7: S = Σ wᵢXᵢ − b, Y = S, and after every pattern
-w ← w − α(Y − d)X, b ← b + α(Y − d) (the + because the threshold is subtracted), until the
-epoch's error E = ½Σ(Y − d)² is at most Em. The notes give no numbers, so this lesson makes its
-own checks: it recovers a known linear map, learns AND with a 0.5 read-out, shows the error curve
-(a PNG when matplotlib is installed: set PYNET_OUTPUT to choose the folder), and what α does —
-including the blow-up the rule suffers when α is too large for the inputs, which pynet stops
-and explains instead of letting the numbers overflow.
+Run it: ``pynet run 13 [--quick]``; as a notebook: ``pynet notebook 13``.
 """
 from __future__ import annotations
 
@@ -26,6 +29,13 @@ W_TRUE = np.array([[1.5, -2.0], [0.5, 0.25], [-1.0, 3.0]])
 B_TRUE = np.array([0.3, -0.7])
 
 
+# %% [markdown]
+# ## The error curve
+#
+# log10(E) per epoch: a PNG when matplotlib is installed (set `PYNET_OUTPUT` to choose the
+# folder), rows of characters otherwise.
+
+# %%
 def text_curve(errors, width: int = 50, rows: int = 8) -> list:
     """log10(E) per epoch as rows of characters, for when matplotlib is not installed."""
     logs = np.log10(np.maximum(np.asarray(errors), 1e-300))
@@ -59,8 +69,12 @@ def plot_curves(curves: dict, path: Path) -> Path:
     return path
 
 
+# %% [markdown]
+# ## Recovering a known linear map
+#
+# A layer of linear neurons trained by the rule must find the weights that made the data.
 
-
+# %%
 def linear_map(report: Report, quick: bool) -> list:
     report.section("Learning a known linear map: 3 inputs, 2 neurons, d = X·W − b exactly")
     rng = np.random.default_rng(2026)
@@ -88,6 +102,12 @@ def linear_map(report: Report, quick: bool) -> list:
     return list(history)
 
 
+# %% [markdown]
+# ## Learning AND
+#
+# A linear neuron learns the AND gate when its output is read with a threshold of 0.5.
+
+# %%
 def and_gate(report: Report) -> list:
     report.section("AND with a linear neuron and a read-out Y > 0.5")
     net = DeltaRule(2, seed=3)
@@ -105,6 +125,13 @@ def and_gate(report: Report) -> list:
     return list(history)
 
 
+# %% [markdown]
+# ## What α does
+#
+# A small α learns slowly, a larger one faster, and one too large for the inputs makes the rule
+# blow up: pynet stops it and explains why instead of letting the numbers overflow.
+
+# %%
 def effect_of_alpha(report: Report, quick: bool) -> dict:
     report.section("The effect of α (same start, same map; inputs in [−2, 2])")
     rng = np.random.default_rng(2026)
@@ -146,6 +173,12 @@ def effect_of_alpha(report: Report, quick: bool) -> dict:
     return curves
 
 
+# %% [markdown]
+# ## Run the lesson
+#
+# The map, the gate and the α sweep in order, each with its own check.
+
+# %%
 def run(report: Report, quick: bool) -> None:
     curve_map = linear_map(report, quick)
     curve_and = and_gate(report)
@@ -164,5 +197,6 @@ def run(report: Report, quick: bool) -> None:
             report.say(line)
 
 
+# %%
 if __name__ == "__main__":
-    raise SystemExit(main(run, TITLE))
+    main(run, TITLE)

@@ -1,15 +1,17 @@
+# %% [markdown]
+# # 14 · The multilayer algorithm learns XOR
+#
+# §8 of the notes trains a layered network one pattern at a time with
+# w ← w − α·γ·F′(S)·Y_prev and b ← b + α·γ·F′(S) (thresholds subtracted), but leaves out the
+# error terms γ. Asking that these updates be gradient descent gives γ = ∂E/∂Y:
+#
+#     output neuron j:   γ_j = Y_j − d_j
+#     hidden neuron i:   γ_i = Σ_j γ_j · F′(S_j) · w_ij      (j runs over the next layer)
+
+# %%
 """The lecture notes' multilayer algorithm learns XOR: the missing error terms, derived and checked.
 
-§8 of the notes trains a layered network one pattern at a time with
-w ← w − α·γ·F′(S)·Y_prev and b ← b + α·γ·F′(S) (thresholds subtracted), but leaves out the error
-terms γ. Asking that these updates be gradient descent gives γ = ∂E/∂Y:
-
-    output neuron j:   γ_j = Y_j − d_j
-    hidden neuron i:   γ_i = Σ_j γ_j · F′(S_j) · w_ij      (j runs over the next layer)
-
-This lesson checks those against finite differences, trains a 2-2-1 sigmoid network on XOR with a
-seed that converges (printing E per epoch), puts the learned weights beside the hand-wired ones of
-lesson 12, and shows a seed that stalls — reported as such rather than looped on forever.
+Run it: ``pynet run 14 [--quick]``; as a notebook: ``pynet notebook 14``.
 """
 from __future__ import annotations
 
@@ -28,6 +30,12 @@ from pynet.lessons import Report, main
 TITLE = "14 · The multilayer algorithm learns XOR"
 
 
+# %% [markdown]
+# ## The error terms, checked
+#
+# The γ above against finite differences of E.
+
+# %%
 def gradient_check(report: Report) -> None:
     report.section("The γ terms against central finite differences (2-3-2 sigmoid net, one pattern)")
     net = MultilayerNetwork([2, 3, 2], seed=4)
@@ -45,6 +53,13 @@ def gradient_check(report: Report) -> None:
     report.check(result.ok, "∂E/∂w = γ·F′(S)·Y_prev and ∂E/∂b = −γ·F′(S) match finite differences")
 
 
+# %% [markdown]
+# ## Learning XOR
+#
+# A 2-2-1 sigmoid network, one pattern at a time, with a seed that converges; E is printed per
+# epoch.
+
+# %%
 def learn_xor(report: Report) -> MultilayerNetwork:
     report.section(f"Learning XOR: 2-2-1 sigmoid net, seed {XOR_CONVERGING_SEED}, α = 0.5, Em = 0.01")
     net = MultilayerNetwork([2, 2, 1], seed=XOR_CONVERGING_SEED)
@@ -66,6 +81,12 @@ def learn_xor(report: Report) -> MultilayerNetwork:
     return net
 
 
+# %% [markdown]
+# ## Learned weights beside hand-wired ones
+#
+# The weights the network found, beside those wired by hand in lesson 12.
+
+# %%
 def beside_hand_wired(report: Report, net: MultilayerNetwork) -> None:
     report.section("Learned weights beside the hand-wired XOR net (thresholds subtracted: b = −bias)")
     hand = XORNetwork().weights
@@ -93,6 +114,13 @@ def beside_hand_wired(report: Report, net: MultilayerNetwork) -> None:
     report.say("  sigmoid must be driven far from 0 to come close to the 0/1 targets.")
 
 
+# %% [markdown]
+# ## A seed that stalls
+#
+# Some starting weights leave the network stuck; the lesson reports that as such rather than
+# looping on forever.
+
+# %%
 def stalling_seed(report: Report, quick: bool) -> None:
     report.section(f"A seed that stalls: {XOR_STALLING_SEED}")
     net = MultilayerNetwork([2, 2, 1], seed=XOR_STALLING_SEED)
@@ -107,6 +135,12 @@ def stalling_seed(report: Report, quick: bool) -> None:
                  f"the stall is reported after {len(history)} epochs instead of looping to the cap")
 
 
+# %% [markdown]
+# ## Run the lesson
+#
+# The check, the converging seed, the comparison and the stalling seed, in that order.
+
+# %%
 def run(report: Report, quick: bool) -> None:
     gradient_check(report)
     net = learn_xor(report)
@@ -114,5 +148,6 @@ def run(report: Report, quick: bool) -> None:
     stalling_seed(report, quick)
 
 
+# %%
 if __name__ == "__main__":
-    raise SystemExit(main(run, TITLE))
+    main(run, TITLE)

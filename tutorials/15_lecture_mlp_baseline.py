@@ -1,24 +1,21 @@
+# %% [markdown]
+# # 15 · The lecture notes' MNIST MLPs: 784-784-10 baseline (Adam) and 784-300-10 (SGD 0.5)
+#
+# Two listings from the lecture notes, written with pynet's Keras-like API:
+#
+# - **the baseline MLP** (Keras): `Dense(784, input_dim=784, kernel_initializer='normal',
+#   activation='relu')` → `Dense(10, kernel_initializer='normal', activation='softmax')`,
+#   categorical cross-entropy, Adam, 10 epochs of batch 200, validated on the test set after each
+#   epoch with `verbose=2`; the notes print "Baseline Error: 1.86%" (60,000 images);
+# - **the TensorFlow three-layer MLP**: 784-300-10, ReLU then softmax, weights N(0, 0.03²), biases
+#   N(0, 1), plain gradient descent with learning rate 0.5, batch 100, 10 epochs, and the listing's
+#   own loss. The notes print the epoch costs 0.586 … 0.027 and a test accuracy of 0.9787 (55,000
+#   images).
+
+# %%
 """The lecture notes' MNIST MLPs in Keras style: the 784-784-10 baseline (Adam) and the TensorFlow 784-300-10 (SGD 0.5).
 
-Two listings from the lecture notes, written with pynet's Keras-like API:
-
-* **the baseline MLP** (Keras): ``Dense(784, input_dim=784, kernel_initializer='normal',
-  activation='relu')`` → ``Dense(10, kernel_initializer='normal', activation='softmax')``,
-  categorical cross-entropy, Adam, 10 epochs of batch 200, validated on the test set after each
-  epoch with ``verbose=2``; the notes print "Baseline Error: 1.86%" (60,000 images);
-* **the TensorFlow three-layer MLP**: 784-300-10, ReLU then softmax, weights N(0, 0.03²),
-  biases N(0, 1), plain gradient descent with learning rate 0.5, batch 100, 10 epochs, and the
-  listing's own loss — a cross-entropy summed over the ten outputs that counts both
-  ``y·log p`` and ``(1 − y)·log(1 − p)``, with p clipped to [1e-10, 0.9999999]. The notes print
-  the epoch costs 0.586 … 0.027 and a test accuracy of 0.9787 (55,000 images).
-
-The second model shows how to bring a loss that Keras does not name: subclass
-:class:`pynet.losses.Loss`, give ``per_sample`` and ``gradient``, and check the gradient by
-finite differences before training with it. Since this loss is not softmax's partner, the model
-back-propagates through softmax's Jacobian instead of the fused ``p − y``.
-
-We train on the 10,000 images pynet ships, so our errors are higher than the book's; the
-book's numbers are printed beside ours for information. ``--quick``: 5,000 images, 3 epochs.
+Run it: ``pynet run 15 [--quick]``; as a notebook: ``pynet notebook 15``.
 """
 from __future__ import annotations
 
@@ -43,6 +40,13 @@ BASELINE_PARAMS = 784 * 784 + 784 + 784 * 10 + 10     # 623,290
 TF_PARAMS = 784 * 300 + 300 + 300 * 10 + 10           # 238,510
 
 
+# %% [markdown]
+# ## The data
+#
+# We train on the 10,000 images pynet ships, so our errors are higher than the notes'; their
+# numbers are printed beside ours for information.
+
+# %%
 def load_data(n_train, n_test):
     """The listings' preparation: flatten to 784, float32 / 255, one-hot labels."""
     from pynet.datasets import mnist
@@ -55,6 +59,10 @@ def load_data(n_train, n_test):
     return x_train, to_categorical(y_train[:n_train]), x_test, to_categorical(y_test[:n_test])
 
 
+# %% [markdown]
+# ## The baseline MLP
+
+# %%
 def baseline_model(num_pixels=784, num_classes=10):
     """``baseline_model()`` from the notes."""
     from pynet.layers import Dense
@@ -67,6 +75,16 @@ def baseline_model(num_pixels=784, num_classes=10):
     return model
 
 
+# %% [markdown]
+# ## A loss that Keras does not name
+#
+# The TensorFlow listing's loss is a cross-entropy summed over the ten outputs that counts both
+# `y·log p` and `(1 − y)·log(1 − p)`, with p clipped to [1e-10, 0.9999999]. To bring it to pynet,
+# subclass `pynet.losses.Loss`, give `per_sample` and `gradient`, and check the gradient by finite
+# differences before training with it. Since this loss is not softmax's partner, the model
+# back-propagates through softmax's Jacobian instead of the fused `p − y`.
+
+# %%
 def listing_cross_entropy():
     """The TensorFlow listing's loss as a pynet Loss:
     ``−mean_batch Σ_classes [y log p̂ + (1 − y) log(1 − p̂)]``, p̂ = clip(p, 1e-10, 0.9999999)."""
@@ -130,6 +148,12 @@ def check_listing_loss(report):
                    note="finite differences through softmax, float64")
 
 
+# %% [markdown]
+# ## Run the lesson
+#
+# Both models trained and tested, beside the notes' numbers. Quick mode: 5,000 images, 3 epochs.
+
+# %%
 def run(report: Report, quick: bool) -> None:
     from pynet.utils import clear_session, set_seed
 
@@ -186,5 +210,6 @@ def run(report: Report, quick: bool) -> None:
     report.check(all(a > b for a, b in zip(costs, costs[1:])), "the epoch cost falls every epoch")
 
 
+# %%
 if __name__ == "__main__":
-    raise SystemExit(main(run, TITLE))
+    main(run, TITLE)

@@ -1,21 +1,19 @@
+# %% [markdown]
+# # 16 · The lecture notes' CNNs (channels_first) and two architectures from the texts
+#
+# The lecture notes (§13–14) train two convnets on MNIST with Theano's image ordering
+# (`K.set_image_dim_ordering('th')`: images are `(channels, height, width)`), Adam, 10 epochs,
+# batch 200, and report the test error:
+#
+# - simple CNN: Conv2D(32, 5×5, relu), MaxPooling 2×2, Dropout 0.2, Flatten, Dense(128, relu),
+#   Dense(10, softmax): **1.11 %**;
+# - larger CNN: Conv2D(30, 5×5), pool, Conv2D(15, 3×3), pool, Dropout 0.2, Flatten, Dense(128),
+#   Dense(50), Dense(10): **0.89 %**.
+
+# %%
 """The lecture notes' CNNs: simple and larger MNIST CNNs (channels_first), CIFAR-10 and cats-vs-dogs summaries.
 
-The lecture notes (§13–14) train two convnets on MNIST with Theano's image ordering
-(``K.set_image_dim_ordering('th')``: images are ``(channels, height, width)``), Adam, 10 epochs,
-batch 200, and report the test error:
-
-* simple CNN — Conv2D(32, 5×5, relu), MaxPooling 2×2, Dropout 0.2, Flatten, Dense(128, relu),
-  Dense(10, softmax): **1.11 %**;
-* larger CNN — Conv2D(30, 5×5), pool, Conv2D(15, 3×3), pool, Dropout 0.2, Flatten, Dense(128),
-  Dense(50), Dense(10): **0.89 %**.
-
-pynet writes them exactly so (``data_format='channels_first'``) and trains them on the 10,000
-MNIST images it ships (the notes used 60,000; their errors are shown for information). It then
-builds, without data, two models whose parameter counts the texts print: the notes' CIFAR-10 CNN
-(**1,250,858**, with its full summary table) and Chollet's cats-vs-dogs convnet (Listing 5.5,
-**3,453,121**). These counts must agree exactly.
-
-``--quick`` trains each MNIST CNN on 4,000 images for 3 epochs.
+Run it: ``pynet run 16 [--quick]``; as a notebook: ``pynet notebook 16``.
 """
 from __future__ import annotations
 
@@ -46,6 +44,12 @@ CIFAR_TOTAL = 1_250_858
 CATS_DOGS_TOTAL = 3_453_121
 
 
+# %% [markdown]
+# ## The two MNIST CNNs, channels first
+#
+# pynet writes them exactly so (`data_format='channels_first'`).
+
+# %%
 def simple_cnn():
     from pynet.layers.conv import Conv2D
     from pynet.layers.core import Dense, Dropout, Flatten
@@ -85,6 +89,13 @@ def larger_cnn():
     return model
 
 
+# %% [markdown]
+# ## Two models without data: parameter counts
+#
+# The notes' CIFAR-10 CNN (**1,250,858** parameters, with its full summary table) and Chollet's
+# cats-vs-dogs convnet (Listing 5.5, **3,453,121**). These counts must agree exactly.
+
+# %%
 def cifar10_cnn():
     """The lecture notes' CIFAR-10 model (architecture only: no data needed for a summary)."""
     from pynet.layers.conv import Conv2D
@@ -136,6 +147,13 @@ def cats_vs_dogs_cnn():
     return model
 
 
+# %% [markdown]
+# ## The data, and a layout check
+#
+# The notes' preparation of the images, and the same network in channels_last with the same
+# weights: both layouts must give the same outputs.
+
+# %%
 def load_channels_first(n_train, n_test):
     """The notes' preparation: ``reshape(n, 1, 28, 28)``, float32, /255, one-hot labels."""
     from pynet.datasets import mnist
@@ -182,6 +200,14 @@ def summary_rows(model):
     return [(type(l).__name__, tuple(l.output_shape), l.count_params()) for l in model.layers]
 
 
+# %% [markdown]
+# ## Run the lesson
+#
+# The MNIST CNNs train on the 10,000 images pynet ships (the notes used 60,000; their errors are
+# shown for information), then the two summaries. Quick mode trains each MNIST CNN on 4,000
+# images for 3 epochs.
+
+# %%
 def run(report: Report, quick: bool) -> None:
     from pynet import initializers, kernels
 
@@ -239,5 +265,6 @@ def run(report: Report, quick: bool) -> None:
                    agree=tuple(model.layers[7].output_shape) == (7, 7, 128))
 
 
+# %%
 if __name__ == "__main__":
-    raise SystemExit(main(run, TITLE))
+    main(run, TITLE)

@@ -1,21 +1,16 @@
+# %% [markdown]
+# # 17 · Word embeddings on ten documents (lecture C21)
+#
+# The lecture's first embedding example (C21) classifies ten two-word reviews ("Well done!",
+# "Poor effort!") as positive or negative. The model learns an 8-number vector per word id,
+# flattens the 4 vectors of a document to 32 numbers and reads them with one sigmoid unit. 150
+# epochs of Adam; the lecture evaluates on the training documents and reports "Accuracy:
+# 100.000000".
+
+# %%
 """Word embeddings on ten short documents (lecture notes C21): Embedding(50, 8) → Flatten → Dense(1).
 
-The lecture's first embedding example classifies ten two-word reviews ("Well done!", "Poor
-effort!") as positive or negative. Each word is hashed to an integer in [1, 50) with
-``one_hot`` (a hash, not a one-hot vector, despite the name — a vocabulary of 50 makes
-collisions unlikely), the documents are padded at the end to 4 ids, and the model learns an
-8-number vector per id, flattens the 4 vectors to 32 numbers and reads them with one sigmoid
-unit. 150 epochs of Adam; the lecture evaluates on the training documents and reports
-"Accuracy: 100.000000".
-
-What this lesson shows
-----------------------
-* the hashing and the padding, printed;
-* ``summary()``: 400 (= 50·8) + 0 + 33 (= 32 + 1) = 433 parameters, as in the lecture's table;
-* the accuracy after 150 epochs beside the lecture's 100%, and the learned word vectors: the
-  words of positive and of negative documents end up on opposite sides of the Dense unit.
-
-``--quick`` is the same run (it takes about a second).
+Run it: ``pynet run 17 [--quick]``; as a notebook: ``pynet notebook 17``.
 """
 from __future__ import annotations
 
@@ -36,6 +31,14 @@ BOOK_TOTAL = 433
 BOOK_ACCURACY = 100.0
 
 
+# %% [markdown]
+# ## Words to ids, and padding
+#
+# Each word is hashed to an integer in [1, 50) with `one_hot` (a hash, not a one-hot vector,
+# despite the name; a vocabulary of 50 makes collisions unlikely), and the documents are padded at
+# the end to 4 ids. Both are printed.
+
+# %%
 def word_ids(text):
     """The lecture's ``one_hot(text, 50)``: each word hashed to an id in [1, 50). Keras's
     ``one_hot`` uses Python's ``hash``, salted per process, so its ids change from run to run;
@@ -52,6 +55,12 @@ def encode():
     return encoded, pad_sequences(encoded, maxlen=MAX_LENGTH, padding="post")
 
 
+# %% [markdown]
+# ## The model
+#
+# `summary()`: 400 (= 50·8) + 0 + 33 (= 32 + 1) = 433 parameters, as in the lecture's table.
+
+# %%
 def model():
     from pynet.layers import Dense, Embedding, Flatten
     from pynet.sequential import Sequential
@@ -64,6 +73,14 @@ def model():
     return net
 
 
+# %% [markdown]
+# ## Run the lesson
+#
+# The accuracy after 150 epochs beside the lecture's 100%, and the learned word vectors: the words
+# of positive and of negative documents end up on opposite sides of the Dense unit. Quick mode is
+# the same run (it takes about a second).
+
+# %%
 def run(report: Report, quick: bool) -> None:
     from pynet.utils import clear_session, set_seed
 
@@ -110,5 +127,6 @@ def run(report: Report, quick: bool) -> None:
     report.check(pos > neg, "first words of positive documents score above those of negative ones")
 
 
+# %%
 if __name__ == "__main__":
-    raise SystemExit(main(run, TITLE))
+    main(run, TITLE)

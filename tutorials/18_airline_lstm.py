@@ -1,26 +1,16 @@
+# %% [markdown]
+# # 18 · Airline passengers with an LSTM (lecture C23) + windows, time steps, stateful
+#
+# The lecture (C23) predicts next month's international airline passengers (thousands,
+# 1949–1960, 144 months) from this month's: the series scaled to [0, 1] with MinMax, the first 67%
+# (96 months) for training and the rest for testing, in order; `look_back = 1` month in, one month
+# out; `LSTM(4) → Dense(1)`, mean squared error, Adam, 100 epochs, batch 1. It reports the error in
+# passengers after undoing the scaling: **train 22.93, test 47.53 RMSE** (thousands).
+
+# %%
 """Forecasting airline passengers with an LSTM (lecture notes C23), then windows, time steps and a stateful LSTM.
 
-The lecture predicts next month's international airline passengers (thousands, 1949–1960, 144
-months) from this month's: the series scaled to [0, 1] with MinMax, the first 67% (96 months)
-for training and the rest for testing, in order; ``look_back = 1`` month in, one month out;
-``LSTM(4) → Dense(1)``, mean squared error, Adam, 100 epochs, batch 1. It reports the error in
-passengers after undoing the scaling: **train 22.93, test 47.53 RMSE** (thousands).
-
-What this lesson shows
-----------------------
-* the data pipeline step by step (scaling, the ordered split, the ``create_dataset`` windows —
-  including the lecture's habit of dropping the last pair) and the 96-parameter model;
-* the lecture's model: our train/test RMSE beside 22.93 / 47.53, and the same model trained
-  in PyTorch (``torch.nn.LSTM``, same data and schedule) over several seeds — the lecture's
-  numbers are one seed's, ours must lie within the seeds' spread;
-* beyond the notes: the window framing (three past months as three *features* of one step),
-  the time-step framing (three months as three *steps* of one feature), and a stateful LSTM
-  that carries its state from sample to sample through the series, reset after each epoch
-  with ``reset_states()``, each with its RMSE;
-* the plot of the series with the train and test predictions (when matplotlib is installed).
-
-``--quick`` trains every model for 15 epochs (the RMSEs are then larger than the lecture's and
-are printed for information) and skips the PyTorch seeds.
+Run it: ``pynet run 18 [--quick]``; as a notebook: ``pynet notebook 18``.
 """
 from __future__ import annotations
 
@@ -35,6 +25,13 @@ BOOK_TEST_RMSE = 47.53
 BOOK_PARAMS = 4 * 4 * (1 + 4 + 1) + 5          # LSTM(4) on one feature + Dense(1) = 101
 
 
+# %% [markdown]
+# ## The data pipeline, step by step
+#
+# Scaling, the ordered split and the `create_dataset` windows, including the lecture's habit of
+# dropping the last pair; RMSE is measured after undoing the scaling.
+
+# %%
 def prepare(look_back=1):
     """The lecture's pipeline: MinMax to [0, 1], 67/33 ordered split, windows."""
     from pynet.datasets import airline
@@ -58,6 +55,12 @@ def rmse(data, predicted, target):
     return float(np.sqrt(np.mean((unscale(data, predicted) - unscale(data, target)) ** 2)))
 
 
+# %% [markdown]
+# ## The lecture's model
+#
+# `LSTM(4) → Dense(1)`: 96 parameters.
+
+# %%
 def lstm_model(timesteps, features, *, stateful=False):
     from pynet.layers import LSTM, Dense
     from pynet.sequential import Sequential
@@ -102,6 +105,13 @@ def train_and_score(data, framing, epochs, seed):
             train_pred, test_pred)
 
 
+# %% [markdown]
+# ## A same-data reference in PyTorch
+#
+# The same model in PyTorch (`torch.nn.LSTM`, same data and schedule) over several seeds: the
+# lecture's numbers are one seed's, so ours must lie within the seeds' spread.
+
+# %%
 def torch_scores(torch, data, epochs, seed):
     """The same model in PyTorch: LSTM(1 → 4) + Linear(4 → 1), MSE, Adam, batch 1, shuffled."""
     torch.manual_seed(seed)
@@ -126,6 +136,12 @@ def torch_scores(torch, data, epochs, seed):
     return (rmse(data, predict(x), data["train_y"]), rmse(data, predict(vx), data["test_y"]))
 
 
+# %% [markdown]
+# ## The lecture's picture
+#
+# The series with the train and test predictions (when matplotlib is installed).
+
+# %%
 def plot(data, train_pred, test_pred, look_back, path):
     """The lecture's picture: the series, train predictions, test predictions."""
     import matplotlib
@@ -149,6 +165,18 @@ def plot(data, train_pred, test_pred, look_back, path):
     plt.close(fig)
 
 
+# %% [markdown]
+# ## Run the lesson
+#
+# The lecture's model beside 22.93 / 47.53, the PyTorch seeds, then beyond the notes: the window
+# framing (three past months as three *features* of one step), the time-step framing (three months
+# as three *steps* of one feature), and a stateful LSTM that carries its state from sample to
+# sample through the series, reset after each epoch with `reset_states()`, each with its RMSE.
+#
+# Quick mode trains every model for 15 epochs (the RMSEs are then larger than the lecture's and
+# are printed for information) and skips the PyTorch seeds.
+
+# %%
 def run(report: Report, quick: bool) -> None:
     from pynet.utils import clear_session
 
@@ -225,5 +253,6 @@ def run(report: Report, quick: bool) -> None:
         report.say(f"  picture: {path}")
 
 
+# %%
 if __name__ == "__main__":
-    raise SystemExit(main(run, TITLE))
+    main(run, TITLE)

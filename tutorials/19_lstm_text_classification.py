@@ -1,28 +1,15 @@
+# %% [markdown]
+# # 19 · LSTM text classification (lecture C24) on the fortunes two-class stand-in
+#
+# The lecture (C24) classifies IMDB movie reviews (top 5,000 words, reviews cut or padded to 500
+# words) with `Embedding(5000, 32) → LSTM(100) → Dense(1, sigmoid)`, Adam, binary cross-entropy,
+# 3 epochs of batch 64, and reports **86.79%** test accuracy (Chollet's LSTM(32) reaches about 89%
+# validation accuracy on the same data).
+
+# %%
 """Sequence classification with an LSTM (lecture C24, Chollet §6.2): Embedding → LSTM(100) → Dense(1) on a two-class text task.
 
-The lecture classifies IMDB movie reviews (top 5,000 words, reviews cut or padded to 500 words)
-with ``Embedding(5000, 32) → LSTM(100) → Dense(1, sigmoid)``, Adam, binary cross-entropy, 3
-epochs of batch 64, and reports **86.79%** test accuracy (Chollet's LSTM(32) reaches about 89%
-validation accuracy on the same data).
-
-IMDB cannot be downloaded here. The stand-in is the fortunes two-class task
-(:mod:`pynet.datasets.fortunes`): short real English texts filed under "computers" or
-"politics", balanced, 80/20 train/test — a topic task with texts of ~36 words instead of
-~230-word reviews, so the book's number is shown for information, and the check is against the
-same model trained in PyTorch on the same data.
-
-What this lesson shows
-----------------------
-* the data as the book's programs see it: integer word ranks, ``pad_sequences`` to a fixed
-  length (pre-padding, as Keras does by default);
-* the model's summary: 160,000 + 53,200 + 101 = 213,301 parameters (the lecture's layers with
-  its 5,000 words: Embedding 5000·32, LSTM 4·100·(32 + 100 + 1), Dense 100 + 1);
-* its test accuracy after 3 epochs beside the book's 86.79% and beside PyTorch's;
-* ``mask_zero=True``: the LSTM skipping the padding instead of reading it.
-
-The embedded subset (300 texts per class) is used unless ``$PYNET_SHARED_DATA`` or
-``$PYNET_DATA`` points at the full fortunes folder (703 per class). ``--quick``: maxlen 40 and
-no PyTorch run.
+Run it: ``pynet run 19 [--quick]``; as a notebook: ``pynet notebook 19``.
 """
 from __future__ import annotations
 
@@ -38,6 +25,20 @@ BOOK_ACCURACY = 86.79            # IMDB, 3 epochs
 BOOK_PARAMS = TOP_WORDS * EMBEDDING + 4 * 100 * (EMBEDDING + 100 + 1) + 101
 
 
+# %% [markdown]
+# ## The stand-in data
+#
+# IMDB cannot be downloaded here. The stand-in is the fortunes two-class task
+# (`pynet.datasets.fortunes`): short real English texts filed under "computers" or "politics",
+# balanced, 80/20 train/test; a topic task with texts of ~36 words instead of ~230-word reviews,
+# so the book's number is shown for information, and the check is against the same model trained
+# in PyTorch on the same data.
+#
+# The texts arrive as the book's programs see them: integer word ranks, `pad_sequences` to a fixed
+# length (pre-padding, as Keras does by default). The embedded subset (300 texts per class) is used
+# unless `$PYNET_SHARED_DATA` or `$PYNET_DATA` points at the full fortunes folder (703 per class).
+
+# %%
 def load(maxlen):
     from pynet.datasets import fortunes
     from pynet.preprocessing.sequence import pad_sequences
@@ -47,6 +48,13 @@ def load(maxlen):
             pad_sequences(x_test, maxlen=maxlen), y_test.astype(np.float32), fortunes.where())
 
 
+# %% [markdown]
+# ## The model
+#
+# Its summary: 160,000 + 53,200 + 101 = 213,301 parameters (the lecture's layers with its 5,000
+# words: Embedding 5000·32, LSTM 4·100·(32 + 100 + 1), Dense 100 + 1).
+
+# %%
 def model(maxlen, *, mask_zero=False, units=100):
     from pynet.layers import LSTM, Dense, Embedding
     from pynet.sequential import Sequential
@@ -59,6 +67,10 @@ def model(maxlen, *, mask_zero=False, units=100):
     return net
 
 
+# %% [markdown]
+# ## The same model in PyTorch
+
+# %%
 def torch_accuracy(torch, x, y, x_test, y_test, epochs, seed):
     """The same model in PyTorch (Embedding, LSTM(100), Linear + sigmoid), Adam, batch 64."""
     torch.manual_seed(seed)
@@ -85,6 +97,14 @@ def torch_accuracy(torch, x, y, x_test, y_test, epochs, seed):
     return float(((p > 0) == (y_test > 0.5)).mean())
 
 
+# %% [markdown]
+# ## Run the lesson
+#
+# The test accuracy after 3 epochs beside the book's 86.79% and beside PyTorch's, then
+# `mask_zero=True`: the LSTM skipping the padding instead of reading it. Quick mode: maxlen 40 and
+# no PyTorch run.
+
+# %%
 def run(report: Report, quick: bool) -> None:
     from pynet.utils import clear_session, set_seed
 
@@ -140,5 +160,6 @@ def run(report: Report, quick: bool) -> None:
                    note="pre-padding already puts the words last, so little changes")
 
 
+# %%
 if __name__ == "__main__":
-    raise SystemExit(main(run, TITLE))
+    main(run, TITLE)

@@ -1,22 +1,17 @@
+# %% [markdown]
+# # 20 · TensorFlow 1 graphs and sessions (lectures C26–C38) on pynet's engine
+#
+# The lecture notes (§18, listings C26–C38) teach TensorFlow 1: build a dataflow graph of
+# operations, then run parts of it in a session, feeding placeholders. `pynet.autodiff.graph`
+# offers the same names (`constant`, `Variable`, `placeholder`, `Session`,
+# `global_variables_initializer`, `GradientDescentOptimizer(lr).minimize`, `summary.FileWriter`)
+# on pynet's own engine, so each listing reads as in the notes with
+# `from pynet.autodiff import graph as tf`.
+
+# %%
 """The lecture notes' TensorFlow chapter (C26–C38) in order, on pynet's graph engine: constants to a 784-300-10 MNIST net.
 
-The lecture notes (§18) teach TensorFlow 1: build a dataflow graph of operations, then run parts
-of it in a session, feeding placeholders. ``pynet.autodiff.graph`` offers the same names
-(``constant``, ``Variable``, ``placeholder``, ``Session``, ``global_variables_initializer``,
-``GradientDescentOptimizer(lr).minimize``, ``summary.FileWriter``) on pynet's own engine, so each
-listing reads as in the notes with ``from pynet.autodiff import graph as tf``.
-
-Each listing prints what the notes print or, where they print nothing, the value the code
-computes (y = a·x + b = 3.0; 2.1 × 3.0 = 6.2999997 in float32; the reduction, segment and
-argmin/unique tables). C38 trains the three-layer network (784-300-10, ReLU, softmax, clipped
-cross-entropy, gradient descent η = 0.5, batch 100, 10 epochs) and prints the notes' epoch costs
-beside ours. The notes trained on 55,000 images (550 steps per epoch); pynet ships the first
-10,000 MNIST training images (100 steps per epoch), so our costs fall more slowly per epoch and
-the accuracy lands lower: the numbers are shown side by side, not required to agree. What must
-agree: one training step against PyTorch from the same weights and batch (when PyTorch is
-installed).
-
-``--quick`` trains on 5,000 images for 2 epochs and tests on 2,000.
+Run it: ``pynet run 20 [--quick]``; as a notebook: ``pynet notebook 20``.
 """
 from __future__ import annotations
 
@@ -38,6 +33,14 @@ BOOK_REDUCTIONS = {   # x = [[1,2,3],[4,5,6],[7,8,9]] (int32): no axis, axis=1
 }
 
 
+# %% [markdown]
+# ## C26–C37: constants, variables, placeholders, sessions
+#
+# Each listing prints what the notes print or, where they print nothing, the value the code
+# computes (y = a·x + b = 3.0; 2.1 × 3.0 = 6.2999997 in float32; the reduction, segment and
+# argmin/unique tables).
+
+# %%
 def c26_to_c29(report: Report, tf, pictures: bool) -> None:
     report.section("C26: constants and variables")
     tf.reset_default_graph()
@@ -204,6 +207,13 @@ def c35_to_c37(report: Report, tf) -> None:
                    agree=dv.tolist() == [5, 3, 7] and di.tolist() == [2, 3, 4])
 
 
+# %% [markdown]
+# ## C38: the three-layer network
+#
+# 784-300-10, ReLU, softmax, clipped cross-entropy, gradient descent η = 0.5, batch 100, 10
+# epochs, built line by line in a graph of its own.
+
+# %%
 def build_c38(tf, learning_rate=0.5):
     """The notes' three-layer network, line by line (C38), in a graph of its own."""
     graph = tf.Graph(name="c38", seed=SEED)
@@ -238,6 +248,12 @@ def load_mnist(n_train, n_test):
     return prep(xs, n_train), onehot(ys, n_train), prep(xt, n_test), onehot(yt, n_test)
 
 
+# %% [markdown]
+# ## One step against PyTorch
+#
+# What must agree: one training step from the same weights and batch (when PyTorch is installed).
+
+# %%
 def torch_step(torch, weights, xb, yb, learning_rate):
     """The same loss and step in PyTorch autograd: (loss, weights after the step)."""
     W1, b1, W2, b2 = (torch.tensor(w, requires_grad=True) for w in weights)
@@ -249,6 +265,14 @@ def torch_step(torch, weights, xb, yb, learning_rate):
         return float(loss), [(w - learning_rate * w.grad).numpy() for w in (W1, b1, W2, b2)]
 
 
+# %% [markdown]
+# ## Training C38
+#
+# The notes trained on 55,000 images (550 steps per epoch); pynet ships the first 10,000 MNIST
+# training images (100 steps per epoch), so our costs fall more slowly per epoch and the accuracy
+# lands lower: the epoch costs are shown side by side, not required to agree.
+
+# %%
 def c38(report: Report, tf, quick: bool) -> None:
     n_train, n_test, epochs = (5000, 2000, 2) if quick else (10000, 10000, 10)
     batch_size, learning_rate = 100, 0.5
@@ -321,6 +345,12 @@ def c38(report: Report, tf, quick: bool) -> None:
     report.check(all(b < a for a, b in zip(costs, costs[1:])), "the cost falls every epoch")
 
 
+# %% [markdown]
+# ## Run the lesson
+#
+# The listings in order. Quick mode trains on 5,000 images for 2 epochs and tests on 2,000.
+
+# %%
 def run(report: Report, quick: bool) -> None:
     from pynet.autodiff import graph as tf
     c26_to_c29(report, tf, pictures=not quick)
@@ -329,5 +359,6 @@ def run(report: Report, quick: bool) -> None:
     c38(report, tf, quick)
 
 
+# %%
 if __name__ == "__main__":
-    raise SystemExit(main(run, TITLE))
+    main(run, TITLE)

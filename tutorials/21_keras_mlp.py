@@ -1,22 +1,15 @@
+# %% [markdown]
+# # 21 · Chollet's first network: Dense(512, relu) → Dense(10, softmax) on MNIST
+#
+# *Deep Learning with Python* §2.1 opens with a two-layer network on MNIST: 784 pixels scaled to
+# [0, 1], a Dense layer of 512 ReLU units, a 10-way softmax, RMSprop, categorical cross-entropy,
+# batch 128, 5 epochs: 469 updates per epoch, 2,345 in all on 60,000 images. The book reports a
+# training accuracy of 0.989 and a test accuracy of 0.9785, and calls the gap overfitting.
+
+# %%
 """Chollet's first network (Listings 2.1–2.5): Dense(512, relu) → Dense(10, softmax), 407,050 parameters.
 
-*Deep Learning with Python* §2.1 opens with a two-layer network on MNIST: 784 pixels scaled to
-[0, 1], a Dense layer of 512 ReLU units, a 10-way softmax, RMSprop, categorical cross-entropy,
-batch 128, 5 epochs — 469 updates per epoch, 2,345 in all on 60,000 images. The book reports a
-training accuracy of 0.989 and a test accuracy of 0.9785, and calls the gap overfitting.
-
-What this lesson shows
-----------------------
-* the program reads as in the book: ``Sequential``, ``add(Dense(...))``, ``compile``, ``fit``,
-  ``evaluate`` with the same names and arguments;
-* ``summary()``: 401,920 + 5,130 = 407,050 parameters — these must agree exactly;
-* one training step against PyTorch from *the same* weights and batch: the same loss and the
-  same updated weights (an independent check of Dense, ReLU, softmax + cross-entropy, RMSprop);
-* five epochs on the data we have (pynet ships 10,000 of the 60,000 training images), the
-  Keras-style log, the test accuracy beside the book's, and the same model trained in PyTorch
-  on the same data — the two must agree within a tolerance.
-
-``--quick`` trains on 4,000 images for 2 epochs and tests on 2,000.
+Run it: ``pynet run 21 [--quick]``; as a notebook: ``pynet notebook 21``.
 """
 from __future__ import annotations
 
@@ -37,6 +30,14 @@ BOOK_FIRST_EPOCH = (0.2524, 0.9273)   # Epoch 1 log: loss, acc
 BOOK_UPDATES_PER_EPOCH = 469     # ceil(60000 / 128)
 
 
+# %% [markdown]
+# ## The network, as the book writes it
+#
+# The program reads as in the book: `Sequential`, `add(Dense(...))`, `compile`, `fit`, `evaluate`
+# with the same names and arguments. `summary()`: 401,920 + 5,130 = 407,050 parameters, which must
+# agree exactly.
+
+# %%
 def network():
     """Listings 2.2 and 2.3."""
     from pynet.layers import Dense
@@ -49,6 +50,12 @@ def network():
     return net
 
 
+# %% [markdown]
+# ## The data
+#
+# pynet ships 10,000 of the 60,000 training images.
+
+# %%
 def load_data(n_train, n_test):
     """Listings 2.4 and 2.5: flatten, scale to [0, 1], one-hot labels."""
     from pynet.datasets import mnist
@@ -61,6 +68,14 @@ def load_data(n_train, n_test):
             test_images, to_categorical(test_labels[:n_test], 10))
 
 
+# %% [markdown]
+# ## The same network in PyTorch
+#
+# One training step from *the same* weights and batch must give the same loss and the same updated
+# weights: an independent check of Dense, ReLU, softmax + cross-entropy and RMSprop. Then the same
+# model trained in PyTorch on the same data must agree with ours within a tolerance.
+
+# %%
 def torch_twin(net, torch):
     """The same network in PyTorch, holding a copy of ``net``'s current weights (PyTorch keeps
     a Linear weight as (out, in), the transpose of a Keras kernel)."""
@@ -94,6 +109,13 @@ def torch_train(torch, start, x, y, epochs, seed):
     return twin
 
 
+# %% [markdown]
+# ## Run the lesson
+#
+# The summary, the one-step check, five epochs with the Keras-style log, the test accuracy beside
+# the book's, and PyTorch's. Quick mode trains on 4,000 images for 2 epochs and tests on 2,000.
+
+# %%
 def run(report: Report, quick: bool) -> None:
     from pynet.utils import clear_session, set_seed
 
@@ -197,5 +219,6 @@ def run(report: Report, quick: bool) -> None:
     report.say("  p(pred):   " + " ".join(f"{p:4.2f}" for p in probs.max(1)))
 
 
+# %%
 if __name__ == "__main__":
-    raise SystemExit(main(run, TITLE))
+    main(run, TITLE)

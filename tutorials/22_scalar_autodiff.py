@@ -1,20 +1,16 @@
+# %% [markdown]
+# # 22 · Reverse-mode autodiff on scalars: one neuron, then XOR
+#
+# Chollet (§2.4) calls backpropagation the chain rule, (f(g(x)))′ = f′(g(x))·g′(x), applied from
+# the loss backwards through every operation of a network; frameworks do it automatically. This
+# lesson builds that machine at its smallest: `pynet.autodiff.Value` holds one number, remembers
+# how it was computed, and `backward()` visits the graph in reverse topological order, each
+# operation adding `local derivative × incoming gradient` to its inputs.
+
+# %%
 """The engine under every framework, on scalars: the chain rule on one neuron, then a 2-layer net learns XOR.
 
-Chollet (§2.4) calls backpropagation the chain rule, (f(g(x)))′ = f′(g(x))·g′(x), applied from
-the loss backwards through every operation of a network; frameworks do it automatically. This
-lesson builds that machine at its smallest: :class:`pynet.autodiff.Value` holds one number,
-remembers how it was computed, and ``backward()`` visits the graph in reverse topological order,
-each operation adding ``local derivative × incoming gradient`` to its inputs.
-
-What this lesson shows
-----------------------
-* one neuron y = tanh(w·x + b) differentiated by hand (the chain rule written out) and by the
-  engine — the same numbers — and both against a central finite difference;
-* the neuron's graph drawn as text (and as a PNG when matplotlib is installed);
-* a 2-3-1 network of Values (tanh hidden layer, sigmoid output, squared error) trained by gradient
-  descent on XOR, its gradient checked entry by entry against finite differences first.
-
-``--quick`` trains for fewer steps (XOR is learned either way).
+Run it: ``pynet run 22 [--quick]``; as a notebook: ``pynet notebook 22``.
 """
 from __future__ import annotations
 
@@ -28,6 +24,12 @@ SEED = 32
 XOR = [((0.0, 0.0), 0.0), ((0.0, 1.0), 1.0), ((1.0, 0.0), 1.0), ((1.0, 1.0), 0.0)]
 
 
+# %% [markdown]
+# ## Neurons and a network made of Values
+#
+# Every use of a weight builds graph nodes.
+
+# %%
 class Neuron:
     """y = f(Σ wᵢxᵢ + b) with Values for weights: every use builds graph nodes."""
 
@@ -64,6 +66,14 @@ class TwoLayerNet:
         return sum(((self(x) - d) ** 2 for x, d in XOR), 0.0) * 0.5
 
 
+# %% [markdown]
+# ## One neuron, by hand and by the engine
+#
+# y = tanh(w·x + b) differentiated by hand (the chain rule written out) and by the engine: the same
+# numbers, and both against a central finite difference. The neuron's graph is drawn as text (and
+# as a PNG when matplotlib is installed).
+
+# %%
 def one_neuron(report: Report, pictures: bool) -> None:
     from pynet.autodiff import Value, draw
     report.section("The chain rule on one neuron: y = tanh(w·x + b), x = 2, w = −3, b = 6.5")
@@ -93,6 +103,13 @@ def one_neuron(report: Report, pictures: bool) -> None:
             report.say(f"  (drawn to {path})")
 
 
+# %% [markdown]
+# ## A 2-3-1 network learns XOR
+#
+# tanh hidden layer, sigmoid output, squared error, trained by gradient descent; its gradient is
+# checked entry by entry against finite differences first.
+
+# %%
 def gradient_check(report: Report, net: TwoLayerNet) -> None:
     report.section("The 2-3-1 network's gradient against central finite differences")
     loss = net.loss()
@@ -140,10 +157,17 @@ def train_xor(report: Report, quick: bool) -> None:
                "multiplication, addition and activation of the four forward passes.")
 
 
+# %% [markdown]
+# ## Run the lesson
+#
+# Quick mode trains for fewer steps (XOR is learned either way).
+
+# %%
 def run(report: Report, quick: bool) -> None:
     one_neuron(report, pictures=not quick)
     train_xor(report, quick)
 
 
+# %%
 if __name__ == "__main__":
-    raise SystemExit(main(run, TITLE))
+    main(run, TITLE)

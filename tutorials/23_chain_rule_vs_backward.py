@@ -1,22 +1,18 @@
+# %% [markdown]
+# # 23 · Chollet §2.4: the chain rule by engine equals Sequential's backward
+#
+# *Deep Learning with Python* §2.4 explains training as gradient descent and backpropagation as
+# the chain rule, (f(g(x)))′ = f′(g(x))·g′(x), applied from the loss back through every layer; a
+# framework does it for you ("symbolic differentiation"). pynet's `Sequential` does it by hand:
+# each layer has a `backward` written out (`dL/dkernel = xᵀ g`, `dL/dx = g kernelᵀ` …).
+# `pynet.autodiff` does it by machine: it records the forward pass of the same network (matmul,
+# add, relu, softmax, clip, log, sum, mean) and walks the record backwards, each operation applying
+# its own local derivative.
+
+# %%
 """Chollet §2.4: the chain rule run by an engine gives exactly the gradient of Sequential's hand-written backward passes.
 
-*Deep Learning with Python* §2.4 explains training as gradient descent and backpropagation as the
-chain rule, (f(g(x)))′ = f′(g(x))·g′(x), applied from the loss back through every layer; a
-framework does it for you ("symbolic differentiation"). pynet's ``Sequential`` does it by hand:
-each layer has a ``backward`` written out (``dL/dkernel = xᵀ g``, ``dL/dx = g kernelᵀ`` …).
-``pynet.autodiff`` does it by machine: it records the forward pass of the same network — matmul,
-add, relu, softmax, clip, log, sum, mean — and walks the record backwards, each operation
-applying its own local derivative.
-
-What this lesson shows
-----------------------
-* the chapter-2 network (Dense(512, relu) → Dense(10, softmax), categorical cross-entropy) on one
-  batch of 128 MNIST images: the loss and the four gradients from ``Sequential``'s hand-written
-  backward and from the engine, equal to rounding (float64: ~1e-15; float32: ~1e-7);
-* the engine's record of that forward pass (the graph it differentiated);
-* the last layer's gradient worked by the chain rule by hand, dL/dW₂ = hᵀ (p − y) / n.
-
-``--quick`` uses a batch of 32 and skips the float32 run.
+Run it: ``pynet run 23 [--quick]``; as a notebook: ``pynet notebook 23``.
 """
 from __future__ import annotations
 
@@ -29,6 +25,12 @@ SEED = 34
 EPSILON = 1e-7          # Keras's clip of the predicted probabilities in the cross-entropy
 
 
+# %% [markdown]
+# ## The chapter-2 network and one batch
+#
+# Dense(512, relu) → Dense(10, softmax), categorical cross-entropy, one batch of 128 MNIST images.
+
+# %%
 def network(dtype):
     """Chollet's Listing 2.2–2.3 network, in ``dtype``."""
     from pynet.layers import Dense
@@ -48,6 +50,14 @@ def batch(n, dtype):
     return (x[:n].reshape(n, 784).astype(dtype) / dtype(255), np.eye(10, dtype=dtype)[y[:n]])
 
 
+# %% [markdown]
+# ## Two ways to the same gradients
+#
+# The loss and the four gradients from `Sequential`'s hand-written backward and from the engine,
+# equal to rounding (float64: ~1e-15; float32: ~1e-7). The engine's record of the forward pass is
+# the graph it differentiated.
+
+# %%
 def sequential_gradients(net, x, y):
     """Loss and the hand-written backward's gradients, at the current weights (one SGD step is
     taken afterwards, so the weights are copied first and put back)."""
@@ -109,6 +119,13 @@ def compare(report: Report, dtype, n, tolerance, show_graph):
                        ours=f"{diff:.1e}", agree=diff <= tolerance * max(1.0, float(np.abs(by_hand).max())))
 
 
+# %% [markdown]
+# ## Run the lesson
+#
+# The comparison in float64 and float32, then the last layer's gradient worked by the chain rule
+# by hand: dL/dW₂ = hᵀ (p − y) / n. Quick mode uses a batch of 32 and skips the float32 run.
+
+# %%
 def run(report: Report, quick: bool) -> None:
     report.say("  The chain rule as §2.4 prints it: (f(g(x)))′ = f′(g(x)) · g′(x).")
     n = 32 if quick else 128
@@ -117,5 +134,6 @@ def run(report: Report, quick: bool) -> None:
         compare(report, np.float32, n, 1e-5, show_graph=False)
 
 
+# %%
 if __name__ == "__main__":
-    raise SystemExit(main(run, TITLE))
+    main(run, TITLE)

@@ -297,4 +297,4 @@ def save_curve(report, smooth, drop):
 
 # %%
 if __name__ == "__main__":
-    raise SystemExit(main(run, TITLE))
+    main(run, TITLE)

@@ -238,4 +238,4 @@ def save_plot(report, results, names, epochs):
 
 # %%
 if __name__ == "__main__":
-    raise SystemExit(main(run, TITLE))
+    main(run, TITLE)

@@ -419,4 +419,4 @@ def lesson(report: Report, quick: bool) -> None:
 
 # %%
 if __name__ == "__main__":
-    raise SystemExit(main(run, TITLE))
+    main(run, TITLE)

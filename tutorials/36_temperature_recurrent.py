@@ -396,4 +396,4 @@ def save_curves(report, histories):
 
 # %%
 if __name__ == "__main__":
-    raise SystemExit(main(run, TITLE))
+    main(run, TITLE)

@@ -252,4 +252,4 @@ def torch_reference(report, cfg, x, y, xv, yv):
 
 # %%
 if __name__ == "__main__":
-    raise SystemExit(main(run, TITLE))
+    main(run, TITLE)

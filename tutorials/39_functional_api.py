@@ -298,4 +298,4 @@ def run(report: Report, quick: bool) -> None:
 
 # %%
 if __name__ == "__main__":
-    raise SystemExit(main(run, TITLE))
+    main(run, TITLE)

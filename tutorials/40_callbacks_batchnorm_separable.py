@@ -232,4 +232,4 @@ def batchnorm_modes(report: Report) -> None:
 
 # %%
 if __name__ == "__main__":
-    raise SystemExit(main(run, TITLE))
+    main(run, TITLE)

@@ -267,4 +267,4 @@ def _clone(net, weights):
 
 # %%
 if __name__ == "__main__":
-    raise SystemExit(main(run, TITLE))
+    main(run, TITLE)
