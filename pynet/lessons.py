@@ -106,15 +106,29 @@ class Report:
         return self.headline_row or (self.rows[-1] if self.rows else None)
 
 
+def lesson_name(run) -> str:
+    """The stem of the file that defines ``run`` (``"31_inside_a_convnet"``): the name of the
+    lesson's picture folder, the same whether it runs as a script, in the tour or in a test."""
+    code = getattr(run, "__code__", None)
+    stem = Path(code.co_filename).stem if code is not None else ""
+    return stem if stem and not stem.startswith("<") else "lesson"
+
+
 def run_lesson(run, title: str, *, quick: bool, out=None) -> tuple[Report, float]:
     """Run one lesson's ``run`` function; return its report and the seconds it took.
 
+    While it runs, :func:`pynet.inspect.images.output_dir` is the lesson's own folder
+    (``$PYNET_OUTPUT/<lesson file stem>``), emptied at the start.
+
     Raises :class:`LessonFailed` if any comparison disagreed.
     """
+    from pynet.inspect.images import lesson_output
+
     report = Report(title, out=out)
     report.say(f"=== {title}")
     start = time.perf_counter()
-    run(report, quick)
+    with lesson_output(lesson_name(run)):        # its own picture folder, emptied now
+        run(report, quick)
     seconds = time.perf_counter() - start
     if report.failures:
         names = ", ".join(r.quantity for r in report.failures)
