@@ -114,9 +114,10 @@ def run(report: Report, quick: bool) -> None:
             ax.plot(range(1, epochs + 1), h.history["val_acc"], "-", label=f"{kind} validation")
         ax.set_xlabel("epoch")
         ax.set_ylabel("accuracy")
-        ax.legend()
+        from pynet.inspect.figures import legend_outside
+        legend_outside(ax)
         fig.tight_layout()
-        path = output_dir() / "34_simplernn_vs_lstm.png"
+        path = output_dir() / "simplernn_vs_lstm.png"
         fig.savefig(path)
         plt.close(fig)
         report.say(f"  picture: {path}")

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .figures import legend_outside
+
 __all__ = ["normalise_history", "plot_history", "plot_overlay", "plot_misclassified",
            "curves_text", "matplotlib_available"]
 
@@ -103,7 +105,7 @@ def plot_history(history, *, xmin: int = 0, title: str = "", path=None):
         ax.set_xlabel("Epoch")
         ax.grid(True)
         if ax.lines:
-            ax.legend()
+            legend_outside(ax)
     if title:
         fig.suptitle(title)
     fig.tight_layout()
@@ -127,7 +129,7 @@ def plot_overlay(history, *, ylim: float = 0.9, xmin: int = 0, title: str = "", 
     ax.set_ylim(ylim, 1.0)
     ax.set_xlabel("Epoch")
     ax.grid(True)
-    ax.legend(loc="lower right")
+    legend_outside(ax)
     ax.set_title(title or "Training vs evaluation accuracy")
     fig.tight_layout()
     if path is not None:
