@@ -139,7 +139,8 @@ def plot_overlay(history, *, ylim: float = 0.9, xmin: int = 0, title: str = "", 
 
 def plot_misclassified(images, predicted, actual, *, columns: int = 10, limit: int = 100,
                        path=None):
-    """A grid of misclassified digits, each titled ``P:<predicted> R:<real>``.
+    """A grid of misclassified digits, each titled ``says <predicted>, is <real>`` (the text's
+    ``P:`` and ``R:``, spelled out), under a title that says so.
 
     ``images`` is ``(N, 784)``, ``(N, 784, 1)`` or ``(N, 28, 28)``; the first ``limit`` are drawn.
     """
@@ -153,12 +154,15 @@ def plot_misclassified(images, predicted, actual, *, columns: int = 10, limit: i
     imgs = imgs.reshape(n, 28, 28)[:limit]
     plt = _pyplot()
     rows = -(-imgs.shape[0] // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(columns * 1.0, rows * 1.15), squeeze=False)
+    fig, axes = plt.subplots(rows, columns, figsize=(columns * 1.1, rows * 1.25 + 0.4),
+                             squeeze=False)
     for i, ax in enumerate(axes.ravel()):
         ax.axis("off")
         if i < imgs.shape[0]:
             ax.imshow(imgs[i], cmap="binary")
-            ax.set_title(f"P:{int(predicted[i])} R:{int(actual[i])}", fontsize=8, color="tab:red")
+            ax.set_title(f"says {int(predicted[i])}, is {int(actual[i])}", fontsize=9,
+                         color="darkred")
+    fig.suptitle(f"{imgs.shape[0]} misclassified digits: what the network says, what the label is")
     fig.tight_layout()
     if path is not None:
         fig.savefig(path, dpi=90)

@@ -51,7 +51,7 @@ def test_overlay_and_misclassified_grid(tmp_path, require):
     imgs = np.random.default_rng(0).random((13, 784))
     fig = plot_misclassified(imgs, list(range(13)), [9] * 13, columns=5, path=tmp_path / "g.png")
     titled = [ax.get_title() for ax in fig.axes if ax.get_title()]
-    assert len(titled) == 13 and titled[2] == "P:2 R:9"
+    assert len(titled) == 13 and titled[2] == "says 2, is 9"
     with pytest.raises(ValueError, match="13 images but 2 predictions"):
         plot_misclassified(imgs, [1, 2], [1, 2])
 
