@@ -59,3 +59,24 @@ def test_handles_given_or_nothing_to_show(require):
     with pytest.raises(ValueError, match="1 handles but 2 labels"):
         legend_outside(ax, [Patch(color="c")], ["a", "b"])
     plt.close(fig)
+
+
+def test_every_legend_in_pynet_and_the_lessons_goes_through_legend_outside():
+    """A bare ``ax.legend()`` puts the legend inside the axes, where it can hide a curve."""
+    import re
+    from pathlib import Path
+
+    import pynet
+
+    root = Path(pynet.__file__).resolve().parent.parent
+    bare = re.compile(r"\.legend\(")
+    offenders = []
+    for folder in ("pynet", "tutorials"):
+        for path in sorted((root / folder).rglob("*.py")):
+            if path.name == "figures.py" and path.parent.name == "inspect":
+                continue
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if bare.search(line):
+                    offenders.append(f"{path.relative_to(root)}:{number}: {line.strip()}")
+    assert (root / "tutorials").is_dir()
+    assert not offenders, "use pynet.inspect.figures.legend_outside:\n" + "\n".join(offenders)
