@@ -85,24 +85,36 @@ def normalise_history(history) -> dict:
 def plot_history(history, *, xmin: int = 0, title: str = "", path=None):
     """Cost and accuracy per epoch (training and evaluation) from epoch ``xmin`` on.
 
-    Panels: cost on the training data, cost on the evaluation data, accuracy on both. Returns
-    the Figure (saved to ``path`` as PNG when given).
+    Panels: cost on the training and evaluation data, and accuracy on both — the accuracy
+    panel only when the history has accuracies (a regression's has none: one panel, not an
+    empty one). Returns the Figure (saved to ``path`` as PNG when given).
     """
     h = normalise_history(history)
     plt = _pyplot()
-    fig, (ax_cost, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.8))
+    from matplotlib.ticker import MaxNLocator
+
+    has_accuracy = bool(h["training_accuracy"][xmin:] or h["evaluation_accuracy"][xmin:])
+    if has_accuracy:
+        fig, (ax_cost, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.8))
+    else:
+        fig, ax_cost = plt.subplots(figsize=(6, 3.8))
+        ax_acc = None
     for key, label, colour, ax in (("training_cost", "training", "tab:red", ax_cost),
                                    ("evaluation_cost", "evaluation", "tab:blue", ax_cost),
                                    ("training_accuracy", "training", "tab:orange", ax_acc),
                                    ("evaluation_accuracy", "evaluation", "tab:blue", ax_acc)):
         values = h[key]
-        if values[xmin:]:
+        if ax is not None and values[xmin:]:
             epochs = np.arange(xmin, len(values))
             ax.plot(epochs, values[xmin:], color=colour, label=label)
     ax_cost.set_title("Cost")
-    ax_acc.set_title("Accuracy")
-    for ax in (ax_cost, ax_acc):
+    panels = [ax_cost]
+    if ax_acc is not None:
+        ax_acc.set_title("Accuracy")
+        panels.append(ax_acc)
+    for ax in panels:
         ax.set_xlabel("Epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))     # no epoch 0.25
         ax.grid(True)
         if ax.lines:
             legend_outside(ax)
@@ -120,6 +132,8 @@ def plot_overlay(history, *, ylim: float = 0.9, xmin: int = 0, title: str = "", 
     if not h["training_accuracy"] and not h["evaluation_accuracy"]:
         raise ValueError("plot_overlay(): the history has no accuracy to draw")
     plt = _pyplot()
+    from matplotlib.ticker import MaxNLocator
+
     fig, ax = plt.subplots(figsize=(6, 3.8))
     for key, label, colour in (("training_accuracy", "accuracy on the training data", "tab:orange"),
                                ("evaluation_accuracy", "accuracy on the evaluation data", "tab:blue")):
@@ -128,6 +142,7 @@ def plot_overlay(history, *, ylim: float = 0.9, xmin: int = 0, title: str = "", 
             ax.plot(np.arange(xmin, len(values)), values[xmin:], color=colour, label=label)
     ax.set_ylim(ylim, 1.0)
     ax.set_xlabel("Epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(True)
     legend_outside(ax)
     ax.set_title(title or "Training vs evaluation accuracy")

@@ -250,8 +250,9 @@ def grid_figure(images, labels=None, *, columns=None, title=None, cmap="Greys", 
     rows = math.ceil(len(imgs) / cols)
     if not tile_inches > 0:
         raise ValueError(f"tile_inches must be > 0, got {tile_inches!r}")
+    aspect = max(im.shape[0] / im.shape[1] for im in imgs)     # landscape photos: short rows
     fig, axes = plt.subplots(rows, cols, squeeze=False, figsize=(
-        tile_inches * cols, (tile_inches + 0.1) * rows + (0.5 if title else 0)))
+        tile_inches * cols, (tile_inches * aspect + 0.25) * rows + (0.5 if title else 0)))
     for ax in axes.ravel():
         ax.axis("off")
     for ax, im, lab in zip(axes.ravel(), imgs, labs):
