@@ -95,6 +95,9 @@ def output_dir(env: str = "PYNET_OUTPUT", *, lesson: str | None = None) -> Path:
         root.mkdir(parents=True, exist_ok=True)
         return root
     path = root / _check_lesson_name(name)
+    if path.exists() and not path.is_dir():
+        raise NotADirectoryError(f"the picture folder for lesson {name!r}, {path}, is a file; "
+                                 "move it or set PYNET_OUTPUT to another folder")
     if not path.exists():
         path.mkdir(parents=True)
         (path / MARKER).write_text(

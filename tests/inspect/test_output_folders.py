@@ -121,3 +121,12 @@ def test_run_lesson_gives_each_lesson_its_own_freshly_emptied_folder(root, tmp_p
 
 def test_lesson_name_of_code_without_a_file():
     assert lesson_name(eval("lambda report, quick: None")) == "lesson"
+
+
+def test_a_file_where_the_lesson_folder_should_be_is_named(root):
+    root.mkdir(parents=True)
+    (root / "02_backquery").write_text("not a folder")
+    with pytest.raises(NotADirectoryError, match="lesson '02_backquery'.*is a file"):
+        im.output_dir(lesson="02_backquery")
+    assert im.clean_lesson_folder("02_backquery") == []          # and it is not deleted
+    assert (root / "02_backquery").read_text() == "not a folder"
