@@ -37,7 +37,8 @@ import numpy as np
 
 __all__ = ["ascii_image", "ascii_grid", "render_grid", "grid_figure", "weight_tiles",
            "backquery_images", "backquery_figure", "as_images", "have_matplotlib", "output_dir",
-           "class_mean_images", "output_root", "lesson_output", "clean_lesson_folder", "current_lesson", "MARKER",
+           "class_mean_images", "output_root", "lesson_output", "clean_lesson_folder",
+           "current_lesson", "MARKER",
            "RAMP"]
 
 #: Characters from low to high intensity.

@@ -119,8 +119,14 @@ def test_run_lesson_gives_each_lesson_its_own_freshly_emptied_folder(root, tmp_p
     assert im.current_lesson() is None
 
 
-def test_lesson_name_of_code_without_a_file():
-    assert lesson_name(eval("lambda report, quick: None")) == "lesson"
+def test_lesson_name_of_code_outside_a_lesson_file_comes_from_the_title():
+    """A notebook cell's code lives in a file like ``ipykernel_1/3412.py``; a test's in
+    ``test_x.py``: neither names the lesson, the title does."""
+    code = eval("lambda report, quick: None")
+    assert lesson_name(code) == "lesson"
+    assert lesson_name(code, "31 · Inside a convnet: activations") == \
+        "31_inside_a_convnet_activations"
+    assert lesson_name(test_lesson_names_are_plain_folder_names, "Fake") == "fake"
 
 
 def test_a_file_where_the_lesson_folder_should_be_is_named(root):
