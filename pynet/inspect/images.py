@@ -357,9 +357,12 @@ def backquery_figure(net, path=None, *, ascii: bool | None = None, means=None):
     or the text, as :func:`render_grid`. Drawn as the book draws them (``Greys``: high values
     dark), so dark pixels are where ink votes *for* the label.
 
-    ``means`` (one image per label, e.g. :func:`class_mean_images` of the training set) adds a
-    second row: under each back-query image, the average training image of that digit — what
-    to compare it with."""
+    ``means`` (one image per label, e.g. :func:`class_mean_images` of the training set) adds two
+    rows: under each back-query image, the average training image of that digit — what to
+    compare it with — and that average minus the average of all the ``means`` (dark where the
+    digit has more ink than digits in general, light where it has less: the pattern a back-query
+    image resembles, since it is dark where ink votes for the label and light where ink votes
+    against it)."""
     images = backquery_images(net)
     labels = [f"back-query {k}" for k in range(len(images))]
     title = "What the network thinks each digit looks like (back-query; dark = ink)"
@@ -369,8 +372,13 @@ def backquery_figure(net, path=None, *, ascii: bool | None = None, means=None):
     means = np.stack(as_images(list(means) if means.ndim == 2 else means))   # rows: one a label
     if len(means) != len(images):
         raise ValueError(f"means: need one image per label ({len(images)}), got {len(means)}")
-    return render_grid(list(images) + list(means),
-                       labels + [f"mean of {k}s" for k in range(len(means))], path,
-                       columns=len(images), tile_inches=1.3, ascii=ascii,
-                       title="Top: back-query images (what the network looks for). Bottom: the "
-                             "average training image of the same digit. Dark = ink.")
+    contrast = means - means.mean(axis=0)
+    n = len(images)
+    return render_grid(list(images) + list(means) + list(contrast),
+                       labels + [f"mean of {k}s" for k in range(n)]
+                       + [f"{k}s minus all" for k in range(n)], path,
+                       columns=n, tile_inches=1.3, ascii=ascii,
+                       title="Row 1: back-query images (what the network looks for). Row 2: the "
+                             "average training image of each digit.\nRow 3: that average minus "
+                             "the average of all digits (dark: more ink than usual, light: less)."
+                             " Dark = high everywhere.")

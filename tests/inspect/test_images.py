@@ -164,16 +164,18 @@ def test_class_mean_images():
 
 def test_backquery_figure_beside_the_class_means(tmp_path, require):
     """The book's colours (Greys: high = dark) and, under each back-query image, the mean
-    image of that digit: two rows of as many tiles as labels."""
+    image of that digit and its difference from the mean of all: three rows of as many tiles
+    as labels."""
     from pynet.backprop.three_layer_network import ThreeLayerNetwork
 
     plt = require("matplotlib.pyplot")
     net = ThreeLayerNetwork(16, 5, 3, 0.1, seed=0)
     means = np.random.default_rng(0).uniform(size=(3, 4, 4))
     text = im.backquery_figure(net, ascii=True, means=means)
-    assert "back-query 2" in text and "mean of 2s" in text
+    assert "back-query 2" in text and "mean of 2s" in text and "2s minus all" in text
     path = im.backquery_figure(net, tmp_path / "bq.png", means=means)
     png = plt.imread(path)
     assert png.shape[1] == 3 * 130                          # three columns of 1.3-inch tiles
+    assert png.shape[0] > 3 * 130                           # three rows
     with pytest.raises(ValueError, match="one image per label"):
         im.backquery_figure(net, tmp_path / "x.png", means=means[:2])
