@@ -46,6 +46,7 @@ import enum
 import importlib
 import importlib.util
 import os
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -265,15 +266,39 @@ class Report:
         return self.headline_row or (self.rows[-1] if self.rows else None)
 
 
+#: A lesson file's stem: two digits, an underscore, a name ("31_inside_a_convnet").
+LESSON_STEM = re.compile(r"^\d{2}_\w+$")
+
+
+def lesson_name(run, title: str | None = None) -> str:
+    """The name of a lesson's picture folder: the stem of the file that defines ``run``
+    (``"31_inside_a_convnet"``), the same whether it runs as a script, in the tour or in a test.
+
+    Code that is not in a lesson file (a notebook cell, a test's stand-in) gets a name made
+    from ``title`` instead (``"31 · Inside a convnet"`` -> ``"31_inside_a_convnet"``)."""
+    code = getattr(run, "__code__", None)
+    stem = Path(code.co_filename).stem if code is not None else ""
+    if LESSON_STEM.match(stem):
+        return stem
+    slug = re.sub(r"\W+", "_", (title or "").lower(), flags=re.ASCII).strip("_")[:60]
+    return slug or "lesson"
+
+
 def run_lesson(run, title: str, *, quick: bool, out=None) -> tuple[Report, float]:
     """Run one lesson's ``run`` function; return its report and the seconds it took.
 
+    While it runs, :func:`pynet.inspect.images.output_dir` is the lesson's own folder
+    (``$PYNET_OUTPUT/<lesson file stem>``), emptied at the start.
+
     Raises :class:`LessonFailed` if any comparison disagreed.
     """
+    from pynet.inspect.images import lesson_output
+
     report = Report(title, out=out)
     report.say(f"=== {title}")
     start = time.perf_counter()
-    run(report, quick)
+    with lesson_output(lesson_name(run, title)):     # its own picture folder, emptied now
+        run(report, quick)
     seconds = time.perf_counter() - start
     if report.failures:
         names = ", ".join(r.quantity for r in report.failures)

@@ -125,7 +125,7 @@ def run(report: Report, quick: bool) -> None:
 
     report.section("Pictures")
     folder = output_dir()
-    result = backquery_figure(net, folder / "02_backquery.png")
+    result = backquery_figure(net, folder / "backquery.png", means=means)
     if isinstance(result, str):
         report.say("  matplotlib is not installed: the ASCII art above is the picture "
                    "(pip install matplotlib for a PNG)")
@@ -134,7 +134,7 @@ def run(report: Report, quick: bool) -> None:
         twenty = weight_tiles(net.wih, count=20)
         top = float(np.abs(twenty).max())          # symmetric scale: white is exactly 0
         tiles_png = render_grid(twenty, [f"node {k}" for k in range(20)],
-                                folder / "05_weight_tiles.png", columns=10, cmap="RdBu",
+                                folder / "weight_tiles.png", columns=10, cmap="RdBu",
                                 vmin=-top, vmax=top,
                                 title="Weights into the first 20 hidden nodes (red < 0 < blue)")
         report.say(f"  wrote {tiles_png}")

@@ -100,7 +100,7 @@ def run(report: Report, quick: bool) -> None:
     plain = net.score(mnist.rashid_inputs(x_test[:n_photos]), labels)
     naive = net.score(np.stack([book_recipe(p) for p in photos]), labels)
     prepared = net.score(np.stack([preprocess(p).ravel() for p in photos]), labels)
-    picture, stats = show_preprocessed(photos[0], path=output_dir() / "06_before_after.png")
+    picture, stats = show_preprocessed(photos[0], path=output_dir() / "before_after.png")
     report.say(picture if isinstance(picture, str) else f"  wrote {picture}")
     report.say("  " + stats.replace("\n", "\n  "))
     report.compare("accuracy on the original test images", book="-", ours=plain, agree=None)
@@ -136,7 +136,7 @@ def run(report: Report, quick: bool) -> None:
     report.say(f"  the noisy 6 was read in {noisy}/{len(SEEDS)} seeds — noise is the hardest damage,"
                " as in the book")
     out = render_grid([img for *_, img in first], [f"{k} {lab}" for k, lab, _ in first],
-                      output_dir() / "06_damaged_digits.png", columns=6)
+                      output_dir() / "damaged_digits.png", columns=6)
     if not isinstance(out, str):
         report.say(f"  wrote {out}")
 
@@ -147,7 +147,7 @@ def run(report: Report, quick: bool) -> None:
         report.say("  (Pillow is not installed: the round trip through PNG files is skipped; "
                    "pip install Pillow)")
     else:
-        folder = output_dir() / "06_damaged_digits"
+        folder = output_dir() / "damaged_digits"
         folder.mkdir(parents=True, exist_ok=True)
         same = 0
         for kind, label, img in first:

@@ -105,9 +105,10 @@ def run(report: Report, quick: bool) -> None:
         ax.set_xlabel("rotation angle of the extra training copies (degrees)")
         ax.set_ylabel("accuracy after one epoch")
         ax.set_title(f"Rashid's net, {n_train} MNIST images, lr 0.1")
-        ax.legend()
+        from pynet.inspect.figures import legend_outside
+        legend_outside(ax)
         fig.tight_layout()
-        path = output_dir() / "04_rotations.png"
+        path = output_dir() / "rotations.png"
         fig.savefig(path, dpi=100)
         plt.close(fig)
         report.say(f"\n  wrote {path}")

@@ -169,9 +169,18 @@ def plot_boundaries(panels, path: Path) -> Path:
         ax.contourf(g1, g2, z > 0, levels=[-0.5, 0.5, 1.5], colors=["#eeeeee", "#b8d8f0"])
         for (x1, x2), t in zip(BITS, targets):
             ax.scatter([x1], [x2], marker="o" if t else "x", s=80, c="k")
-        ax.set_title(f"{title}  (● target 1, × target 0)", fontsize=9)
+        ax.set_title(title, fontsize=9)
         ax.set_xlabel("x1")
         ax.set_ylabel("x2")
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    from pynet.inspect.figures import legend_outside
+    legend_outside(axes[-1], [Patch(color="#b8d8f0"), Patch(color="#eeeeee", ec="#999999"),
+                              Line2D([], [], ls="", marker="o", c="k"),
+                              Line2D([], [], ls="", marker="x", c="k")],
+                   ["perceptron says 1 (w·x + b > 0)", "perceptron says 0", "target 1",
+                    "target 0"], fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
@@ -218,7 +227,7 @@ def learning_rule(report: Report) -> None:
     folder = output_dir()
     path = plot_boundaries([("AND: learned", and_perceptron, [0, 0, 0, 1]),
                             ("XOR: where the rule stopped", p, [0, 1, 1, 0])],
-                           folder / "01_perceptron_decision_boundaries.png")
+                           folder / "perceptron_decision_boundaries.png")
     report.say(f"  decision regions saved to {path}")
 
 

@@ -156,7 +156,7 @@ def demonstrate(report, net, test_data):
         import matplotlib.pyplot as plt
 
         images = np.stack([test_data[i][0] for i in wrong])
-        path = output_dir() / "08_misclassified.png"
+        path = output_dir() / "misclassified.png"
         plt.close(plot_misclassified(images, predicted, actual, path=path))
         report.say(f"  the first {min(100, len(wrong))} misclassified digits (P: predicted, "
                    f"R: real): {path}")

@@ -74,9 +74,9 @@ def save_curves(report, history, name, title):
     import matplotlib.pyplot as plt
 
     out = output_dir()
-    plt.close(plot_history(history, title=title, path=out / f"09_{name}_curves.png"))
-    plt.close(plot_overlay(history, ylim=0.6, title=title, path=out / f"09_{name}_overlay.png"))
-    report.say(f"  curves saved: {out / f'09_{name}_curves.png'} and ..._overlay.png")
+    plt.close(plot_history(history, title=title, path=out / f"{name}_curves.png"))
+    plt.close(plot_overlay(history, ylim=0.6, title=title, path=out / f"{name}_overlay.png"))
+    report.say(f"  curves saved: {out / f'{name}_curves.png'} and ..._overlay.png")
 
 
 # %% [markdown]

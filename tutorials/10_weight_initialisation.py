@@ -122,9 +122,10 @@ def _histogram(report, z_real):
     ax.hist(z_real["large"].ravel(), bins=bins, alpha=0.6, label="N(0, 1) weights")
     ax.hist(z_real["default"].ravel(), bins=bins, alpha=0.6, label="N(0, 1/√n_in) weights")
     ax.set_xlabel("z of a hidden unit (500 MNIST digits)")
-    ax.legend()
+    from pynet.inspect.figures import legend_outside
+    legend_outside(ax)
     fig.tight_layout()
-    path = output_dir() / "10_z_histogram.png"
+    path = output_dir() / "z_histogram.png"
     fig.savefig(path, dpi=90)
     plt.close(fig)
     report.say(f"  histogram saved: {path}")

@@ -260,8 +260,9 @@ def save_sweep(report, sizes, accs):
             ax.set_xscale("log")
         ax.grid(True)
     fig.suptitle("R13: accuracy against the training-set size")
-    path = output_dir() / "30_r13_training_size.png"
-    fig.savefig(path, dpi=80)
+    fig.tight_layout()
+    path = output_dir() / "r13_training_size.png"
+    fig.savefig(path, dpi=100)
     plt.close(fig)
     report.say(f"  plot saved (linear and log x, as the text's two figures): {path}")
 

@@ -56,13 +56,15 @@ def plot_curves(curves: dict, path: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from pynet.inspect.figures import legend_outside
+
     fig, ax = plt.subplots(figsize=(6, 3.5))
     for label, errors in curves.items():
         ax.semilogy(range(1, len(errors) + 1), errors, label=label)
     ax.set_xlabel("epoch")
     ax.set_ylabel("E = ½ Σ (Y − d)²")
     ax.set_title("Widrow–Hoff: error per epoch")
-    ax.legend()
+    legend_outside(ax)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
@@ -191,7 +193,7 @@ def run(report: Report, quick: bool) -> None:
             report.say(line)
     else:
         curves = {"linear map, α = 0.1": curve_map, "AND, α = 0.05": curve_and, **curves}
-        path = plot_curves(curves, output_dir() / "03_widrow_hoff_error.png")
+        path = plot_curves(curves, output_dir() / "widrow_hoff_error.png")
         report.say(f"  plot saved to {path}")
         for line in text_curve(curve_map):
             report.say(line)

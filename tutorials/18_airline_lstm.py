@@ -158,7 +158,8 @@ def plot(data, train_pred, test_pred, look_back, path):
     ax.plot(data["series"], color="tab:blue", label="passengers (thousands)")
     ax.plot(train_plot, color="tab:green", label="train predictions")
     ax.plot(test_plot, color="tab:red", label="test predictions")
-    ax.legend()
+    from pynet.inspect.figures import legend_outside
+    legend_outside(ax)
     ax.set_xlabel("month since January 1949")
     fig.tight_layout()
     fig.savefig(path)
@@ -248,7 +249,7 @@ def run(report: Report, quick: bool) -> None:
 
     from pynet.inspect.images import have_matplotlib, output_dir
     if have_matplotlib():
-        path = output_dir() / "18_airline_lstm.png"
+        path = output_dir() / "airline_lstm.png"
         plot(data, train_pred, test_pred, 1, path)
         report.say(f"  picture: {path}")
 

@@ -78,7 +78,7 @@ def c26_to_c29(report: Report, tf, pictures: bool) -> None:
                    "event files; the rest of the lesson does not need it)")
         return
     from pynet.inspect.images import output_dir
-    logdir = output_dir() / "33_logs" / "c29"
+    logdir = output_dir() / "logs" / "c29"
     g = tf.Graph(name="c29")
     with g.as_default():
         x, a, b = tf.constant(-2.0, name="x"), tf.constant(5.0, name="a"), tf.constant(13.0, name="b")
@@ -309,7 +309,7 @@ def c38(report: Report, tf, quick: bool) -> None:
         from pynet.tensorboard import tensorboard_available
         if tensorboard_available():
             from pynet.inspect.images import output_dir
-            writer = tf.summary.FileWriter(str(output_dir() / "33_logs" / "c38"))
+            writer = tf.summary.FileWriter(str(output_dir() / "logs" / "c38"))
         costs = []
         t0 = time.perf_counter()
         for epoch in range(epochs):

@@ -99,7 +99,7 @@ def one_neuron(report: Report, pictures: bool) -> None:
     if pictures:
         from pynet.inspect.images import have_matplotlib, output_dir
         if have_matplotlib():
-            path = draw.to_png(y, output_dir() / "32_neuron_graph.png", title="y = tanh(w·x + b)")
+            path = draw.to_png(y, output_dir() / "neuron_graph.png", title="y = tanh(w·x + b)")
             report.say(f"  (drawn to {path})")
 
 

@@ -289,7 +289,7 @@ def save_curve(report, smooth, drop):
     ax.set_xlabel("epoch")
     ax.set_ylabel("validation MAE (smoothed), $1000s")
     ax.set_title("Boston housing, 4-fold average")
-    path = output_dir() / "28_boston_val_mae.png"
+    path = output_dir() / "boston_val_mae.png"
     fig.savefig(path, dpi=80)
     plt.close(fig)
     report.say(f"  curve saved: {path}")

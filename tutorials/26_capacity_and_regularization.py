@@ -229,8 +229,10 @@ def save_plot(report, results, names, epochs):
     ax.set_xlabel("epoch")
     ax.set_ylabel("validation loss")
     ax.set_title("Chollet §4.4 on the fortunes stand-in")
-    ax.legend()
-    path = output_dir() / "29_validation_loss.png"
+    from pynet.inspect.figures import legend_outside
+    legend_outside(ax)
+    fig.tight_layout()
+    path = output_dir() / "validation_loss.png"
     fig.savefig(path, dpi=80)
     plt.close(fig)
     report.say(f"  curves saved: {path}")

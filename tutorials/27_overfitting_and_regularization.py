@@ -111,7 +111,8 @@ def plot(histories, path):
     axes[1].set_title("training loss (with penalties)")
     for ax in axes:
         ax.set_xlabel("epoch")
-        ax.legend(fontsize=8)
+        from pynet.inspect.figures import legend_outside
+        legend_outside(ax, fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
@@ -198,7 +199,7 @@ def run(report: Report, quick: bool) -> None:
     from pynet.inspect.images import output_dir
 
     folder = output_dir()
-    path = plot(histories, folder / "14_overfitting_curves.png")
+    path = plot(histories, folder / "overfitting_curves.png")
     report.say(f"  curves: {path}" if path else "  (matplotlib not installed: no PNG; the table above has the numbers)")
 
 

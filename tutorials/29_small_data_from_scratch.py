@@ -286,7 +286,8 @@ def plot(histories, path):
     for ax, key in zip(axes, ("accuracy", "loss")):
         ax.set_title(f"training (dots) and validation (lines) {key}")
         ax.set_xlabel("epoch")
-        ax.legend(fontsize=8)
+        from pynet.inspect.figures import legend_outside
+        legend_outside(ax, fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
@@ -418,7 +419,7 @@ def run(report: Report, quick: bool) -> None:
     from pynet.inspect.images import output_dir
 
     path = plot({"no augmentation": plain, "augmentation + dropout": aug},
-                output_dir() / "39_small_data_curves.png")
+                output_dir() / "small_data_curves.png")
     report.say(f"  curves: {path}" if path else
                "  (matplotlib not installed: no PNG; the numbers above tell the story)")
 

@@ -100,8 +100,10 @@ def run(report: Report, quick: bool) -> None:
         report.say(f"  {layer.name:<18} {str(maps.shape):<14} channels all zero for this "
                    f"digit: {blank:.0%}")
         if pictures:
-            saved.append(render_grid([cv.activation_grid(maps, columns=16)], [layer.name],
-                                     out / f"17_activations_{layer.name}.png", cmap="viridis"))
+            saved.append(cv.activation_figure(
+                maps, out / f"activations_{cv.layer_file_stem(model, i)}.png",
+                title=f"{cv.layer_caption(model, i, maps)}: one tile per channel (digit "
+                      f"{int(y_test[0])})"))
     first = cv.activation_maps(model, digit, 0)
     report.say("  four channels of the first layer (each a 26x26 response map):")
     report.say(ascii_grid([first[:, :, k] for k in range(4)], [f"ch {k}" for k in range(4)],
@@ -117,8 +119,12 @@ def run(report: Report, quick: bool) -> None:
     tiles = cv.first_layer_tiles(model)
     report.say(ascii_grid(tiles[:8], [f"k{f}" for f in range(8)], columns=8))
     if pictures:
+        top = float(np.abs(np.stack(tiles)).max())          # white is exactly 0
         saved.append(render_grid(tiles, [str(f) for f in range(len(tiles))],
-                                 out / "17_first_layer_kernels.png", columns=8, cmap="RdBu"))
+                                 out / "first_layer_kernels.png", columns=8, cmap="RdBu",
+                                 vmin=-top, vmax=top, tile_inches=1.2,
+                                 title=f"{cv.layer_caption(model, 0)}: its {len(tiles)} 3×3 "
+                                       "kernels (red < 0 < blue)"))
 
     # 3. filter patterns by gradient ascent ------------------------------------------------
     report.section("3. Filter patterns by gradient ascent in input space (§5.4.2)")
@@ -153,7 +159,9 @@ def run(report: Report, quick: bool) -> None:
     report.check(all(rises), "gradient ascent raised every responding filter's mean activation")
     if pictures and patterns:
         saved.append(render_grid(patterns, [f"filter {f}" for f in shown],
-                                 out / "17_filter_patterns.png", columns=4, cmap="gray"))
+                                 out / "filter_patterns.png", columns=4, cmap="gray",
+                                 title=f"{cv.layer_caption(model, layer)}: input that excites "
+                                       "each filter most"))
 
     # 4. Grad-CAM --------------------------------------------------------------------------
     report.section("4. Grad-CAM: where is the evidence for the predicted digit? (§5.4.3)")
@@ -177,7 +185,9 @@ def run(report: Report, quick: bool) -> None:
                    note=f"{n_cam} test digits; 1 = no preference for the strokes")
     if pictures:
         saved.append(cv.grad_cam_figure(x_test[:len(heats)], heats, labels,
-                                        out / "17_grad_cam.png"))
+                                        out / "grad_cam.png",
+                                        title=f"Grad-CAM at {cv.layer_caption(model, 2)} "
+                                              "(red: evidence for the class)"))
 
     # 5. input gradient (saliency) ---------------------------------------------------------
     report.section("5. The input gradient of the predicted class (saliency)")

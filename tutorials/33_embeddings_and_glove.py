@@ -132,7 +132,7 @@ def save_curves(report, history, name, title):
         return
     import matplotlib.pyplot as plt
 
-    path = output_dir() / f"38_{name}_curves.png"
+    path = output_dir() / f"{name}_curves.png"
     plt.close(plot_history(history.history, title=title, path=path))
     report.say(f"  curves saved (listing 6.15): {path}")
 

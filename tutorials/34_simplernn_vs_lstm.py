@@ -134,13 +134,17 @@ def run(report: Report, quick: bool) -> None:
 
         fig, ax = plt.subplots(figsize=(6, 4))
         for kind, h in histories.items():
-            ax.plot(range(1, epochs + 1), h.history["acc"], "o", label=f"{kind} training")
-            ax.plot(range(1, epochs + 1), h.history["val_acc"], "-", label=f"{kind} validation")
+            dots, = ax.plot(range(1, epochs + 1), h.history["acc"], "o", label=f"{kind} training")
+            ax.plot(range(1, epochs + 1), h.history["val_acc"], "-", color=dots.get_color(),
+                    label=f"{kind} validation")
+        ax.set_title("training (dots) and validation (lines) accuracy")
+        ax.set_xticks(range(1, epochs + 1))
         ax.set_xlabel("epoch")
         ax.set_ylabel("accuracy")
-        ax.legend()
+        from pynet.inspect.figures import legend_outside
+        legend_outside(ax)
         fig.tight_layout()
-        path = output_dir() / "34_simplernn_vs_lstm.png"
+        path = output_dir() / "simplernn_vs_lstm.png"
         fig.savefig(path)
         plt.close(fig)
         report.say(f"  picture: {path}")

@@ -388,7 +388,7 @@ def save_curves(report, histories):
     import matplotlib.pyplot as plt
 
     for k, (kind, history) in enumerate(histories.items(), start=1):
-        path = output_dir() / f"35_temperature_recurrent_{k}.png"
+        path = output_dir() / f"temperature_recurrent_{k}.png"
         fig = plot_history(history, title=f"{kind}: training and validation MAE", path=path)
         plt.close(fig)
         report.say(f"  loss curves ({kind}): {path}")

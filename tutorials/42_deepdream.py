@@ -242,7 +242,8 @@ def run(report: Report, quick: bool) -> None:
     if have_matplotlib():
         path = render_grid([photo] + octaves,
                            ["photo"] + [f"octave {k + 1}" for k in range(len(octaves))],
-                           output_dir() / "42_deepdream.png", columns=len(octaves) + 1)
+                           output_dir() / "deepdream.png", columns=len(octaves) + 1,
+                           tile_inches=3.0)
         report.say(f"  saved {path}")
     else:
         report.say("  (matplotlib is not installed: no PNG)")

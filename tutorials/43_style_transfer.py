@@ -175,7 +175,7 @@ def run(report: Report, quick: bool) -> None:
     if have_matplotlib():
         path = render_grid([content, style, show(result)],
                            ["content (photo)", "style", f"after {rounds} rounds"],
-                           output_dir() / "43_style_transfer.png", columns=3)
+                           output_dir() / "style_transfer.png", columns=3, tile_inches=3.0)
         report.say(f"  saved {path}")
     else:
         report.say("  (matplotlib is not installed: no PNG)")

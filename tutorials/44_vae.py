@@ -248,7 +248,7 @@ def run(report: Report, quick: bool) -> None:
 
     report.section("Listing 8.28: the 15 × 15 grid of decoded digits")
     figure = latent_grid(decoder)
-    path = save_png(figure, output_dir() / "41_vae_latent_grid.png")
+    path = save_png(figure, output_dir() / "vae_latent_grid.png")
     report.compare("grid image size", book=f"{BOOK_GRID * 28} × {BOOK_GRID * 28}",
                    ours=f"{figure.shape[0]} × {figure.shape[1]}",
                    agree=figure.shape == (BOOK_GRID * 28, BOOK_GRID * 28))

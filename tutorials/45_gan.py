@@ -204,8 +204,9 @@ def run(report: Report, quick: bool) -> None:
         if step % every == 0 or step == steps - 1:
             report.say(f"  step {step:>4}: discriminator loss {d_loss:.3f}, adversarial loss "
                        f"{a_loss:.3f}")
-            path = save_grid(generated[:16], folder / f"42_gan_step{step:04d}.png",
-                             f"generated, step {step}")
+            path = save_grid(generated[:16], folder / f"gan_step{step:04d}.png",
+                             f"generated, step {step}" + (" (--quick: a tiny, untrained GAN)"
+                                                          if quick else ""))
             report.say(f"    saved {path}" if not isinstance(path, str) else path)
     seconds = time.perf_counter() - t0
     report.say(f"  {seconds:.1f} s ({1000 * seconds / steps:.0f} ms per step)")
@@ -234,7 +235,8 @@ def run(report: Report, quick: bool) -> None:
                    ours=round(float(fake.mean()), 3), agree=None if quick else gap_mean < 0.1)
     report.compare("pixel std: real vs generated", book=round(float(real.std()), 3),
                    ours=round(float(fake.std()), 3), agree=None if quick else gap_std < 0.1)
-    path = save_grid(np.clip(fake[:32], 0, 1), folder / "42_gan_final.png", "generated, final")
+    path = save_grid(np.clip(fake[:32], 0, 1), folder / "gan_final.png",
+                     "generated, final" + (" (--quick: a tiny, untrained GAN)" if quick else ""))
     report.say(f"  saved {path}" if not isinstance(path, str) else path)
 
 

@@ -29,7 +29,8 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["layer_outputs", "backward_through", "input_gradient", "activation_maps",
-           "activation_grid", "filter_pattern", "deprocess_image", "grad_cam", "upsample",
+           "activation_grid", "activation_figure", "layer_caption", "layer_file_stem",
+           "filter_pattern", "deprocess_image", "grad_cam", "upsample",
            "overlay_heatmap", "grad_cam_figure", "receptive_field", "heatmap_on_input", "first_layer_tiles", "find_layer", "last_conv_layer"]
 
 
@@ -206,6 +207,47 @@ def activation_grid(maps, columns: int = 8, margin: int = 1) -> np.ndarray:
     return grid
 
 
+def activation_figure(maps, path=None, *, title=None, columns: int = 16, cmap="viridis",
+                      tile_inches: float = 1.0, ascii=None):
+    """One tile per channel of ``maps`` (height, width, channels), each labelled with its
+    channel index and coloured on its own scale (an all-zero channel is drawn in the map's
+    lowest colour), in rows of ``columns``, under ``title``.
+
+    Writes a PNG at ``path`` (tiles ``tile_inches`` wide, 100 pixels an inch: the default
+    gives about 80 pixels of picture per tile) and returns the path; without a path or without
+    matplotlib, returns ASCII art, as :func:`pynet.inspect.images.render_grid`."""
+    from .images import render_grid
+
+    maps = np.asarray(maps)
+    if maps.ndim != 3 or maps.size == 0:
+        raise ValueError(f"activation_figure(): maps must be a non-empty (height, width, "
+                         f"channels) array, got shape {maps.shape}")
+    if int(columns) < 1:
+        raise ValueError(f"columns must be >= 1, got {columns!r}")
+    channels = maps.shape[-1]
+    return render_grid([maps[:, :, k] for k in range(channels)],
+                       [str(k) for k in range(channels)], path,
+                       columns=min(int(columns), channels), title=title, cmap=cmap,
+                       tile_inches=tile_inches, ascii=ascii)
+
+
+def layer_caption(model, layer, maps=None) -> str:
+    """``"layer 0 · Conv2D · output 26×26×32"``: a picture title that names a layer by its place
+    in the model and its kind (not by its name, which carries a global counter such as
+    ``conv2d_24`` that changes from run to run)."""
+    i = find_layer(model, layer)
+    lay = model.layers[i]
+    shape = tuple(np.shape(maps)) if maps is not None else tuple(lay.output_shape)
+    return f"layer {i} · {type(lay).__name__} · output {'×'.join(map(str, shape))}"
+
+
+def layer_file_stem(model, layer) -> str:
+    """``"layer0_conv2d"``: a file name for pictures of a layer that stays the same from run to
+    run (its place and kind, never the counter in its name)."""
+    i = find_layer(model, layer)
+    return f"layer{i}_{type(model.layers[i]).__name__.lower()}"
+
+
 # -- filter patterns by gradient ascent -----------------------------------------------------
 
 def deprocess_image(x) -> np.ndarray:
@@ -364,7 +406,8 @@ def overlay_heatmap(image, heatmap, alpha: float = 0.4) -> np.ndarray:
     return np.clip(rgb, 0.0, 1.0)
 
 
-def grad_cam_figure(images, heatmaps, labels=None, path=None, *, alpha: float = 0.4):
+def grad_cam_figure(images, heatmaps, labels=None, path=None, *, alpha: float = 0.4,
+                    title=None):
     """PNG of each image with its Grad-CAM heatmap laid over it in the 'jet' colour map (the
     book's overlay), written to ``path``; returns the path. Needs matplotlib (never calls
     ``show``); without it, use :func:`overlay_heatmap` and an ASCII rendering instead."""
@@ -383,6 +426,8 @@ def grad_cam_figure(images, heatmaps, labels=None, path=None, *, alpha: float = 
         ax.set_axis_off()
         if labels is not None:
             ax.set_title(str(labels[k]), fontsize=9)
+    if title:
+        fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

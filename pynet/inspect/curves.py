@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .figures import legend_outside
+
 __all__ = ["normalise_history", "plot_history", "plot_overlay", "plot_misclassified",
            "curves_text", "matplotlib_available"]
 
@@ -83,27 +85,39 @@ def normalise_history(history) -> dict:
 def plot_history(history, *, xmin: int = 0, title: str = "", path=None):
     """Cost and accuracy per epoch (training and evaluation) from epoch ``xmin`` on.
 
-    Panels: cost on the training data, cost on the evaluation data, accuracy on both. Returns
-    the Figure (saved to ``path`` as PNG when given).
+    Panels: cost on the training and evaluation data, and accuracy on both — the accuracy
+    panel only when the history has accuracies (a regression's has none: one panel, not an
+    empty one). Returns the Figure (saved to ``path`` as PNG when given).
     """
     h = normalise_history(history)
     plt = _pyplot()
-    fig, (ax_cost, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.8))
+    from matplotlib.ticker import MaxNLocator
+
+    has_accuracy = bool(h["training_accuracy"][xmin:] or h["evaluation_accuracy"][xmin:])
+    if has_accuracy:
+        fig, (ax_cost, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.8))
+    else:
+        fig, ax_cost = plt.subplots(figsize=(6, 3.8))
+        ax_acc = None
     for key, label, colour, ax in (("training_cost", "training", "tab:red", ax_cost),
                                    ("evaluation_cost", "evaluation", "tab:blue", ax_cost),
                                    ("training_accuracy", "training", "tab:orange", ax_acc),
                                    ("evaluation_accuracy", "evaluation", "tab:blue", ax_acc)):
         values = h[key]
-        if values[xmin:]:
+        if ax is not None and values[xmin:]:
             epochs = np.arange(xmin, len(values))
             ax.plot(epochs, values[xmin:], color=colour, label=label)
     ax_cost.set_title("Cost")
-    ax_acc.set_title("Accuracy")
-    for ax in (ax_cost, ax_acc):
+    panels = [ax_cost]
+    if ax_acc is not None:
+        ax_acc.set_title("Accuracy")
+        panels.append(ax_acc)
+    for ax in panels:
         ax.set_xlabel("Epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))     # no epoch 0.25
         ax.grid(True)
         if ax.lines:
-            ax.legend()
+            legend_outside(ax)
     if title:
         fig.suptitle(title)
     fig.tight_layout()
@@ -118,6 +132,8 @@ def plot_overlay(history, *, ylim: float = 0.9, xmin: int = 0, title: str = "", 
     if not h["training_accuracy"] and not h["evaluation_accuracy"]:
         raise ValueError("plot_overlay(): the history has no accuracy to draw")
     plt = _pyplot()
+    from matplotlib.ticker import MaxNLocator
+
     fig, ax = plt.subplots(figsize=(6, 3.8))
     for key, label, colour in (("training_accuracy", "accuracy on the training data", "tab:orange"),
                                ("evaluation_accuracy", "accuracy on the evaluation data", "tab:blue")):
@@ -126,8 +142,9 @@ def plot_overlay(history, *, ylim: float = 0.9, xmin: int = 0, title: str = "", 
             ax.plot(np.arange(xmin, len(values)), values[xmin:], color=colour, label=label)
     ax.set_ylim(ylim, 1.0)
     ax.set_xlabel("Epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(True)
-    ax.legend(loc="lower right")
+    legend_outside(ax)
     ax.set_title(title or "Training vs evaluation accuracy")
     fig.tight_layout()
     if path is not None:
@@ -137,7 +154,8 @@ def plot_overlay(history, *, ylim: float = 0.9, xmin: int = 0, title: str = "", 
 
 def plot_misclassified(images, predicted, actual, *, columns: int = 10, limit: int = 100,
                        path=None):
-    """A grid of misclassified digits, each titled ``P:<predicted> R:<real>``.
+    """A grid of misclassified digits, each titled ``says <predicted>, is <real>`` (the text's
+    ``P:`` and ``R:``, spelled out), under a title that says so.
 
     ``images`` is ``(N, 784)``, ``(N, 784, 1)`` or ``(N, 28, 28)``; the first ``limit`` are drawn.
     """
@@ -151,12 +169,15 @@ def plot_misclassified(images, predicted, actual, *, columns: int = 10, limit: i
     imgs = imgs.reshape(n, 28, 28)[:limit]
     plt = _pyplot()
     rows = -(-imgs.shape[0] // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(columns * 1.0, rows * 1.15), squeeze=False)
+    fig, axes = plt.subplots(rows, columns, figsize=(columns * 1.1, rows * 1.25 + 0.4),
+                             squeeze=False)
     for i, ax in enumerate(axes.ravel()):
         ax.axis("off")
         if i < imgs.shape[0]:
             ax.imshow(imgs[i], cmap="binary")
-            ax.set_title(f"P:{int(predicted[i])} R:{int(actual[i])}", fontsize=8, color="tab:red")
+            ax.set_title(f"says {int(predicted[i])}, is {int(actual[i])}", fontsize=9,
+                         color="darkred")
+    fig.suptitle(f"{imgs.shape[0]} misclassified digits: what the network says, what the label is")
     fig.tight_layout()
     if path is not None:
         fig.savefig(path, dpi=90)

@@ -14,13 +14,22 @@ and two for Rashid's network: ``backquery_images(net)`` and ``backquery_figure(n
 Images may be given as a 3-D array ``(N, H, W)`` (or ``(N, H, W, 1)``, or ``(N, 784, 1)`` columns),
 a list of 2-D arrays, of RGB arrays ``(H, W, 3)`` with values in [0, 1], or of flattened vectors (``(784,)`` or a ``(784, 1)`` column) whose length is
 a square number. A single 2-D array is one image; reshape rows ``(N, 784)`` with
-``x.reshape(-1, 28, 28)`` first. ``output_dir()`` picks
-where tutorials write pictures: ``$PYNET_OUTPUT`` or ``<temp>/pynet-output``.
+``x.reshape(-1, 28, 28)`` first.
+
+Where pictures go: ``output_dir()`` is ``$PYNET_OUTPUT`` (or ``<temp>/pynet-output``); while a
+lesson runs (:func:`lesson_output`, which :func:`pynet.lessons.run_lesson` enters) it is that
+lesson's own sub-folder, ``<output>/31_inside_a_convnet/``, emptied when the lesson starts so old
+pictures never pile up. Only a folder holding pynet's marker file (:data:`MARKER`, written when
+pynet creates the folder) is ever emptied: a folder of the same name that pynet did not make is
+written into but never cleaned.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -28,6 +37,8 @@ import numpy as np
 
 __all__ = ["ascii_image", "ascii_grid", "render_grid", "grid_figure", "weight_tiles",
            "backquery_images", "backquery_figure", "as_images", "have_matplotlib", "output_dir",
+           "class_mean_images", "output_root", "lesson_output", "clean_lesson_folder",
+           "current_lesson", "MARKER",
            "RAMP"]
 
 #: Characters from low to high intensity.
@@ -43,16 +54,93 @@ def have_matplotlib() -> bool:
     return True
 
 
-def output_dir(env: str = "PYNET_OUTPUT") -> Path:
-    """Directory for pictures: ``$PYNET_OUTPUT``, or ``pynet-output`` in the system's temporary
-    directory (one place for a whole tour's pictures); created if needed.
+def output_root(env: str = "PYNET_OUTPUT") -> Path:
+    """The folder that holds every lesson's pictures: ``$PYNET_OUTPUT``, or ``pynet-output`` in
+    the system's temporary directory. Not created here.
 
     Not ``<temp>/pynet``: Python run from the temporary directory would import that folder as
     the package (a namespace package shadowing the real one), and ``python -m pynet`` would fail.
     The name has a hyphen, so it can never be imported."""
-    path = Path(os.environ.get(env) or Path(tempfile.gettempdir()) / "pynet-output")
-    path.mkdir(parents=True, exist_ok=True)
+    return Path(os.environ.get(env) or Path(tempfile.gettempdir()) / "pynet-output")
+
+
+#: The file pynet writes into each lesson folder it creates. A folder is emptied at the start of
+#: its lesson only when this file is in it, so a user's own folder is never cleaned.
+MARKER = ".pynet-output"
+
+_LESSON = contextvars.ContextVar("pynet_lesson", default=None)
+
+
+def current_lesson() -> str | None:
+    """The name of the lesson running now (inside :func:`lesson_output`), else None."""
+    return _LESSON.get()
+
+
+def _check_lesson_name(name) -> str:
+    text = str(name)
+    if not text or text in (".", "..") or "/" in text or "\\" in text or text != text.strip():
+        raise ValueError(f"lesson name must be a plain folder name such as "
+                         f"'31_inside_a_convnet', got {name!r}")
+    return text
+
+
+def output_dir(env: str = "PYNET_OUTPUT", *, lesson: str | None = None) -> Path:
+    """Folder for pictures, created if needed: the running lesson's sub-folder of
+    :func:`output_root` (``lesson=`` names one explicitly), or the root outside any lesson.
+
+    A lesson folder that pynet creates gets the :data:`MARKER` file, which is what allows
+    :func:`clean_lesson_folder` to empty it next time."""
+    root = output_root(env)
+    name = lesson if lesson is not None else _LESSON.get()
+    if name is None:
+        root.mkdir(parents=True, exist_ok=True)
+        return root
+    path = root / _check_lesson_name(name)
+    if path.exists() and not path.is_dir():
+        raise NotADirectoryError(f"the picture folder for lesson {name!r}, {path}, is a file; "
+                                 "move it or set PYNET_OUTPUT to another folder")
+    if not path.exists():
+        path.mkdir(parents=True)
+        (path / MARKER).write_text(
+            "Written by pynet: this folder holds one lesson's pictures and is emptied each "
+            "time the lesson starts.\nRemove this file to keep pynet from emptying it.\n")
     return path
+
+
+def clean_lesson_folder(name: str, env: str = "PYNET_OUTPUT") -> list:
+    """Empty ``<output root>/<name>`` if pynet made it (it holds :data:`MARKER`); return the
+    paths removed.
+
+    Nothing outside that folder is touched; a folder without the marker (a user's own), a
+    symbolic link in its place, or a missing folder is left alone. Links inside are removed as
+    links (what they point to stays)."""
+    path = output_root(env) / _check_lesson_name(name)
+    if path.is_symlink() or not path.is_dir() or not (path / MARKER).is_file():
+        return []
+    removed = []
+    for child in sorted(path.iterdir()):
+        if child.name == MARKER:
+            continue
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+        removed.append(child)
+    return removed
+
+
+@contextlib.contextmanager
+def lesson_output(name: str, env: str = "PYNET_OUTPUT"):
+    """While the ``with`` block runs, :func:`output_dir` is lesson ``name``'s own folder, emptied
+    on entry (see :func:`clean_lesson_folder`). Yields that folder's path (created lazily, on
+    the first :func:`output_dir` call, so a lesson without pictures leaves no folder)."""
+    name = _check_lesson_name(name)
+    clean_lesson_folder(name, env)
+    token = _LESSON.set(name)
+    try:
+        yield output_root(env) / name
+    finally:
+        _LESSON.reset(token)
 
 
 def _as_image(img, index=None) -> np.ndarray:
@@ -148,9 +236,10 @@ def ascii_grid(images, labels=None, *, columns: int = 5, vmin=None, vmax=None,
 
 
 def grid_figure(images, labels=None, *, columns=None, title=None, cmap="Greys", vmin=None,
-                vmax=None):
+                vmax=None, tile_inches: float = 1.8):
     """A matplotlib Figure with the images in a grid (``Greys``: high values dark, as the book
-    shows MNIST). Nothing is shown; save it or display it in a notebook."""
+    shows MNIST). Each tile is ``tile_inches`` wide (100 pixels an inch in the PNGs
+    :func:`render_grid` writes). Nothing is shown; save it or display it in a notebook."""
     import matplotlib
     if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline"):
         try:
@@ -163,8 +252,11 @@ def grid_figure(images, labels=None, *, columns=None, title=None, cmap="Greys", 
     labs = _labels(labels, len(imgs))
     cols = columns or min(len(imgs), 5)
     rows = math.ceil(len(imgs) / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(1.8 * cols, 1.9 * rows + (0.4 if title else 0)),
-                             squeeze=False)
+    if not tile_inches > 0:
+        raise ValueError(f"tile_inches must be > 0, got {tile_inches!r}")
+    aspect = max(im.shape[0] / im.shape[1] for im in imgs)     # landscape photos: short rows
+    fig, axes = plt.subplots(rows, cols, squeeze=False, figsize=(
+        tile_inches * cols, (tile_inches * aspect + 0.25) * rows + (0.5 if title else 0)))
     for ax in axes.ravel():
         ax.axis("off")
     for ax, im, lab in zip(axes.ravel(), imgs, labs):
@@ -173,7 +265,7 @@ def grid_figure(images, labels=None, *, columns=None, title=None, cmap="Greys", 
         else:
             ax.imshow(im, cmap=cmap, interpolation="nearest", vmin=vmin, vmax=vmax)
         if lab:
-            ax.set_title(lab, fontsize=9)
+            ax.set_title(lab, fontsize=9 if tile_inches >= 1.2 else 8, pad=2)
     if title:
         fig.suptitle(title)
     fig.tight_layout()
@@ -181,7 +273,7 @@ def grid_figure(images, labels=None, *, columns=None, title=None, cmap="Greys", 
 
 
 def render_grid(images, labels=None, path=None, *, columns=None, title=None, cmap="Greys",
-                vmin=None, vmax=None, ascii: bool | None = None):
+                vmin=None, vmax=None, ascii: bool | None = None, tile_inches: float = 1.8):
     """Draw images as a PNG at ``path`` when matplotlib is installed, else as ASCII art.
 
     Parameters
@@ -203,7 +295,8 @@ def render_grid(images, labels=None, path=None, *, columns=None, title=None, cma
         return ascii_grid(imgs, labels, columns=columns or 5, vmin=vmin, vmax=vmax)
     import matplotlib.pyplot as plt
 
-    fig = grid_figure(imgs, labels, columns=columns, title=title, cmap=cmap, vmin=vmin, vmax=vmax)
+    fig = grid_figure(imgs, labels, columns=columns, title=title, cmap=cmap, vmin=vmin, vmax=vmax,
+                      tile_inches=tile_inches)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
@@ -239,10 +332,53 @@ def backquery_images(net, labels=None) -> np.ndarray:
     return np.stack([_as_image(net.backquery_label(int(k))) for k in labels])
 
 
-def backquery_figure(net, path=None, *, ascii: bool | None = None):
+def class_mean_images(x, y, classes=None) -> np.ndarray:
+    """The mean image of each class: ``x`` holds images (rows ``(N, 784)`` as Rashid's inputs,
+    ``(N, 28, 28)``, or any stack :func:`as_images` accepts), ``y`` their integer labels. Returns
+    ``(len(classes), H, W)``; ``classes`` defaults to ``0 .. max(y)``. A class with no image is
+    an error naming it."""
+    y = np.asarray(y).reshape(-1)
+    x = np.asarray(x)
+    stack = np.stack(as_images(list(x) if x.ndim == 2 else x))     # (N, 784) rows: N images
+    if len(stack) != len(y):
+        raise ValueError(f"got {len(stack)} images but {len(y)} labels")
+    classes = range(int(y.max()) + 1) if classes is None else classes
+    out = []
+    for k in classes:
+        members = stack[y == k]
+        if len(members) == 0:
+            raise ValueError(f"no image of class {k} to average")
+        out.append(members.mean(axis=0))
+    return np.stack(out)
+
+
+def backquery_figure(net, path=None, *, ascii: bool | None = None, means=None):
     """All back-query images in one figure (PNG at ``path``) or as ASCII art; returns the path
-    or the text, as :func:`render_grid`. Dark pixels are where ink votes *for* the label."""
+    or the text, as :func:`render_grid`. Drawn as the book draws them (``Greys``: high values
+    dark), so dark pixels are where ink votes *for* the label.
+
+    ``means`` (one image per label, e.g. :func:`class_mean_images` of the training set) adds two
+    rows: under each back-query image, the average training image of that digit — what to
+    compare it with — and that average minus the average of all the ``means`` (dark where the
+    digit has more ink than digits in general, light where it has less: the pattern a back-query
+    image resembles, since it is dark where ink votes for the label and light where ink votes
+    against it)."""
     images = backquery_images(net)
-    return render_grid(images, [f"label {k}" for k in range(len(images))], path,
-                       title="What the network thinks each digit looks like (back-query)",
-                       ascii=ascii)
+    labels = [f"back-query {k}" for k in range(len(images))]
+    title = "What the network thinks each digit looks like (back-query; dark = ink)"
+    if means is None:
+        return render_grid(images, labels, path, title=title, ascii=ascii)
+    means = np.asarray(means)
+    means = np.stack(as_images(list(means) if means.ndim == 2 else means))   # rows: one a label
+    if len(means) != len(images):
+        raise ValueError(f"means: need one image per label ({len(images)}), got {len(means)}")
+    contrast = means - means.mean(axis=0)
+    n = len(images)
+    return render_grid(list(images) + list(means) + list(contrast),
+                       labels + [f"mean of {k}s" for k in range(n)]
+                       + [f"{k}s minus all" for k in range(n)], path,
+                       columns=n, tile_inches=1.3, ascii=ascii,
+                       title="Row 1: back-query images (what the network looks for). Row 2: the "
+                             "average training image of each digit.\nRow 3: that average minus "
+                             "the average of all digits (dark: more ink than usual, light: less)."
+                             " Dark = high everywhere.")

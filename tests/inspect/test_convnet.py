@@ -187,3 +187,32 @@ def test_heatmap_on_input_puts_the_peak_over_its_window():
     big = cv.heatmap_on_input(model, 0, heat)
     assert big.shape == (8, 8)
     assert np.unravel_index(big.argmax(), big.shape) == (3, 4) and big[3, 4] == 1.0
+
+
+def test_activation_figure_one_labelled_tile_per_channel(rng, tmp_path, require):
+    """32 channels in rows of 16: two rows of tiles at least 64 pixels wide, each titled with
+    its channel index, under a title naming the layer and its shape."""
+    plt = require("matplotlib.pyplot")
+    maps = rng.normal(size=(26, 26, 32))
+    maps[:, :, 7] = 0.0                                   # a blank channel is drawn, not dropped
+    path = cv.activation_figure(maps, tmp_path / "a.png", title="layer 0 · Conv2D")
+    png = plt.imread(path)
+    assert png.shape[1] >= 16 * 64 and png.shape[0] >= 2 * 64
+    text = cv.activation_figure(maps[:, :, :3], ascii=True)
+    assert text.splitlines()[0].split() == ["0", "1", "2"]     # labelled by channel index
+    with pytest.raises(ValueError, match=r"\(height, width, channels\)"):
+        cv.activation_figure(maps[:, :, 0], tmp_path / "b.png")
+    with pytest.raises(ValueError, match="columns must be >= 1"):
+        cv.activation_figure(maps, tmp_path / "c.png", columns=0)
+
+
+def test_layer_names_in_pictures_do_not_carry_the_global_counter(rng):
+    """Two identical models built one after the other get layer names conv2d_N and
+    conv2d_N+1; their pictures' captions and file names are the same."""
+    first, second = small_model(), small_model()
+    assert first.layers[0].name != second.layers[0].name
+    assert cv.layer_file_stem(first, 0) == cv.layer_file_stem(second, 0) == "layer0_conv2d"
+    assert cv.layer_caption(first, 2) == cv.layer_caption(second, 2) == \
+        "layer 2 · Conv2D · output 2×2×4"
+    maps = cv.activation_maps(first, rng.normal(size=(8, 8, 2)), 0)
+    assert cv.layer_caption(first, 0, maps) == "layer 0 · Conv2D · output 6×6×3"

@@ -105,7 +105,7 @@ def test_backquery_images_and_figure(tmp_path):
     assert imgs.shape == (3, 4, 4)
     np.testing.assert_array_equal(imgs[2].ravel(), net.backquery_label(2)[:, 0])
     text = im.backquery_figure(net, ascii=True)
-    assert "label 0" in text and "label 2" in text
+    assert "back-query 0" in text and "back-query 2" in text
 
 
 def test_output_dir(monkeypatch, tmp_path):
@@ -129,3 +129,53 @@ def test_rgb_pictures_in_a_list(tmp_path, require):
     import matplotlib.pyplot as plt
     plt.close(fig)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_tiles_have_the_size_asked_for(tmp_path, require):
+    """A tile ``tile_inches`` wide is about 100·tile_inches pixels in the PNG, whatever the
+    number of images; each image axis keeps most of that."""
+    plt = require("matplotlib.pyplot")
+    imgs = np.random.default_rng(1).uniform(size=(20, 5, 5))
+    path = im.render_grid(imgs, list(range(20)), tmp_path / "t.png", columns=10,
+                          tile_inches=1.0, title="twenty")
+    png = plt.imread(path)
+    assert png.shape[1] == 10 * 100 and png.shape[0] >= 2 * 100
+    fig = im.grid_figure(imgs, list(range(20)), columns=10, tile_inches=1.0)
+    fig.canvas.draw()
+    widths = [a.get_window_extent().width * 100 / fig.dpi for a in fig.axes if a.images]
+    assert len(widths) == 20 and min(widths) >= 64
+    plt.close(fig)
+    with pytest.raises(ValueError, match="tile_inches must be > 0"):
+        im.grid_figure(imgs, tile_inches=0)
+
+
+def test_class_mean_images():
+    x = np.array([np.full((2, 2), 1.0), np.full((2, 2), 3.0), np.full((2, 2), 10.0)])
+    y = np.array([0, 0, 1])
+    means = im.class_mean_images(x, y)
+    np.testing.assert_array_equal(means, [np.full((2, 2), 2.0), np.full((2, 2), 10.0)])
+    rows = x.reshape(3, 4)                                  # flat rows of a square length
+    np.testing.assert_array_equal(im.class_mean_images(rows, y), means)
+    with pytest.raises(ValueError, match="no image of class 2"):
+        im.class_mean_images(x, y, classes=[0, 2])
+    with pytest.raises(ValueError, match="3 images but 2 labels"):
+        im.class_mean_images(x, y[:2])
+
+
+def test_backquery_figure_beside_the_class_means(tmp_path, require):
+    """The book's colours (Greys: high = dark) and, under each back-query image, the mean
+    image of that digit and its difference from the mean of all: three rows of as many tiles
+    as labels."""
+    from pynet.backprop.three_layer_network import ThreeLayerNetwork
+
+    plt = require("matplotlib.pyplot")
+    net = ThreeLayerNetwork(16, 5, 3, 0.1, seed=0)
+    means = np.random.default_rng(0).uniform(size=(3, 4, 4))
+    text = im.backquery_figure(net, ascii=True, means=means)
+    assert "back-query 2" in text and "mean of 2s" in text and "2s minus all" in text
+    path = im.backquery_figure(net, tmp_path / "bq.png", means=means)
+    png = plt.imread(path)
+    assert png.shape[1] == 3 * 130                          # three columns of 1.3-inch tiles
+    assert png.shape[0] > 3 * 130                           # three rows
+    with pytest.raises(ValueError, match="one image per label"):
+        im.backquery_figure(net, tmp_path / "x.png", means=means[:2])

@@ -26,7 +26,7 @@ def test_quick_run(tmp_path, monkeypatch, require):
     assert 0.8 < float(report.headline.ours) < 1.0
     assert any(r.agree is True and "tilted" in r.quantity for r in report.rows)
     require("matplotlib")   # skips here in a clone without it, fails under CI
-    assert (tmp_path / "04_rotations.png").exists()
+    assert (tmp_path / "04_rotations" / "rotations.png").exists()
 
 
 def test_check_fails_when_rotation_does_nothing(tmp_path, monkeypatch):

@@ -27,7 +27,7 @@ def test_quick_run(monkeypatch, tmp_path, require):
     assert "1. Number: " in out.getvalue() and "Predicted number: " in out.getvalue()
     assert rows["misclassified test images"].ours.endswith("of 1000")
     require("matplotlib")
-    assert (tmp_path / "08_misclassified.png").stat().st_size > 1000
+    assert (tmp_path / "07_network_quadratic_vs_cross_entropy" / "misclassified.png").stat().st_size > 1000
     assert report.headline.quantity.startswith("CrossEntropyCost, [784,30,10]")
 
 

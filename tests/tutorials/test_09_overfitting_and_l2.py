@@ -24,8 +24,8 @@ def test_quick_run(monkeypatch, tmp_path, require):
     assert report.headline.quantity == "test accuracy with λ = 0.1"
     assert "60,000" in out.getvalue()
     require("matplotlib")
-    assert (tmp_path / "09_lambda0_curves.png").stat().st_size > 1000
-    assert (tmp_path / "09_lambda0.1_overlay.png").exists()
+    assert (tmp_path / "09_overfitting_and_l2" / "lambda0_curves.png").stat().st_size > 1000
+    assert (tmp_path / "09_overfitting_and_l2" / "lambda0.1_overlay.png").exists()
 
 
 def test_lesson_notices_a_cost_without_the_l2_term(monkeypatch):

@@ -20,4 +20,4 @@ def test_quick_run(tmp_path, monkeypatch, require):
     dropout = next(r for r in report.rows if "Dropout" in r.quantity)
     assert dropout.agree is True
     require("matplotlib")   # a missing matplotlib skips here in a clone and fails under CI
-    assert (tmp_path / "14_overfitting_curves.png").stat().st_size > 1000
+    assert (tmp_path / "27_overfitting_and_regularization" / "overfitting_curves.png").stat().st_size > 1000

@@ -38,7 +38,7 @@ def test_quick_run(tmp_path, monkeypatch, require):
     assert rows["test accuracy from scratch: PyTorch vs pynet"].agree
     assert rows["test accuracy with augmentation: PyTorch vs pynet"].agree
     require("matplotlib")
-    assert (tmp_path / "39_small_data_curves.png").stat().st_size > 1000
+    assert (tmp_path / "29_small_data_from_scratch" / "small_data_curves.png").stat().st_size > 1000
 
 
 def test_the_tree_has_the_books_layout_and_the_right_pixels(tmp_path):

@@ -31,9 +31,12 @@ def test_quick_run(tmp_path, monkeypatch, require):
     rows = {r.quantity: r for r in report.rows}
     assert float(rows["Grad-CAM heat on ink / ink area (mean)"].ours) > 1.0
     assert rows["gradient ascent raised every responding filter's mean activation"].agree
-    require("matplotlib")   # a missing matplotlib skips here in a clone and fails under CI
-    assert (tmp_path / "17_grad_cam.png").stat().st_size > 1000
-    assert (tmp_path / "17_filter_patterns.png").exists()
+    plt = require("matplotlib.pyplot")  # a missing matplotlib skips here, fails under CI
+    folder = tmp_path / "31_inside_a_convnet"             # the lesson's own picture folder
+    assert (folder / "grad_cam.png").stat().st_size > 1000
+    assert (folder / "filter_patterns.png").exists()
+    grid = plt.imread(folder / "activations_layer0_conv2d.png")    # 32 channels, 16 a row
+    assert grid.shape[1] >= 16 * 64 and grid.shape[0] >= 2 * 64
 
 
 def test_lesson_notices_a_misplaced_heatmap(monkeypatch, tmp_path):

@@ -40,9 +40,9 @@ def test_quick_run_without_glove(require, monkeypatch, tmp_path):
     assert float(rows["validation accuracy, Embedding(10000, 8) on 20 words"].ours) > 0.6
     assert "test accuracy, from-scratch model" in rows
     assert not any("GloVe frozen" in q for q in rows)
-    assert not (tmp_path / "38_glove_curves.png").exists()
+    assert not (tmp_path / "33_embeddings_and_glove" / "glove_curves.png").exists()
     if matplotlib_available():                                 # matplotlib is optional
-        assert (tmp_path / "38_from_scratch_curves.png").stat().st_size > 1000
+        assert (tmp_path / "33_embeddings_and_glove" / "from_scratch_curves.png").stat().st_size > 1000
     else:
         assert "matplotlib not installed: no curves drawn" in text
     require("torch")      # the PyTorch rows exist only when torch is installed
@@ -74,6 +74,6 @@ def test_quick_run_with_a_small_glove_file(require, monkeypatch, tmp_path):
     assert train > float(rows["validation accuracy, GloVe frozen, 200 samples"].ours) + 0.1
     assert "test accuracy, GloVe model" in rows
     if matplotlib_available():
-        assert (tmp_path / "38_glove_curves.png").stat().st_size > 1000
+        assert (tmp_path / "33_embeddings_and_glove" / "glove_curves.png").stat().st_size > 1000
     require("torch")
     assert rows["validation accuracy, GloVe frozen, PyTorch vs pynet"].agree

@@ -26,7 +26,7 @@ def test_quick_run_trains_the_books_vae_and_draws_its_grid(tmp_path, monkeypatch
     before, after = (float(v) for v in headline.ours.split(" → "))
     assert before > 0.6 and after < 0.75 * before           # ≈ ln 2 untrained, well below after
     assert rows["grid image size"].ours == "420 × 420"
-    png = tmp_path / "41_vae_latent_grid.png"
+    png = tmp_path / "44_vae" / "vae_latent_grid.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     from PIL import Image
     with Image.open(png) as img:

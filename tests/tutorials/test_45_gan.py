@@ -24,7 +24,7 @@ def test_quick_run_keeps_the_books_gan_balanced(tmp_path, monkeypatch):
     headline = report.headline
     assert headline.quantity == "mean discriminator loss, second half" and headline.agree
     assert 0.2 < float(headline.ours) < 1.2
-    assert (tmp_path / "42_gan_step0000.png").is_file() and (tmp_path / "42_gan_final.png").is_file()
+    assert (tmp_path / "45_gan" / "gan_step0000.png").is_file() and (tmp_path / "45_gan" / "gan_final.png").is_file()
     assert not report.failures
 
 
