@@ -87,6 +87,8 @@ from pathlib import Path
 
 import numpy as np
 
+from pynet import _validate as validate
+
 from . import _keras_sequences as ks
 from ._download import RemoteFile, fetch_checked
 from ._locate import cache_dir
@@ -343,7 +345,7 @@ def load_texts(path=None, single_topic: bool = False, min_samples_per_topic=None
     """
     if min_samples_per_topic is None:
         min_samples_per_topic = MIN_SAMPLES_PER_TOPIC
-    ks.check_int("reuters.load_texts", "min_samples_per_topic", min_samples_per_topic, 1)
+    validate.positive_int("reuters.load_texts()", "min_samples_per_topic", min_samples_per_topic)
     kept, names = _select(read_records(path), single_topic, min_samples_per_topic)
     if not kept:
         raise ValueError(f"reuters: no topic has {min_samples_per_topic} newswires with a body "

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from pynet import _validate as validate
 from pynet import activations, initializers, regularizers
 from pynet.kernels._checks.conv import normalize_pair, normalize_padding, output_length
 from pynet.layers.base import Layer, format_shape, register_layer
@@ -131,9 +132,7 @@ class Conv2D(Layer):
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, **kwargs):
         where = "Conv2D()"
-        if isinstance(filters, (bool, np.bool_)) or not isinstance(filters, (int, np.integer)) \
-                or filters < 1:
-            raise ValueError(f"{where}: filters must be a positive int, got {filters!r}")
+        filters = validate.positive_int(where, "filters", filters)
         kernel_size = normalize_pair("kernel_size", kernel_size, where=where)
         strides = normalize_pair("strides", strides, where=where)
         dilation_rate = normalize_pair("dilation_rate", dilation_rate, where=where)

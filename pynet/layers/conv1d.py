@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from pynet import _validate as validate
 from pynet import activations, initializers, regularizers
 from pynet.kernels._checks.conv1d import normalize_int, normalize_padding_1d, output_length_1d
 from pynet.layers.base import Layer, format_shape, register_layer
@@ -105,9 +106,7 @@ class Conv1D(Layer):
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, **kwargs):
         where = "Conv1D()"
-        if isinstance(filters, (bool, np.bool_)) or not isinstance(filters, (int, np.integer)) \
-                or filters < 1:
-            raise ValueError(f"{where}: filters must be a positive int, got {filters!r}")
+        filters = validate.positive_int(where, "filters", filters)
         kernel_size = normalize_int("kernel_size", kernel_size, where=where)
         strides = normalize_int("strides", strides, where=where)
         dilation_rate = normalize_int("dilation_rate", dilation_rate, where=where)

@@ -219,7 +219,7 @@ def test_bad_input():
         UpSampling2D(interpolation="bicubic")
     with pytest.raises(ValueError, match=r"expects inputs of shape \(None, features\)"):
         RepeatVector(2).build((3, 4))
-    with pytest.raises(ValueError, match="n must be a positive int"):
+    with pytest.raises(ValueError, match="'n' must be a positive integer"):
         RepeatVector(0)
     with pytest.raises(ValueError, match="shared_axes must be axes >= 1"):
         PReLU(shared_axes=[0])

@@ -13,9 +13,9 @@ Output length for ``n`` steps, window ``k``, stride ``s``, dilation ``d`` (the d
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
+
+from pynet import _validate as validate
 
 from . import as_float_array, describe, same_dtype, writable_output
 from .conv import normalize_activation, output_length
@@ -30,11 +30,7 @@ def normalize_int(name: str, value, *, where: str, minimum: int = 1) -> int:
         if len(v) != 1:
             raise ValueError(f"{where}: {name} must be an int or a 1-tuple, got {value!r}")
         v = v[0]
-    if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral):
-        raise TypeError(f"{where}: {name} must be an int, got {value!r}")
-    if int(v) < minimum:
-        raise ValueError(f"{where}: {name} must be >= {minimum}, got {value!r}")
-    return int(v)
+    return validate.integer(where, name, v, low=minimum)
 
 
 def normalize_padding_1d(padding, *, where: str, allowed=PADDINGS_1D) -> str:
