@@ -69,11 +69,12 @@ def _fail(exc, where, name, expected, value, allow_none, hint=""):
 
 
 def integer(where: str, name: str, value, *, low: int | None = None, high: int | None = None,
-            allow_none: bool = False) -> int | None:
+            allow_none: bool = False, hint: str = "") -> int | None:
     """An integer in ``[low, high]`` (either end may be ``None``: unbounded).
 
     Accepts ``int`` and NumPy integers; refuses ``bool``, floats (even ``3.0``) and strings with
-    :class:`ArgumentTypeError`, and an integer out of range with ``ValueError``.
+    :class:`ArgumentTypeError`, and an integer out of range with ``ValueError``. ``hint`` is
+    appended to the message (why the bound is what it is).
     """
     if value is None and allow_none:
         return None
@@ -84,10 +85,10 @@ def integer(where: str, name: str, value, *, low: int | None = None, high: int |
     else:
         expected = _range_words("an integer", low, high, False, False)
     if _is_bool(value) or not isinstance(value, numbers.Integral):
-        _fail(ArgumentTypeError, where, name, expected, value, allow_none)
+        _fail(ArgumentTypeError, where, name, expected, value, allow_none, hint)
     v = int(value)
     if (low is not None and v < low) or (high is not None and v > high):
-        _fail(ValueError, where, name, expected, value, allow_none)
+        _fail(ValueError, where, name, expected, value, allow_none, hint)
     return v
 
 

@@ -58,6 +58,7 @@ import warnings
 
 import numpy as np
 from scipy import ndimage
+from pynet import _validate as validate
 
 __all__ = ["load_img", "img_to_array", "array_to_img", "ImageDataGenerator", "NumpyArrayIterator",
            "DirectoryIterator", "MAX_IMAGE_PIXELS", "IMAGE_EXTENSIONS"]
@@ -425,9 +426,7 @@ class _BatchIterator:
     (the last one may be smaller). Reshuffles at each epoch when ``shuffle``."""
 
     def __init__(self, n, batch_size, shuffle, seed, where):
-        if isinstance(batch_size, (bool, np.bool_)) or not isinstance(
-                batch_size, numbers.Integral) or batch_size < 1:
-            raise ValueError(f"{where}: batch_size must be a positive int, got {batch_size!r}")
+        batch_size = validate.positive_int(where, "batch_size", batch_size)
         self.n = int(n)
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)

@@ -92,7 +92,7 @@ def test_bad_arguments_are_refused():
         VGG16(include_top=False, input_shape=(32, 32, 1))
     with pytest.raises(ValueError, match="pooling must be"):
         VGG16(include_top=False, input_shape=(32, 32, 3), pooling="mean")
-    with pytest.raises(ValueError, match="classes must be"):
+    with pytest.raises(ValueError, match="'classes' must be a positive integer, got 0"):
         VGG16(input_shape=(32, 32, 3), classes=0)
 
 
