@@ -327,10 +327,7 @@ class ThreeLayerNetwork:
     def backquery_label(self, label: int) -> np.ndarray:
         """``backquery`` with the book's targets for ``label`` (0.99 there, 0.01 elsewhere);
         returns ``(inodes, 1)``."""
-        if isinstance(label, bool) or not isinstance(label, numbers.Integral) \
-                or not 0 <= label < self.onodes:
-            raise ValueError(f"backquery_label(): argument 'label' must be an integer in "
-                             f"0..{self.onodes - 1}, got {label!r}")
+        label = validate.integer("backquery_label()", "label", label, low=0, high=self.onodes - 1)
         targets = np.full(self.onodes, 0.01)
         targets[label] = 0.99
         return self.backquery(targets)

@@ -383,9 +383,8 @@ def load_data(path=None, num_words=None, skip_top=0, maxlen=None, test_split=0.2
     where_ = "reuters.load_data"
     ks.check_conventions(where_, num_words, skip_top, maxlen, seed, start_char, oov_char,
                          index_from)
-    if isinstance(test_split, bool) or not isinstance(test_split, (int, float)) \
-            or not 0 <= test_split < 1:
-        raise ValueError(f"{where_}(test_split): expected a number in [0, 1), got {test_split!r}")
+    test_split = validate.real(f"{where_}()", "test_split", test_split, low=0.0, high=1.0,
+                               high_open=True)
     texts, labels, _ = load_texts(path, raw=True)
     xs = _tokenizer(texts).texts_to_sequences(texts)
     order = np.arange(len(xs))

@@ -25,8 +25,6 @@ Book settings (listing 8.20): content layer ``block5_conv2``; style layers
 from __future__ import annotations
 
 import contextlib
-import math
-import numbers
 
 import numpy as np
 
@@ -163,10 +161,7 @@ def total_variation_loss_gradient(x) -> np.ndarray:
 # -- the whole loss (listings 8.20–8.21) -----------------------------------------------------------
 
 def _weight(value, name, where):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or \
-            not math.isfinite(value) or value < 0:
-        raise ValueError(f"{where}: {name} must be a finite number >= 0, got {value!r}")
-    return float(value)
+    return validate.real(where, name, value, low=0)
 
 
 class StyleTransferLoss:

@@ -188,8 +188,7 @@ class Dropout(Layer):
         if not 0.0 <= rate < 1.0:
             raise ValueError(f"Dropout(): rate must be in [0, 1), got {rate!r} "
                              "(rate is the fraction dropped, not kept)")
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
-            raise TypeError(f"Dropout(): seed must be an int or None, got {seed!r}")
+        seed = validate.integer("Dropout()", "seed", seed, allow_none=True)
         self.rate = rate
         self.noise_shape = None if noise_shape is None else tuple(noise_shape)
         self.seed = None if seed is None else int(seed)

@@ -191,11 +191,7 @@ def array_to_img(x, scale=True):
 
 # -- the augmentation generator ------------------------------------------------------------------
 def _range(name, value, where, *, fraction_or_pixels=False, maximum=None):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) \
-            or not math.isfinite(value) or value < 0 or (maximum is not None and value > maximum):
-        bound = f" and <= {maximum}" if maximum is not None else ""
-        raise ValueError(f"{where}: {name} must be a number >= 0{bound}, got {value!r}")
-    return float(value)
+    return validate.real(where, name, value, low=0, high=maximum)
 
 
 def _zoom_range(value, where):
@@ -259,14 +255,8 @@ class ImageDataGenerator:
         self.shear_range = _range("shear_range", shear_range, where, maximum=89.9)
         self.zoom_range = _zoom_range(zoom_range, where)
         self.fill_mode = _choice("fill_mode", fill_mode, FILL_MODES, where)
-        if isinstance(cval, (bool, np.bool_)) or not isinstance(cval, numbers.Real) \
-                or not math.isfinite(cval):
-            raise ValueError(f"{where}: cval must be a finite number, got {cval!r}")
-        self.cval = float(cval)
-        if rescale is not None and (isinstance(rescale, (bool, np.bool_)) or not isinstance(
-                rescale, numbers.Real) or not math.isfinite(rescale)):
-            raise ValueError(f"{where}: rescale must be None or a finite number (e.g. 1/255), "
-                             f"got {rescale!r}")
+        self.cval = validate.real(where, "cval", cval)
+        validate.real(where, "rescale", rescale, allow_none=True, hint=" (e.g. 1/255)")
         self.rescale = None if rescale in (None, 0) else float(rescale)   # Keras: 0 means none
         self.horizontal_flip = bool(horizontal_flip)
         self.vertical_flip = bool(vertical_flip)

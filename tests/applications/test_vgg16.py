@@ -139,7 +139,7 @@ def test_decode_predictions_lists_the_top_classes_by_score(tmp_path):
     assert top[1][0] == ("n00000005", "label5", 1.0)
     with pytest.raises(ValueError, match=r"shape \(samples, 6\)"):
         decode_predictions(np.zeros((1, 1000)), path)
-    with pytest.raises(ValueError, match="top must be"):
+    with pytest.raises(ValueError, match=r"'top' must be an integer in \[1, 6\], got 0"):
         decode_predictions(preds, path, top=0)
 
 

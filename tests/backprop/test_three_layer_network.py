@@ -214,7 +214,7 @@ def test_backquery_rejects(targets, text):
     with pytest.raises(ValueError) as info:
         net.backquery(targets)
     assert text in str(info.value)
-    with pytest.raises(ValueError, match="'label' must be an integer in 0..2"):
+    with pytest.raises(ValueError, match=r"'label' must be an integer in \[0, 2\], got 3"):
         net.backquery_label(3)
 
 
