@@ -225,7 +225,7 @@ def test_bad_input():
         PReLU(shared_axes=[0])
     with pytest.raises(ValueError, match=r"shared_axes \[3\] do not exist"):
         PReLU(shared_axes=3).build((4, 2))
-    with pytest.raises(ValueError, match=r"'stddev' must lie in \[0.0"):
+    with pytest.raises(ValueError, match=r"'stddev' must be a finite real number >= 0"):
         GaussianNoise(-1)
     with pytest.raises(ValueError, match="grayscale images need a channel axis"):
         UpSampling2D().build((28, 28))
