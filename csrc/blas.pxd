@@ -12,6 +12,7 @@ from scipy.linalg.cython_blas cimport sgemm, dgemm, sgemv, dgemv, sger, dger, sa
 cdef inline void gemm_rm(bint trans_a, bint trans_b, int m, int n, int k, floating alpha,
                          const floating *a, const floating *b, floating beta,
                          floating *c) noexcept nogil:
+    """C := α·op(A)·op(B) + β·C for row-major (C-contiguous) A, B, C, through ?gemm"""
     # C (m, n) = alpha * op(A) @ op(B) + beta * C, all C-contiguous.
     # A is stored (m, k), or (k, m) when trans_a; B is (k, n), or (n, k) when trans_b.
     # Column-major view: C^T = op(B)^T @ op(A)^T, so B goes first.
@@ -34,6 +35,7 @@ cdef inline void gemm_rm(bint trans_a, bint trans_b, int m, int n, int k, floati
 
 cdef inline void gemv_rm(bint trans, int rows, int cols, floating alpha, const floating *a,
                          const floating *x, floating beta, floating *y) noexcept nogil:
+    """y := α·op(A)·x + β·y for a row-major A (rows, cols), through ?gemv"""
     # y = alpha * op(A) @ x + beta * y, where A is stored C-contiguous with shape (rows, cols).
     # Column-major BLAS sees A^T (cols, rows), so op(A) = A is its 'T' and op(A) = A^T its 'N'.
     cdef char t = b'N' if trans else b'T'
@@ -47,6 +49,7 @@ cdef inline void gemv_rm(bint trans, int rows, int cols, floating alpha, const f
 
 cdef inline void ger_rm(int rows, int cols, floating alpha, const floating *x,
                         const floating *y, floating *a) noexcept nogil:
+    """A := A + α·x·yᵀ for a row-major A (rows, cols), through ?ger"""
     # A (rows, cols, C-contiguous) += alpha * outer(x, y).
     # Column-major view: A^T += alpha * y x^T, so y is BLAS's x.
     cdef int one = 1
@@ -58,6 +61,7 @@ cdef inline void ger_rm(int rows, int cols, floating alpha, const floating *x,
 
 
 cdef inline void axpy(int n, floating alpha, const floating *x, floating *y) noexcept nogil:
+    """y := y + α·x"""
     # y += alpha * x (contiguous vectors).
     cdef int one = 1
     if floating is float:
@@ -67,6 +71,7 @@ cdef inline void axpy(int n, floating alpha, const floating *x, floating *y) noe
 
 
 cdef inline floating dot(int n, const floating *x, const floating *y) noexcept nogil:
+    """Σᵢ xᵢ·yᵢ"""
     # sum_i x[i] * y[i] (contiguous vectors).
     cdef int one = 1
     if floating is float:

@@ -16,6 +16,7 @@ __all__ = ["widrow_hoff_epoch", "perceptron_epoch"]
 
 cdef double _widrow_hoff(floating[:, ::1] W, floating[::1] b, const floating[:, ::1] X,
                          const floating[:, ::1] D, floating alpha, floating[::1] err):
+    """Per pattern p: e = X[p]·W − b − D[p]; W −= α·X[p]ᵀe; b += α·e; returns E = ½ Σₚ |e|²"""
     cdef Py_ssize_t P = X.shape[0], n = W.shape[0], m = W.shape[1]
     cdef Py_ssize_t p, i, j
     cdef floating xi, scaled
@@ -57,6 +58,7 @@ def widrow_hoff_epoch(W, b, X, D, alpha):
 
 cdef Py_ssize_t _perceptron(floating[:, ::1] W, floating[::1] b, const floating[:, ::1] X,
                             const floating[:, ::1] T, floating eta, floating[::1] err):
+    """Per pattern p: e = T[p] − [X[p]·W + b > 0]; W += η·X[p]ᵀe; b += η·e; returns Σ |e|"""
     cdef Py_ssize_t P = X.shape[0], n = W.shape[0], m = W.shape[1]
     cdef Py_ssize_t p, i, j, wrong
     cdef Py_ssize_t mistakes = 0

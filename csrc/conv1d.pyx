@@ -28,6 +28,7 @@ cdef struct Geometry1D:
 
 
 cdef Geometry1D _geometry(tuple shape, Py_ssize_t k, tuple geometry):
+    """The checked sizes (steps, channels, k, stride, dilation, out_len, pad) as one struct"""
     cdef Geometry1D g
     stride, dilation, out_len, pad = geometry
     g.steps, g.c = shape[1], shape[2]
@@ -91,6 +92,7 @@ cdef void _add_windows_chunk(const floating *cols, floating *dx, Py_ssize_t n0, 
 
 
 cdef Py_ssize_t _chunk_sequences(Geometry1D g):
+    """Sequences per chunk: max(1, CHUNK_ELEMENTS // (out_len·k·C))"""
     cdef Py_ssize_t per_sequence = g.out_len * g.k * g.c
     if per_sequence <= 0:
         return 1
@@ -107,6 +109,7 @@ cdef inline void _relu(floating *y, Py_ssize_t count) noexcept nogil:
 cdef void _forward(const floating[:, :, ::1] x, const floating[:, :, ::1] kernel,
                    const floating[::1] bias, bint has_bias, bint relu,
                    floating[:, :, ::1] out, floating[::1] cols, Geometry1D g, Py_ssize_t chunk):
+    """out = windows(x) @ K + b (then ReLU if ``relu``), one GEMM per chunk of sequences"""
     cdef Py_ssize_t n = x.shape[0], f = kernel.shape[2]
     cdef Py_ssize_t kc = g.k * g.c
     cdef Py_ssize_t n0, n1, r, rows
@@ -168,6 +171,7 @@ cdef void _backward(const floating[:, :, ::1] x, const floating[:, :, ::1] kerne
                     const floating[:, :, ::1] dy, floating[:, :, ::1] dx, bint need_dx,
                     floating[:, :, ::1] dk, floating[::1] db, bint need_db,
                     floating[::1] cols, floating[::1] dcols, Geometry1D g, Py_ssize_t chunk):
+    """db = Σ dY; dK = Σ_chunks windows(x)ᵀ @ dY; dx = overlap-add(dY @ Kᵀ) when ``need_dx``"""
     cdef Py_ssize_t n = x.shape[0], f = kernel.shape[2]
     cdef Py_ssize_t kc = g.k * g.c
     cdef Py_ssize_t n0, n1, r, j, rows

@@ -72,6 +72,7 @@ cdef void _col2im_chunk(const floating *cols, floating *y, Py_ssize_t n0, Py_ssi
 
 
 cdef Geometry _geometry(tuple out_shape, tuple kernel_shape, tuple geometry):
+    """The checked sizes of the output y (H, W, C), the kernel, strides and padding as one struct"""
     cdef Geometry g
     strides, _, oh, ow, pt, pl = geometry
     g.h, g.w, g.c = out_shape[1], out_shape[2], out_shape[3]
@@ -83,6 +84,7 @@ cdef Geometry _geometry(tuple out_shape, tuple kernel_shape, tuple geometry):
 
 
 cdef Py_ssize_t _chunk_samples(Geometry g):
+    """Samples per chunk: max(1, CHUNK_ELEMENTS // (OH·OW·KH·KW·C))"""
     cdef Py_ssize_t per_sample = g.oh * g.ow * g.kh * g.kw * g.c
     return max(1, CHUNK_ELEMENTS // per_sample) if per_sample > 0 else 1
 
@@ -90,6 +92,7 @@ cdef Py_ssize_t _chunk_samples(Geometry g):
 cdef void _forward(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] kernel,
                    floating[:, :, :, ::1] y, floating[::1] cols, Geometry g,
                    Py_ssize_t chunk) noexcept nogil:
+    """y = col2im(x @ Kᵀ): each input pixel times the kernel, stamped at stride steps"""
     cdef Py_ssize_t n = x.shape[0], c = x.shape[3]
     cdef Py_ssize_t k = g.kh * g.kw * g.c, rows_per_sample = g.oh * g.ow
     cdef Py_ssize_t n0 = 0, n1, rows
@@ -132,6 +135,7 @@ cdef void _backward(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1]
                     const floating[:, :, :, ::1] dy, floating[:, :, :, ::1] dx, bint need_dx,
                     floating[:, :, :, ::1] dk, floating[::1] cols, Geometry g,
                     Py_ssize_t chunk) noexcept nogil:
+    """dK = Σ_chunks im2col(dY)ᵀ @ x; dx = im2col(dY) @ K when ``need_dx``"""
     cdef Py_ssize_t n = x.shape[0], c = x.shape[3]
     cdef Py_ssize_t k = g.kh * g.kw * g.c, rows_per_sample = g.oh * g.ow
     cdef Py_ssize_t n0 = 0, n1, rows

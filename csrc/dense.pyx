@@ -31,6 +31,7 @@ _CODES = {"linear": LINEAR, "relu": RELU, "sigmoid": SIGMOID, "tanh": TANH, "sof
 
 
 cdef inline floating _exp(floating v) noexcept nogil:
+    """eᵛ in the precision of ``floating`` (expf for float32, exp for float64)"""
     if floating is float:
         return expf(v)
     else:
@@ -38,6 +39,7 @@ cdef inline floating _exp(floating v) noexcept nogil:
 
 
 cdef void _activate_rows(floating *z, Py_ssize_t n, Py_ssize_t u, int act) noexcept nogil:
+    """z := f(z) in place on an (n, u) C-contiguous block (softmax over each row)"""
     # In place y = f(z) on an (n, u) C-contiguous block.
     cdef Py_ssize_t i, j, total = n * u
     cdef floating m, s, v
@@ -78,6 +80,7 @@ cdef void _activate_rows(floating *z, Py_ssize_t n, Py_ssize_t u, int act) noexc
 
 cdef void _forward(const floating[:, ::1] x, const floating[:, ::1] w, const floating[::1] b,
                    bint has_bias, floating[:, ::1] out, int act):
+    """out = x @ w + b (BLAS ?gemm with β = 1 over the broadcast bias)"""
     cdef Py_ssize_t n = x.shape[0], d = x.shape[1], u = w.shape[1]   # each <= INT_MAX (blas_dims)
     cdef Py_ssize_t i, j
     cdef floating beta = 0
@@ -114,6 +117,7 @@ def dense_forward(x, kernel, bias=None, activation="linear", *, out=None):
 cdef void _backward(const floating[:, ::1] x, const floating[:, ::1] w,
                     const floating[:, ::1] g, floating[:, ::1] gw, floating[::1] gb,
                     bint has_gb, floating[:, ::1] gx, bint has_gx):
+    """gw = xᵀ·g; gb = Σ_rows g (if ``has_gb``); gx = g·wᵀ (if ``has_gx``)"""
     cdef Py_ssize_t n = x.shape[0], d = x.shape[1], u = w.shape[1]   # each <= INT_MAX (blas_dims)
     cdef Py_ssize_t i, j
     with nogil:
@@ -163,6 +167,7 @@ def dense_backward(x, kernel, grad_z, grad_kernel, grad_bias=None, *, need_grad_
 
 
 cdef void _act_forward(const floating[:, ::1] z, floating[:, ::1] out, int act):
+    """out = f(z), elementwise (softmax over each row); ``out`` may be ``z``"""
     cdef Py_ssize_t i, j, n = z.shape[0], u = z.shape[1]
     with nogil:
         if &out[0, 0] != &z[0, 0]:
@@ -186,6 +191,7 @@ def activation_forward(activation, z, *, out=None):
 
 cdef void _act_backward(const floating[:, ::1] y, const floating[:, ::1] g, floating[:, ::1] out,
                         int act):
+    """out = g ⊙ f′ expressed through y = f(z) (softmax: y ⊙ (g − Σ_row g·y))"""
     cdef Py_ssize_t i, j, n = y.shape[0], u = y.shape[1]
     cdef floating s, yv
     with nogil:
@@ -364,6 +370,7 @@ cdef extern from *:
 
 cdef void _sgd(floating[::1] p, const floating[::1] g, floating[::1] v, floating lr,
                floating mu, bint use_v, bint nesterov):
+    """v ← μv − ηg; p ← p + v (Nesterov: p ← p + μv − ηg); without v: p ← p − ηg"""
     cdef Py_ssize_t i
     cdef floating vi
     with nogil:
@@ -404,6 +411,7 @@ def sgd_update(param, grad, velocity, learning_rate, momentum=0.0, nesterov=Fals
 
 cdef void _rmsprop(floating[::1] p, const floating[::1] g, floating[::1] ms, floating lr,
                    floating rho, floating eps):
+    """s ← ρs + (1 − ρ)g²; p ← p − ηg / (√s + ε)"""
     # prepare_update guarantees distinct arrays (a grad overlapping them is copied first).
     with nogil:
         if floating is float:
@@ -430,6 +438,7 @@ def rmsprop_update(param, grad, mean_square, learning_rate, rho=0.9, epsilon=1e-
 
 cdef void _adam(floating[::1] p, const floating[::1] g, floating[::1] m, floating[::1] v,
                 floating lr_t, floating b1, floating b2, floating eps):
+    """m ← β₁m + (1 − β₁)g; v ← β₂v + (1 − β₂)g²; p ← p − η_t·m / (√v + ε)"""
     with nogil:
         if floating is float:
             pynet_adam_f(&p[0], &g[0], &m[0], &v[0], p.shape[0], lr_t, b1, b2, eps)
@@ -456,6 +465,7 @@ def adam_update(param, grad, m, v, learning_rate_t, beta_1=0.9, beta_2=0.999, ep
 
 cdef void _adagrad(floating[::1] p, const floating[::1] g, floating[::1] acc, floating lr,
                    floating eps):
+    """a ← a + g²; p ← p − ηg / (√a + ε)"""
     with nogil:
         if floating is float:
             pynet_adagrad_f(&p[0], &g[0], &acc[0], p.shape[0], lr, eps)

@@ -21,6 +21,7 @@ cdef struct Geometry:
 
 
 cdef Geometry _geometry(tuple x_shape, tuple k_shape, tuple geometry):
+    """The checked shapes, strides, dilation, output size and padding as one struct"""
     cdef Geometry g
     strides, dilation, oh, ow, pt, pl = geometry
     g.n, g.h, g.w, g.c = x_shape
@@ -86,6 +87,7 @@ cdef inline void _tap_forward(const floating *src, const floating *k, floating *
 
 cdef void _forward(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] kernel,
                    const floating *bias, floating[:, :, :, ::1] y, Geometry g):
+    """y[n, i, j, c·M + m] = b + Σ_{p,q} x[n, i·s + p·d − pad, j·s + q·d − pad, c]·K[p, q, c, m]"""
     cdef Py_ssize_t n, i, j, p, q, r, s, ch
     cdef Py_ssize_t cm = g.c * g.m
     cdef const floating *xp = &x[0, 0, 0, 0]
@@ -146,6 +148,7 @@ cdef inline void _tap_backward(const floating *src, const floating *k, const flo
 cdef void _backward(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] kernel,
                     const floating[:, :, :, ::1] grad, floating[:, :, :, ::1] dkernel,
                     floating *dx, Geometry g):
+    """dK[p, q, c, m] = Σ_{n,i,j} x[…, c]·g[n, i, j, c·M + m]; dx[…, c] += Σ_m K[p, q, c, m]·g[…]"""
     cdef Py_ssize_t n, i, j, p, q, r, s, offset
     cdef Py_ssize_t cm = g.c * g.m
     cdef const floating *xp = &x[0, 0, 0, 0]

@@ -21,6 +21,7 @@ __all__ = ["matmul", "matvec", "outer_update", "sigmoid", "logit"]
 
 cdef void _matmul(const floating[:, ::1] a, const floating[:, ::1] b, bint ta, bint tb,
                   floating[:, ::1] c, Py_ssize_t m, Py_ssize_t n, Py_ssize_t k):
+    """C = op(A)·op(B) through BLAS ?gemm (op: transpose when ``ta``/``tb``)"""
     with nogil:
         gemm_rm(ta, tb, m, n, k, <floating>1.0, &a[0, 0], &b[0, 0], <floating>0.0, &c[0, 0])
 
@@ -45,6 +46,7 @@ def matmul(a, b, *, trans_a=False, trans_b=False, out=None):
 
 cdef void _matvec(const floating[:, ::1] a, const floating[::1] x, bint trans,
                   floating[::1] y):
+    """y = op(A)·x through BLAS ?gemv"""
     cdef Py_ssize_t rows = a.shape[0], cols = a.shape[1]
     with nogil:
         gemv_rm(trans, rows, cols, <floating>1.0, &a[0, 0], &x[0], <floating>0.0, &y[0])
@@ -66,6 +68,7 @@ def matvec(a, x, *, trans=False, out=None):
 
 
 cdef void _ger(floating[:, ::1] w, floating alpha, const floating[::1] x, const floating[::1] y):
+    """W += α·x·yᵀ through BLAS ?ger"""
     with nogil:
         ger_rm(w.shape[0], w.shape[1], alpha, &x[0], &y[0], &w[0, 0])
 
@@ -83,6 +86,7 @@ def outer_update(w, alpha, x, y):
 
 
 cdef void _sigmoid(const floating[::1] x, floating[::1] y):
+    """y = 1 / (1 + e⁻ˣ), elementwise, without overflow"""
     cdef Py_ssize_t i
     with nogil:
         for i in range(x.shape[0]):
@@ -102,6 +106,7 @@ def sigmoid(x, *, out=None):
 
 
 cdef void _logit(const floating[::1] x, floating[::1] y):
+    """y = ln(x / (1 − x)), elementwise"""
     cdef Py_ssize_t i
     with nogil:
         for i in range(x.shape[0]):
@@ -125,6 +130,7 @@ def logit(x, *, out=None):
 # Hand-written GEMMs for the bench lesson only.
 
 cdef void _naive_loop(const floating[:, ::1] a, const floating[:, ::1] b, floating[:, ::1] c) noexcept nogil:
+    """C[i, j] = Σ_p A[i, p]·B[p, j], three plain loops (the textbook order i-j-p)"""
     cdef Py_ssize_t i, j, p
     cdef floating total
     for i in range(a.shape[0]):
@@ -136,6 +142,7 @@ cdef void _naive_loop(const floating[:, ::1] a, const floating[:, ::1] b, floati
 
 
 cdef void _naive(const floating[:, ::1] a, const floating[:, ::1] b, floating[:, ::1] c):
+    """C = A·B by :func:`_naive_loop`, with the GIL released"""
     with nogil:
         _naive_loop(a, b, c)
 
@@ -167,6 +174,7 @@ def matmul_naive(a, b):
 cdef Py_ssize_t TILE = 64
 
 cdef void _tiled_loop(const floating[:, ::1] a, const floating[:, ::1] b, floating[:, ::1] c) noexcept nogil:
+    """C = A·B in TILE×TILE×TILE blocks, loop order i-p-j inside each block"""
     # Loop order i-p-j inside 64x64x64 blocks: the innermost loop walks rows of b and c
     # contiguously (vectorisable), and each block of b stays in cache while it is reused.
     cdef Py_ssize_t m = a.shape[0], k = a.shape[1], n = b.shape[1]
@@ -195,6 +203,7 @@ cdef void _tiled_loop(const floating[:, ::1] a, const floating[:, ::1] b, floati
 
 
 cdef void _tiled(const floating[:, ::1] a, const floating[:, ::1] b, floating[:, ::1] c):
+    """C = A·B by :func:`_tiled_loop`, with the GIL released"""
     with nogil:
         _tiled_loop(a, b, c)
 

@@ -5,6 +5,7 @@ from libc.math cimport exp, expf, log, logf, log1p, log1pf
 
 
 cdef inline floating sigmoid_scalar(floating x) noexcept nogil:
+    """σ(x) = 1 / (1 + e⁻ˣ), without overflow for any x"""
     # 1 / (1 + e^-x), split at 0 so that exp never sees a large positive argument
     # (no overflow, sigmoid(-1000) == 0.0 exactly, sigmoid(1000) == 1.0).
     # The literals are cast so that float32 stays float32 arithmetic, like the NumPy twin.
@@ -23,6 +24,7 @@ cdef inline floating sigmoid_scalar(floating x) noexcept nogil:
 
 
 cdef inline floating logit_scalar(floating p) noexcept nogil:
+    """logit(p) = ln(p / (1 − p)), σ's inverse; ±inf at p = 1 and p = 0"""
     # ln(p / (1 - p)); p == 0 -> -inf and p == 1 -> +inf (IEEE division by zero, no trap).
     # Near p = 1/2 the quotient is 1 + tiny and its log loses relative precision; there
     # ln((1 + s) / (1 - s)) with s = 2p - 1 (exact) is computed as log1p(s) - log1p(-s),

@@ -56,6 +56,7 @@ cdef enum:
 
 
 cdef inline floating _exp(floating v) noexcept nogil:
+    """eᵛ in the precision of ``floating`` (expf for float32, exp for float64)"""
     if floating is float:
         return expf(v)
     else:
@@ -164,6 +165,7 @@ cdef inline Py_ssize_t _pad(Py_ssize_t h, bint single) noexcept nogil:
 cdef void _sparse_forward(Py_ssize_t h, Py_ssize_t m, const int *nzp, const int *nzi,
                           const floating *nzv, const floating *VT, floating sc, floating *tmp,
                           floating *a) noexcept nogil:
+    """a[:, c] = sc·Σ_{j: x_j ≠ 0} x_j·VT[j, :], i.e. W·x with the zero inputs skipped"""
     # a[:, c] = sc * sum over the nonzero inputs j of x_j * VT[j, :] (= W x, zero inputs skipped).
     # The C helpers take int counts: _run uses this path only when m * n_in and hp fit in int.
     cdef Py_ssize_t c, i
@@ -182,6 +184,7 @@ cdef void _sparse_update(Py_ssize_t h, Py_ssize_t n_in, Py_ssize_t m, const int 
                          const floating *nzv, floating *VT, double *scale,
                          floating eta_over_m, floating decay, const floating *d,
                          floating *tmp) noexcept nogil:
+    """W ← decay·W − (η/m)·δ·xᵀ with W = scale·VTᵀ (decay folded into the scale)"""
     # W <- decay W - (eta/m) delta x^T with W = scale VT^T: the decay only multiplies the scalar
     # (folded into VT when it leaves [1e-3, 1e3]), the step touches the rows of the nonzero x_j.
     # tmp holds hp entries whose padding (h..hp) is zero.
@@ -213,6 +216,7 @@ cdef void _batch(Py_ssize_t L, const Py_ssize_t *sizes, floating **W, floating *
                  floating **GW, floating **GB,
                  const int *nzp, const int *nzi, const floating *nzv,
                  floating *VT, double *scale, floating *tmp) noexcept nogil:
+    """One mini-batch: a = σ(W·a + b) forward, BP1–BP4 backward, then the update of W and b"""
     # Layers are numbered 0..L (0 = input); W[l-1], B[l-1] feed layer l.
     # A[l], D[l] (l = 1..L) are (sizes[l], m) row-major: column c is example c.
     # X is (sizes[0], m), or (m, sizes[0]) when x_rows; Y likewise with sizes[L].

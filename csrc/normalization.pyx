@@ -161,6 +161,7 @@ cdef void _moments(const floating[:, :, ::1] x, double[::1] mean, double[::1] to
 cdef void _affine_nogil(const floating[:, :, ::1] x, const floating[::1] centre,
                         const floating[::1] scale, const floating[::1] shift,
                         floating[:, :, ::1] y):
+    """y = (x − centre)·scale + shift per channel (:func:`_affine`), with the GIL released"""
     with nogil:
         _affine(x, centre, scale, shift, y)
 
@@ -261,6 +262,7 @@ cdef void _input_grad(const floating[:, :, ::1] x, const floating[:, :, ::1] g,
 cdef void _backward_sums(const floating[:, :, ::1] x, const floating[:, :, ::1] g,
                          const floating[::1] mean, const floating[::1] inv_std,
                          double[::1] dgamma, double[::1] dbeta):
+    """dβ = Σ g; dγ = Σ g·x̂ per channel (:func:`_gamma_beta_sums`), with the GIL released"""
     with nogil:
         _gamma_beta_sums(x, g, mean, inv_std, dgamma, dbeta)
 
@@ -269,6 +271,7 @@ cdef void _input_grad_nogil(const floating[:, :, ::1] x, const floating[:, :, ::
                             const floating[::1] mean, const floating[::1] inv_std,
                             const floating[::1] scale, const floating[::1] beta_term,
                             const floating[::1] gamma_term, floating[:, :, ::1] dx):
+    """dx per channel from the two sums (:func:`_input_grad`), with the GIL released"""
     with nogil:
         _input_grad(x, g, mean, inv_std, scale, beta_term, gamma_term, dx)
 

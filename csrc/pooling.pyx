@@ -23,6 +23,7 @@ cdef struct Window:
 
 
 cdef Window _window(tuple shape, tuple geometry):
+    """The checked sizes (H, W, C, pool, strides, OH, OW, padding) as one struct"""
     cdef Window g
     pool, strides, oh, ow, pt, pl = geometry
     g.h, g.w, g.c = shape[1], shape[2], shape[3]
@@ -34,6 +35,7 @@ cdef Window _window(tuple shape, tuple geometry):
 
 cdef inline void _clip(Py_ssize_t start, Py_ssize_t size, Py_ssize_t limit,
                        Py_ssize_t *lo, Py_ssize_t *hi) noexcept nogil:
+    """[lo, hi) = [start, start + size) ∩ [0, limit)"""
     lo[0] = start if start > 0 else 0
     hi[0] = start + size if start + size < limit else limit
 
@@ -82,6 +84,7 @@ cdef enum:
 
 cdef void _max_forward(const floating[:, :, :, ::1] x, floating[:, :, :, ::1] y,
                        long long[:, :, :, ::1] argmax, Window g):
+    """y[n, i, j, c] = max over the window of x[n, ·, ·, c]; argmax keeps its flat position"""
     # The running maxima live in small local arrays rather than in the output: the compiler
     # then knows they cannot alias the input and turns the compare-and-keep into vector code.
     cdef Py_ssize_t n, i, j, r, s, ch, r0, r1, s0, s1, c0, cb
@@ -151,6 +154,7 @@ def max_pool2d_forward(x, pool_size, *, strides=None, padding="valid"):
 
 cdef void _max_backward(const floating[:, :, :, ::1] dy, const long long[:, :, :, ::1] argmax,
                         floating[:, :, :, ::1] dx):
+    """dx[n, argmax[n, i, j, c], c] += dy[n, i, j, c]"""
     cdef Py_ssize_t n, r, ch
     cdef Py_ssize_t batch = dy.shape[0], positions = dy.shape[1] * dy.shape[2]
     cdef Py_ssize_t c = dy.shape[3], plane = dx.shape[1] * dx.shape[2] * dx.shape[3]
@@ -181,6 +185,7 @@ def max_pool2d_backward(grad_output, argmax, input_shape):
 
 
 cdef void _avg_forward(const floating[:, :, :, ::1] x, floating[:, :, :, ::1] y, Window g):
+    """y[n, i, j, c] = mean of x[n, ·, ·, c] over the window's pixels inside the image"""
     cdef Py_ssize_t n, i, j, r, s, ch, r0, r1, s0, s1
     cdef Py_ssize_t batch = x.shape[0]
     cdef const floating *xp = &x[0, 0, 0, 0]
@@ -223,6 +228,7 @@ def avg_pool2d_forward(x, pool_size, *, strides=None, padding="valid"):
 
 
 cdef void _avg_backward(const floating[:, :, :, ::1] dy, floating[:, :, :, ::1] dx, Window g):
+    """dx[n, r, s, c] += dy[n, i, j, c] / (window's pixel count), for every (r, s) in the window"""
     cdef Py_ssize_t n, i, j, r, s, ch, r0, r1, s0, s1
     cdef Py_ssize_t batch = dy.shape[0]
     cdef const floating *src

@@ -35,6 +35,7 @@ __all__ = ["rashid_train_step", "rashid_train_epoch", "rashid_query_batch"]
 
 
 cdef inline void _sigmoid_inplace(floating *z, floating *scratch, Py_ssize_t n) noexcept nogil:
+    """z := σ(z) for n values, as e = exp(−|z|) then (z ≥ 0 ? 1 : e) / (1 + e)"""
     # z = sigmoid(z) for n values, the same arithmetic as sigmoid_scalar (1 / (1 + e^-z) for
     # z >= 0, e^z / (1 + e^z) below, so exp never overflows) in two passes: first every
     # e = exp(-|z|), then the quotient with a select. Without a branch per value (whose sign is
@@ -52,11 +53,13 @@ cdef inline void _sigmoid_inplace(floating *z, floating *scratch, Py_ssize_t n) 
 
 
 cdef inline void _gram(Py_ssize_t count, Py_ssize_t inodes, const floating *inputs, floating *gram) noexcept nogil:
+    """gram (lower triangle) = inputs·inputsᵀ for ``count`` rows of ``inodes`` values"""
     _gram_ld(count, inodes, inputs, inodes, gram)
 
 
 cdef inline void _gram_ld(Py_ssize_t count_, Py_ssize_t width, const floating *inputs,
                           Py_ssize_t ld, floating *gram) noexcept nogil:
+    """gram (lower triangle) = inputs·inputsᵀ, rows ``ld`` apart, through BLAS ?syrk"""
     # gram (count, count, row-major) lower triangle = inputs . inputs^T for rows of `width`
     # values `ld` apart, through BLAS ?syrk (half the work of ?gemm). Column-major, inputs is
     # inputs^T (width, count) and the row-major lower triangle is the column-major upper one.
@@ -74,6 +77,7 @@ cdef inline void _gram_ld(Py_ssize_t count_, Py_ssize_t width, const floating *i
 cdef void _tail(floating *who, Py_ssize_t hnodes, Py_ssize_t onodes, floating lr, const floating *targets,
                 floating *hidden_outputs, floating *final_outputs, floating *output_errors,
                 floating *output_delta, floating *hidden_errors) noexcept nogil:
+    """Steps 1–5 for one sample: o = σ(who·σ(h)), who += lr·((t − o)·o·(1 − o))·σ(h)ᵀ"""
     # Steps 1 (the sigmoid) to 5 of the book's step, and the factor of step 6, for one sample
     # whose hidden_inputs (wih . inputs) the caller has put into hidden_outputs. On return
     # hidden_errors holds hidden_errors * hidden_outputs * (1 - hidden_outputs), the vector that
@@ -104,6 +108,7 @@ cdef void _step(floating *wih, floating *who, Py_ssize_t hnodes, Py_ssize_t inod
                 const floating *inputs, const floating *targets,
                 floating *hidden_outputs, floating *final_outputs, floating *output_errors,
                 floating *output_delta, floating *hidden_errors) noexcept nogil:
+    """The book's step for one sample: h = wih·x, then :func:`_tail`, then wih += lr·δ_h·xᵀ"""
     # The whole step for one sample.
     # 1. hidden_inputs = wih . inputs (into hidden_outputs; _tail applies the sigmoid)
     gemv_rm(False, hnodes, inodes, 1, wih, inputs, 0, hidden_outputs)
@@ -122,6 +127,7 @@ cdef Py_ssize_t BLOCK = 48
 cdef void _block_samples(floating *who, Py_ssize_t hnodes, Py_ssize_t onodes, floating lr,
                          const floating *targets, Py_ssize_t count, floating *hidden_in,
                          const floating *gram, floating *delta, floating *outs) noexcept nogil:
+    """Steps 1–5 for each sample k of a block, with hidden_in[k] += lr·δ[0:k]ᵀ·gram[k, 0:k]"""
     # Steps 1-5 for each sample of a block, given hidden_in = wih_0 . inputs_k for every k and
     # the Gram matrix; leaves step 6's vector of sample k in delta[k].
     cdef Py_ssize_t k
@@ -137,6 +143,7 @@ cdef void _epoch_block(floating *wih, floating *who, Py_ssize_t hnodes, Py_ssize
                        floating lr, const floating *inputs, const floating *targets, Py_ssize_t count,
                        floating *hidden_in, floating *gram, floating *delta,
                        floating *outs) noexcept nogil:
+    """The book's step for ``count`` samples, wih's updates deferred to one wih += lr·δᵀ·inputs"""
     # The book's step for `count` consecutive samples, with the updates of wih *deferred*.
     #
     # Sample k must see wih after the updates of samples 0..k-1 of the block:
@@ -161,6 +168,7 @@ cdef void _epoch_block(floating *wih, floating *who, Py_ssize_t hnodes, Py_ssize
 
 
 cdef bint _column_varies(const floating *inputs, Py_ssize_t count, Py_ssize_t inodes, Py_ssize_t j) noexcept nogil:
+    """True when column j of the block's inputs holds two different values"""
     cdef Py_ssize_t m
     for m in range(1, count):
         if inputs[m * inodes + j] != inputs[j]:
@@ -171,6 +179,7 @@ cdef bint _column_varies(const floating *inputs, Py_ssize_t count, Py_ssize_t in
 cdef void _gemm_ld(char ta, char tb, int m, int n, int k, floating alpha, const floating *a,
                    int lda, const floating *b, int ldb, floating beta, floating *c,
                    int ldc) noexcept nogil:
+    """C = α·op(A)·op(B) + β·C, column-major ?gemm with explicit leading dimensions"""
     # column-major ?gemm with explicit leading dimensions (for sub-blocks of wih and inputs)
     if floating is float:
         sgemm(&ta, &tb, &m, &n, &k, &alpha, <float *>a, &lda, <float *>b, &ldb, &beta, c, &ldc)
@@ -180,6 +189,7 @@ cdef void _gemm_ld(char ta, char tb, int m, int n, int k, floating alpha, const 
 
 cdef void _gemv_t_ld(int m, int n, floating alpha, const floating *a, int lda,
                      const floating *x, floating beta, floating *y) noexcept nogil:
+    """y (n) = α·Aᵀx + β·y, A column-major (m, n) with leading dimension lda"""
     # y (n) = alpha * A^T x + beta * y, A column-major (m, n) with leading dimension lda
     cdef char t = b'T'
     cdef int one = 1
@@ -191,6 +201,7 @@ cdef void _gemv_t_ld(int m, int n, floating alpha, const floating *a, int lda,
 
 cdef void _ger_ld(int m, int n, floating alpha, const floating *x, const floating *y,
                   floating *a, int lda) noexcept nogil:
+    """A += α·x·yᵀ, A column-major (m, n) with leading dimension lda"""
     # A (column-major (m, n), leading dimension lda) += alpha * x y^T
     cdef int one = 1
     if floating is float:
@@ -203,6 +214,7 @@ cdef void _epoch_block_edges(floating *wih, floating *who, Py_ssize_t hnodes, Py
                              floating lr, const floating *inputs, const floating *targets,
                              Py_ssize_t count, Py_ssize_t lo, Py_ssize_t hi, floating *hidden_in, floating *gram,
                              floating *delta, floating *outs, floating *delta_sum) noexcept nogil:
+    """:func:`_epoch_block` with the constant columns outside [lo, hi) summed once per block"""
     # _epoch_block for a block whose samples agree on every column outside [lo, hi): each such
     # column j holds one value c_j in all of them (MNIST's margins: the background 0.01, in
     # about a fifth of the 784 columns for 32 digits). The same quantities, with the products
@@ -255,6 +267,7 @@ cdef void _epoch_block_edges(floating *wih, floating *who, Py_ssize_t hnodes, Py
 
 
 cdef int _varying_runs(const floating *inputs, int count, int inodes, int *runs) noexcept nogil:
+    """The maximal runs [runs[2r], runs[2r + 1]) of columns that vary; returns their number"""
     # The columns in which the block's samples differ, as maximal runs [runs[2r], runs[2r+1]);
     # returns the number of runs. Between them lie the columns that hold one value in every
     # sample (MNIST: the background between and around the strokes).
@@ -277,6 +290,7 @@ cdef void _epoch_block_runs(floating *wih, floating *who, Py_ssize_t hnodes, Py_
                             floating *hidden_in, floating *gram, floating *delta, floating *outs,
                             floating *delta_sum, floating *x_var,
                             floating *w_var) noexcept nogil:
+    """:func:`_epoch_block_edges` with constant columns between the varying runs too"""
     # _epoch_block_edges when the constant columns also lie *between* the varying ones (MNIST:
     # about 40 % of the columns for 48 digits). The varying runs of the inputs and of wih are
     # copied side by side into x_var (count, varying) and w_var (hnodes, varying), ?gemm works
@@ -358,6 +372,7 @@ cdef bint CONSTANT_COLUMNS = True
 cdef void _epoch(floating[:, ::1] wih, floating[:, ::1] who, floating lr,
                  const floating[:, ::1] inputs, const floating[:, ::1] targets,
                  floating[::1] work, floating[::1] copies, int[::1] runs):
+    """One epoch of the book's step over every row, in blocks of BLOCK samples, GIL released once"""
     # work: hidden_in and delta (BLOCK * hnodes each), gram (BLOCK * BLOCK), then
     # final_outputs, output_errors, output_delta (onodes each), delta_sum (hnodes).
     # copies: x_var (BLOCK * inodes) and w_var (hnodes * inodes); runs: 2 * inodes ints.
@@ -400,6 +415,7 @@ cdef void _epoch(floating[:, ::1] wih, floating[:, ::1] who, floating lr,
 cdef void _one_step(floating[:, ::1] wih, floating[:, ::1] who, floating lr,
                     const floating[::1] inputs, const floating[::1] targets,
                     floating[::1] work):
+    """The book's step for one sample (:func:`_step`), with the GIL released"""
     # the plain step: work holds hidden_outputs, hidden_errors (hnodes each), final_outputs,
     # output_errors, output_delta (onodes each)
     cdef Py_ssize_t hnodes = wih.shape[0], inodes = wih.shape[1], onodes = who.shape[0]
@@ -467,6 +483,7 @@ def rashid_train_epoch(wih, who, lr, inputs, targets):
 
 cdef void _query(const floating[:, ::1] wih, const floating[:, ::1] who,
                  const floating[:, ::1] inputs, floating[:, ::1] hidden, floating[:, ::1] out):
+    """hidden = σ(inputs·wihᵀ); out = σ(hidden·whoᵀ), for every row at once"""
     cdef Py_ssize_t count = inputs.shape[0], hnodes = wih.shape[0], inodes = wih.shape[1]
     cdef Py_ssize_t onodes = who.shape[0]
     cdef Py_ssize_t a, b

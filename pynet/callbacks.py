@@ -27,6 +27,7 @@ import time
 import numpy as np
 
 from .persistence import atomic_write
+from pynet import _validate as validate
 
 __all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping",
            "ModelCheckpoint", "ReduceLROnPlateau", "LearningRateScheduler", "CSVLogger",
@@ -201,9 +202,7 @@ class EarlyStopping(_Monitor):
     def __init__(self, monitor="val_loss", min_delta=0.0, patience=0, verbose=0, mode="auto",
                  baseline=None, restore_best_weights=False):
         super().__init__(monitor, mode, min_delta, "EarlyStopping")
-        if int(patience) < 0:
-            raise ValueError(f"EarlyStopping: patience must be >= 0, got {patience!r}")
-        self.patience = int(patience)
+        self.patience = validate.nonnegative_int("EarlyStopping()", "patience", patience)
         self.verbose = verbose
         self.baseline = baseline
         self.restore_best_weights = bool(restore_best_weights)
@@ -386,8 +385,7 @@ class TensorBoard(Callback):
 
     def __init__(self, log_dir="logs", histogram_freq=0, write_graph=True):
         super().__init__()
-        if isinstance(histogram_freq, bool) or not isinstance(histogram_freq, int) or histogram_freq < 0:
-            raise ValueError(f"TensorBoard(): histogram_freq must be an int >= 0, got {histogram_freq!r}")
+        histogram_freq = validate.nonnegative_int("TensorBoard()", "histogram_freq", histogram_freq)
         from . import tensorboard as tb   # ImportError with advice when the package is missing
         self._tb = tb
         self.log_dir = os.fspath(log_dir)

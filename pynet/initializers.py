@@ -31,6 +31,7 @@ the same model every time.
 from __future__ import annotations
 
 import numpy as np
+from pynet import _validate as validate
 
 __all__ = ["Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform",
            "TruncatedNormal", "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeUniform",
@@ -65,9 +66,7 @@ class Initializer:
     name = "initializer"
 
     def __init__(self, seed=None):
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
-            raise TypeError(f"{type(self).__name__}(): seed must be an int or None, got {seed!r}")
-        self.seed = None if seed is None else int(seed)
+        self.seed = validate.integer(f"{type(self).__name__}()", "seed", seed, allow_none=True)
         self._rng = None if seed is None else np.random.default_rng(seed)
 
     @property

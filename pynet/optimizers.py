@@ -32,24 +32,15 @@ over each parameter instead of NumPy's five temporaries.
 from __future__ import annotations
 
 import numpy as np
+from pynet import _validate as validate
 
 __all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "Adagrad", "get", "serialize", "names"]
 
 
 def _check(value, name, where, *, low=0.0, low_open=False, high=None, high_open=False):
-    if isinstance(value, bool):
-        raise TypeError(f"{where}: {name} must be a number, got {value!r}")
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{where}: {name} must be a number, got {value!r}") from None
-    bad = (not np.isfinite(v) or (v <= low if low_open else v < low)
-           or (high is not None and (v >= high if high_open else v > high)))
-    if bad:
-        lo, hi = ("(" if low_open else "["), (")" if high_open else "]")
-        raise ValueError(f"{where}: {name} must lie in {lo}{low}, {high if high is not None else 'inf'}{hi}, "
-                         f"got {value!r}")
-    return v
+    """A finite hyperparameter in the range given (by default >= 0)."""
+    return validate.real(where, name, value, low=low, low_open=low_open, high=high,
+                         high_open=high_open)
 
 
 class Optimizer:

@@ -20,6 +20,7 @@ import os
 import time
 
 import numpy as np
+from pynet import _validate as validate
 
 __all__ = ["FileWriter", "tensorboard_available"]
 
@@ -51,9 +52,7 @@ def _check_tag(tag, where):
 
 
 def _check_step(step, where):
-    if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 0:
-        raise ValueError(f"{where}: step must be a non-negative integer, got {step!r}")
-    return int(step)
+    return validate.nonnegative_int(where, "step", step)
 
 
 class FileWriter:

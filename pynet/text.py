@@ -44,6 +44,7 @@ import numpy as np
 
 from .persistence import PersistenceError, atomic_write
 from .preprocessing.sequence import pad_sequences  # noqa: F401  (Keras 2 users look for it here too)
+from pynet import _validate as validate
 
 __all__ = [
     "DEFAULT_FILTERS", "text_to_word_sequence", "hashing_trick", "one_hot", "Tokenizer",
@@ -131,8 +132,7 @@ def hashing_trick(text: str, n: int, hash_function=None, filters: str = DEFAULT_
         ``text -> list of tokens``, replacing :func:`text_to_word_sequence`.
     """
     _check_text(text, "hashing_trick(text)")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
-        raise ValueError(f"hashing_trick(n): expected an int >= 2 (index 0 is reserved), got {n!r}")
+    n = validate.integer("hashing_trick()", "n", n, low=2, hint=" (index 0 is reserved)")
     if hash_function is None:
         hash_function = hash
     elif hash_function == "md5":
@@ -192,10 +192,7 @@ class Tokenizer:
     def __init__(self, num_words=None, filters: str = DEFAULT_FILTERS, lower: bool = True,
                  split: str = " ", char_level: bool = False, oov_token=None, analyzer=None,
                  document_count: int = 0):
-        if num_words is not None and (isinstance(num_words, bool)
-                                      or not isinstance(num_words, (int, np.integer))
-                                      or num_words < 1):
-            raise ValueError(f"Tokenizer(num_words): expected None or an int >= 1, got {num_words!r}")
+        num_words = validate.positive_int("Tokenizer()", "num_words", num_words, allow_none=True)
         if not isinstance(filters, str):
             raise TypeError(f"Tokenizer(filters): expected a str, got {type(filters).__name__}")
         if not isinstance(split, str) or not split:
@@ -486,8 +483,7 @@ def bag_of_ngrams(tokens, n: int) -> set:
     ``bag_of_ngrams("The cat sat on the mat".split(), 2)`` is the book's bag of bigrams:
     ``{"The", "The cat", "cat", "cat sat", ..., "the mat", "mat"}`` (a set: order is lost).
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"bag_of_ngrams(n): expected an int >= 1, got {n!r}")
+    n = validate.positive_int("bag_of_ngrams()", "n", n)
     tokens = list(tokens)
     return {" ".join(tokens[start:start + size])
             for size in range(1, n + 1)

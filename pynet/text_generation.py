@@ -37,6 +37,8 @@ from collections import Counter
 
 import numpy as np
 
+from pynet import _validate as validate
+
 __all__ = ["char_vocabulary", "cut_sequences", "vectorize", "batches", "reweight_distribution",
            "sample", "generate", "unigram_baseline", "MAX_ONE_HOT_BYTES"]
 
@@ -49,12 +51,6 @@ SUM_TOLERANCE = 1e-3
 def _check_text(text, where: str) -> None:
     if not isinstance(text, str):
         raise TypeError(f"{where}: expected a str, got {type(text).__name__}")
-
-
-def _check_positive_int(value, name: str, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{where}: {name} must be an int >= 1, got {value!r}")
-    return int(value)
 
 
 def _check_index(char_indices, where: str) -> dict:
@@ -105,8 +101,8 @@ def cut_sequences(text: str, maxlen: int = 60, step: int = 3):
     """
     where = "cut_sequences"
     _check_text(text, f"{where}(text)")
-    maxlen = _check_positive_int(maxlen, "maxlen", where)
-    step = _check_positive_int(step, "step", where)
+    maxlen = validate.positive_int(where, "maxlen", maxlen)
+    step = validate.positive_int(where, "step", step)
     if len(text) <= maxlen:
         raise ValueError(f"{where}: the text has {len(text)} characters; a window of maxlen="
                          f"{maxlen} and the character after it need at least {maxlen + 1}")
@@ -174,7 +170,7 @@ def batches(sentences, next_chars, char_indices, batch_size: int = 128, *, shuff
     where = "batches"
     _check_pairs(sentences, next_chars, where)
     char_indices = _check_index(char_indices, where)
-    batch_size = _check_positive_int(batch_size, "batch_size", where)
+    batch_size = validate.positive_int(where, "batch_size", batch_size)
     rng = np.random.default_rng(seed)
     n = len(sentences)
 
@@ -268,11 +264,10 @@ def generate(model, seed_text: str, length: int, temperature: float, char_indice
     """
     where = "generate"
     _check_text(seed_text, f"{where}(seed_text)")
-    if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 0:
-        raise ValueError(f"{where}: length must be an int >= 0, got {length!r}")
+    length = validate.nonnegative_int(where, "length", length)
     temperature = _check_temperature(temperature, where)
     char_indices = _check_index(char_indices, where)
-    maxlen = _check_positive_int(maxlen, "maxlen", where)
+    maxlen = validate.positive_int(where, "maxlen", maxlen)
     if len(seed_text) < maxlen:
         raise ValueError(f"{where}: seed_text has {len(seed_text)} characters; the model reads "
                          f"windows of maxlen={maxlen}")

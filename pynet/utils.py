@@ -17,6 +17,7 @@ import numpy as np
 
 from .datasets.mnist import to_categorical
 from .layers.base import reset_name_counters
+from pynet import _validate as validate
 
 __all__ = ["to_categorical", "set_seed", "clear_session", "holdout_split", "kfold_splits",
            "iterated_kfold_splits", "cross_validate", "CrossValidation", "Fold", "smooth_curve"]
@@ -79,12 +80,10 @@ def kfold_splits(n_samples, k=4, *, shuffle=False, seed=None):
 
 
 def _check_k(n_samples, k, where) -> int:
-    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 0:
-        raise ValueError(f"{where}: n_samples must be a non-negative int, got {n_samples!r}")
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 2:
-        raise ValueError(f"{where}: k must be an int >= 2 (one fold validates, the others "
-                         f"train), got {k!r}")
-    n = int(n_samples)
+    n_samples = validate.nonnegative_int(where, "n_samples", n_samples)
+    k = validate.integer(where, "k", k, low=2,
+                         hint=" (one fold validates, the others train)")
+    n = n_samples
     if k > n:
         raise ValueError(f"{where}: k must be <= the number of samples; {n} samples cannot make "
                          f"{k} folds (each fold needs at least one sample)")
@@ -106,8 +105,7 @@ def iterated_kfold_splits(n_samples, k=4, repeats=3, *, seed=None):
     """
     where = "iterated_kfold_splits()"
     n = _check_k(n_samples, k, where)
-    if isinstance(repeats, bool) or not isinstance(repeats, (int, np.integer)) or repeats < 1:
-        raise ValueError(f"{where}: repeats must be an int >= 1, got {repeats!r}")
+    repeats = validate.positive_int(where, "repeats", repeats)
     rng = np.random.default_rng(seed)
     return [_folds(rng.permutation(n), k) for _ in range(repeats)]
 
@@ -202,8 +200,7 @@ def cross_validate(build_model, x, y, k=4, *, repeats=1, shuffle=None, epochs=1,
     x = _check_n(x, y, where)
     y = np.asarray(y)
     n = _check_k(len(x), k, where)
-    if isinstance(repeats, bool) or not isinstance(repeats, (int, np.integer)) or repeats < 1:
-        raise ValueError(f"{where}: repeats must be an int >= 1, got {repeats!r}")
+    repeats = validate.positive_int(where, "repeats", repeats)
     if shuffle is None:
         shuffle = repeats > 1
     seeds = np.random.SeedSequence(seed) if seed is not None else None

@@ -73,7 +73,7 @@ def test_bad_arguments_are_named(tmp_path):
     with FileWriter(tmp_path) as writer:
         with pytest.raises(ValueError, match="tag must be a non-empty string"):
             writer.add_scalar("", 1.0, 0)
-        with pytest.raises(ValueError, match="step must be a non-negative integer, got -1"):
+        with pytest.raises(ValueError, match="'step' must be a non-negative integer, got -1"):
             writer.add_scalar("loss", 1.0, -1)
         with pytest.raises(ValueError, match="value must be a number, got 'high'"):
             writer.add_scalar("loss", "high", 0)

@@ -56,8 +56,8 @@ def test_batches_cover_every_window_once_per_pass_in_float32():
 
 @pytest.mark.parametrize("call, error, message", [
     (lambda: tg.cut_sequences(b"bytes"), TypeError, "expected a str"),
-    (lambda: tg.cut_sequences("abc", maxlen=0), ValueError, "maxlen must be an int >= 1"),
-    (lambda: tg.cut_sequences("abc", step=-1), ValueError, "step must be an int >= 1"),
+    (lambda: tg.cut_sequences("abc", maxlen=0), ValueError, "'maxlen' must be a positive integer, got 0"),
+    (lambda: tg.cut_sequences("abc", step=-1), ValueError, "'step' must be a positive integer, got -1"),
     (lambda: tg.cut_sequences("abc", maxlen=3), ValueError, "need at least 4"),
     (lambda: tg.char_vocabulary(""), ValueError, "empty"),
     (lambda: tg.vectorize(["ab"], ["c"], {"a": 0, "b": 1}), ValueError, "'c' is not in char_indices"),
@@ -177,7 +177,7 @@ def test_generate_is_repeatable_with_a_seed():
 @pytest.mark.parametrize("kwargs, message", [
     (dict(seed_text="ab"), "seed_text has 2 characters; .* maxlen=3"),
     (dict(seed_text="abz"), "'z' is not in char_indices"),
-    (dict(length=-1), "length must be an int >= 0"),
+    (dict(length=-1), "'length' must be a non-negative integer, got -1"),
     (dict(temperature=0.0), "temperature"),
 ])
 def test_generate_refuses_bad_inputs(kwargs, message):

@@ -32,7 +32,7 @@ def test_kfold_each_sample_validated_once():
     assert sorted(seen.tolist()) == list(range(10))
     for train, val in folds:
         assert not set(train) & set(val) and len(train) + len(val) == 10
-    with pytest.raises(ValueError, match="k must be an int >= 2"):
+    with pytest.raises(ValueError, match="'k' must be an integer >= 2"):
         utils.kfold_splits(10, k=1)
 
 
@@ -77,9 +77,9 @@ def test_kfold_as_in_chollet_listing_3_27():
             train, np.concatenate([np.arange(0, i * 101), np.arange((i + 1) * 101, 404)]))
 
 
-@pytest.mark.parametrize("k, n, message", [(1, 10, "k must be an int >= 2"),
+@pytest.mark.parametrize("k, n, message", [(1, 10, "'k' must be an integer >= 2"),
                                            (11, 10, "10 samples cannot make 11 folds"),
-                                           (2.0, 10, "k must be an int >= 2")])
+                                           (2.0, 10, "'k' must be an integer >= 2")])
 def test_kfold_refuses_k_below_2_or_above_n(k, n, message):
     with pytest.raises(ValueError, match=message):
         utils.kfold_splits(n, k=k)
@@ -101,7 +101,7 @@ def test_iterated_kfold_reshuffles_each_repeat():
     assert len(firsts) > 1                                  # the shuffles differ
     again = utils.iterated_kfold_splits(12, k=3, repeats=4, seed=7)
     assert all(np.array_equal(a[1], b[1]) for r, s in zip(runs, again) for a, b in zip(r, s))
-    with pytest.raises(ValueError, match="repeats must be an int >= 1"):
+    with pytest.raises(ValueError, match="'repeats' must be a positive integer"):
         utils.iterated_kfold_splits(12, k=3, repeats=0)
 
 

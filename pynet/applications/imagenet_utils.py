@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from pynet.persistence import PersistenceError, load_json
+from pynet import _validate as validate
 
 __all__ = ["preprocess_input", "decode_predictions", "IMAGENET_MEAN_BGR", "CLASS_INDEX_FILE"]
 
@@ -67,9 +68,7 @@ def decode_predictions(preds, class_index_path, top=5):
         raise ValueError(f"decode_predictions(): preds must have shape (samples, {len(classes)}) "
                          f"for the {len(classes)} classes of {class_index_path!r}, got "
                          f"{preds.shape}")
-    if isinstance(top, bool) or not isinstance(top, int) or not 1 <= top <= len(classes):
-        raise ValueError(f"decode_predictions(): top must be an integer in 1..{len(classes)}, "
-                         f"got {top!r}")
+    top = validate.integer("decode_predictions()", "top", top, low=1, high=len(classes))
     results = []
     for row in preds:
         order = np.argsort(-row, kind="stable")[:top]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pynet.layers import (Conv2D, Dense, Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D,
                           MaxPooling2D)
 from pynet.models import Input, Model
+from pynet import _validate as validate
 
 __all__ = ["VGG16", "VGG19", "WEIGHT_FILES"]
 
@@ -64,8 +65,7 @@ def _vgg(name, convs_per_block, include_top, weights, input_shape, pooling, clas
             f"weights='path/to/{file}')")
     if pooling not in POOLINGS:
         raise ValueError(f"{where}: pooling must be None, 'avg' or 'max', got {pooling!r}")
-    if isinstance(classes, bool) or not isinstance(classes, int) or classes < 1:
-        raise ValueError(f"{where}: classes must be a positive integer, got {classes!r}")
+    classes = validate.positive_int(where, "classes", classes)
     shape = _input_shape(input_shape, include_top, where)
 
     inputs = Input(shape=shape)

@@ -47,15 +47,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import _validate as validate
 from .. import kernels as _active_kernels
 from ..persistence import PersistenceError, load_json, save_json
 from .divergence import divergence
 from .costs import (
     COSTS, CrossEntropyCost, LogLikelihoodCost, QuadraticCost, get_cost, sigmoid, sigmoid_prime,
 )
-from .nielsen_data import (
-    METHODS, Data, as_columns, check_sizes, is_label, positive_int, prepare, real,
-)
+from .nielsen_data import METHODS, Data, as_columns, check_sizes, is_label, prepare
 from .nielsen_gradient_check import gradient_check
 
 __all__ = ["Network", "Net", "History", "QuadraticCost", "CrossEntropyCost", "LogLikelihoodCost",
@@ -306,10 +305,10 @@ class Network:
         if monitor_validation_accuracy is not None:
             monitor_evaluation_accuracy = monitor_validation_accuracy
         method = self._check_method(self.method if method is None else method, where)
-        epochs = positive_int("epochs", epochs, where, allow_zero=True)
-        mini_batch_size = positive_int("mini_batch_size", mini_batch_size, where)
-        eta = real("eta", eta, where, positive=True)
-        lmbda = real("lmbda", lmbda, where)
+        epochs = validate.nonnegative_int(where, "epochs", epochs)
+        mini_batch_size = validate.positive_int(where, "mini_batch_size", mini_batch_size)
+        eta = validate.positive_real(where, "eta", eta)
+        lmbda = validate.real(where, "lmbda", lmbda, low=0)
         train = prepare(training_data, self.sizes, where, "training_data")
         evaluation = None
         if evaluation_data is not None:
@@ -356,10 +355,10 @@ class Network:
         """
         where = "update_mini_batch()"
         method = self._check_method(self.method if method is None else method, where)
-        eta = real("eta", eta, where, positive=True)
-        lmbda = real("lmbda", lmbda, where)
+        eta = validate.positive_real(where, "eta", eta)
+        lmbda = validate.real(where, "lmbda", lmbda, low=0)
         data = prepare(mini_batch, self.sizes, where, "mini_batch")
-        n = len(data) if n is None else positive_int("n", n, where)
+        n = len(data) if n is None else validate.positive_int(where, "n", n)
         before = self._parameters_copy()
         if method == "loop":
             self._update_loop([(x[:, None], t[:, None]) for x, t in zip(data.x, data.t)],
@@ -478,7 +477,7 @@ class Network:
         The original course code left the L2 term out; Nielsen's own ``network2`` added it once
         per example inside the loop. Here it is added exactly once.
         """
-        lmbda = real("lmbda", lmbda, "total_cost()")
+        lmbda = validate.real("total_cost()", "lmbda", lmbda, low=0)
         return self._total_cost(prepare(data, self.sizes, "total_cost()", "data"), lmbda)
 
     # -- persistence ---------------------------------------------------------------------------

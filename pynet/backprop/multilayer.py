@@ -52,11 +52,10 @@ import warnings
 
 import numpy as np
 
+from pynet import _validate as validate
 from pynet.classic.delta_rule import ErrorHistory, TrainingDiverged
 from pynet.classic.formal_neuron import Threshold, get_activation
-from pynet.classic.perceptron import (
-    ConvergenceWarning, as_real_array, as_patterns, as_targets, check_positive_int, check_real,
-)
+from pynet.classic.perceptron import ConvergenceWarning, as_patterns, as_real_array, as_targets
 
 __all__ = ["MultilayerNetwork", "XOR_INPUTS", "XOR_TARGETS", "XOR_CONVERGING_SEED",
            "XOR_STALLING_SEED"]
@@ -104,14 +103,15 @@ class MultilayerNetwork:
             raise TypeError(f"{where}: argument 'layer_sizes' must be a list of ints, got {layer_sizes!r}") from None
         if len(sizes) < 2:
             raise ValueError(f"{where}: argument 'layer_sizes' needs at least an input and an output size, got {sizes}")
-        self.sizes = [check_positive_int(f"layer_sizes[{i}]", s, where) for i, s in enumerate(sizes)]
+        self.sizes = [validate.positive_int(where, f"layer_sizes[{i}]", s)
+                      for i, s in enumerate(sizes)]
         self.activation = get_activation(activation)
         if isinstance(self.activation, Threshold):
             raise ValueError(
                 f"{where}: the threshold activation has F′ = 0, so backpropagation cannot move any "
                 "weight; use 'sigmoid' or 'tanh' (the hand-wired XORNetwork uses thresholds)"
             )
-        init_range = check_real("init_range", init_range, where, low=0.0)
+        init_range = validate.real(where, "init_range", init_range, low=0.0, low_open=True)
         rng = np.random.default_rng(seed)
         self.weights = []
         self.thresholds = []
@@ -243,13 +243,14 @@ class MultilayerNetwork:
         where = "MultilayerNetwork.fit()"
         X = as_patterns(X, self.sizes[0], where=where)
         D = as_targets(D, X.shape[0], self.sizes[-1], where=where, name="D")
-        alpha = check_real("alpha", alpha, where, low=0.0, high=1.0,
-                           hint=" (step 1 of the algorithm: 0 < α < 1)")
-        Em = check_real("desired_error", desired_error, where, low=0.0,
-                        hint=" (Em is the error at which training stops; it must be positive)")
-        max_epochs = check_positive_int("max_epochs", max_epochs, where)
-        stall_epochs = check_positive_int("stall_epochs", stall_epochs, where)
-        stall_tolerance = check_real("stall_tolerance", stall_tolerance, where, low=0.0, high=1.0)
+        alpha = validate.real(where, "alpha", alpha, low=0.0, high=1.0, low_open=True,
+                              high_open=True, hint=" (step 1 of the algorithm: 0 < α < 1)")
+        Em = validate.real(where, "desired_error", desired_error, low=0.0, low_open=True,
+                           hint=" (Em is the error at which training stops; it must be positive)")
+        max_epochs = validate.positive_int(where, "max_epochs", max_epochs)
+        stall_epochs = validate.positive_int(where, "stall_epochs", stall_epochs)
+        stall_tolerance = validate.real(where, "stall_tolerance", stall_tolerance, low=0.0, high=1.0,
+                                        low_open=True, high_open=True)
 
         weights = [W.copy() for W in self.weights]
         thresholds = [b.copy() for b in self.thresholds]

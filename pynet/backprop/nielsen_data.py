@@ -9,14 +9,12 @@ the argument, what was expected and what arrived.
 """
 from __future__ import annotations
 
-import math
 import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Data", "prepare", "as_columns", "is_label", "check_sizes", "positive_int", "real",
-           "METHODS"]
+__all__ = ["Data", "prepare", "as_columns", "is_label", "check_sizes", "METHODS"]
 
 #: The two backprop paths of the network (see :mod:`pynet.backprop.feedforward_network`).
 METHODS = ("matrix", "loop")
@@ -48,25 +46,6 @@ def check_sizes(sizes):
                          f"{MAX_WEIGHTS:,} (pynet.backprop.nielsen_data.MAX_WEIGHTS; raise it "
                          "deliberately for a larger network)")
     return out
-
-
-def positive_int(name, value, where, *, allow_zero=False):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{where}: {name!r} must be an integer, got {value!r}")
-    if value < (0 if allow_zero else 1):
-        raise ValueError(f"{where}: {name!r} must be {'>= 0' if allow_zero else '>= 1'}, "
-                         f"got {value}")
-    return int(value)
-
-
-def real(name, value, where, *, positive=False):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{where}: {name!r} must be a real number, got {value!r}")
-    v = float(value)
-    if not math.isfinite(v) or v < 0 or (positive and v == 0):
-        want = "> 0" if positive else ">= 0"
-        raise ValueError(f"{where}: {name!r} must be finite and {want}, got {value!r}")
-    return v
 
 
 @dataclass

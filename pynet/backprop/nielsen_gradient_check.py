@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..gradient_check import DEFAULT_TOLERANCE, check_gradients
-from .nielsen_data import METHODS, as_columns, is_label, positive_int, real
+from pynet import _validate as validate
+
+from .nielsen_data import METHODS, as_columns, is_label
 
 __all__ = ["gradient_check", "GRADIENT_CHECK_EPS"]
 
@@ -48,9 +50,9 @@ def gradient_check(network, x, y, *, lmbda=0.0, n=None, method="loop",
     y = np.asarray(y, dtype=np.float64).reshape(network.sizes[-1], -1)
     if y.shape[1] != x.shape[1]:
         raise ValueError(f"{where}: x has {x.shape[1]} column(s) but y has {y.shape[1]}")
-    lmbda = real("lmbda", lmbda, where)
+    lmbda = validate.real(where, "lmbda", lmbda, low=0)
     m = x.shape[1]
-    n = m if n is None else positive_int("n", n, where)
+    n = m if n is None else validate.positive_int(where, "n", n)
     for arr in network.weights + network.biases:
         if arr.dtype != np.float64:
             raise TypeError(f"{where}: the network's parameters must be float64")

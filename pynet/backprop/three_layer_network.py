@@ -48,6 +48,7 @@ import numbers
 import numpy as np
 from scipy.special import expit
 
+from pynet import _validate as validate
 from pynet.kernels._checks import rashid as checks
 from pynet.backprop.divergence import divergence
 from pynet.persistence import PersistenceError, check_shapes, load_npz, save_npz
@@ -175,9 +176,9 @@ class ThreeLayerNetwork:
     def __init__(self, inputnodes, hiddennodes, outputnodes, learningrate, *, seed=None,
                  init="book", dtype="float64", backend=None, input_range=(0.0, 1.0)):
         where = "ThreeLayerNetwork()"
-        self.inodes = checks.positive_int(where, "inputnodes", inputnodes)
-        self.hnodes = checks.positive_int(where, "hiddennodes", hiddennodes)
-        self.onodes = checks.positive_int(where, "outputnodes", outputnodes)
+        self.inodes = validate.positive_int(where, "inputnodes", inputnodes)
+        self.hnodes = validate.positive_int(where, "hiddennodes", hiddennodes)
+        self.onodes = validate.positive_int(where, "outputnodes", outputnodes)
         self._lr = checks.learning_rate(where, learningrate)
         if init not in INITS:
             raise ValueError(f"{where}: argument 'init' must be one of {sorted(INITS)}, "
@@ -326,10 +327,7 @@ class ThreeLayerNetwork:
     def backquery_label(self, label: int) -> np.ndarray:
         """``backquery`` with the book's targets for ``label`` (0.99 there, 0.01 elsewhere);
         returns ``(inodes, 1)``."""
-        if isinstance(label, bool) or not isinstance(label, numbers.Integral) \
-                or not 0 <= label < self.onodes:
-            raise ValueError(f"backquery_label(): argument 'label' must be an integer in "
-                             f"0..{self.onodes - 1}, got {label!r}")
+        label = validate.integer("backquery_label()", "label", label, low=0, high=self.onodes - 1)
         targets = np.full(self.onodes, 0.01)
         targets[label] = 0.99
         return self.backquery(targets)

@@ -20,6 +20,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from .logic_gates import Circuit, check_bit
+from pynet import _validate as validate
 
 __all__ = [
     "half_adder", "full_adder", "half_adder_circuit", "full_adder_circuit",
@@ -62,8 +63,7 @@ def ripple_carry_adder(n_bits: int) -> Circuit:
     Inputs ``a{n−1} … a0 b{n−1} … b0`` (most significant first, like :func:`add_bits`);
     outputs ``s{n} … s0`` where s{n} is the final carry. 5 + 9(n − 1) NANDs.
     """
-    if isinstance(n_bits, bool) or not isinstance(n_bits, int) or n_bits < 1:
-        raise ValueError(f"ripple_carry_adder(): argument 'n_bits' must be a positive integer, got {n_bits!r}")
+    n_bits = validate.positive_int("ripple_carry_adder()", "n_bits", n_bits)
     a = [f"a{i}" for i in reversed(range(n_bits))]
     b = [f"b{i}" for i in reversed(range(n_bits))]
     c = Circuit(f"{n_bits}-bit ripple-carry adder", a + b)
@@ -114,8 +114,7 @@ def to_bits(value: int, width: int | None = None) -> list[int]:
 
     ``width`` pads with leading zeros (and must be large enough).
     """
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"to_bits(): argument 'value' must be a non-negative int, got {value!r}")
+    value = validate.nonnegative_int("to_bits()", "value", value)
     need = max(value.bit_length(), 1)
     if width is None:
         width = need

@@ -35,10 +35,9 @@ import warnings
 
 import numpy as np
 
-from .perceptron import (
-    ConvergenceWarning, as_real_array, as_patterns, as_targets, check_positive_int, check_real,
-    kernels_for,
-)
+from pynet import _validate as validate
+
+from .perceptron import ConvergenceWarning, as_patterns, as_real_array, as_targets, kernels_for
 
 __all__ = ["DeltaRule", "ErrorHistory", "TrainingDiverged", "stable_alpha_limit"]
 
@@ -126,9 +125,9 @@ class DeltaRule:
     def __init__(self, n_inputs: int, n_neurons: int = 1, *, seed=None, init_range: float = 0.5,
                  backend=None):
         where = "DeltaRule()"
-        n = check_positive_int("n_inputs", n_inputs, where)
-        m = check_positive_int("n_neurons", n_neurons, where)
-        init_range = check_real("init_range", init_range, where, low=0.0, low_open=False)
+        n = validate.positive_int(where, "n_inputs", n_inputs)
+        m = validate.positive_int(where, "n_neurons", n_neurons)
+        init_range = validate.real(where, "init_range", init_range, low=0.0)
         rng = np.random.default_rng(seed)
         self.W = rng.uniform(-init_range, init_range, size=(n, m))
         self.b = rng.uniform(-init_range, init_range, size=m)
@@ -163,7 +162,7 @@ class DeltaRule:
 
     def classify(self, X, level: float = 0.5) -> np.ndarray:
         """Threshold read-out for 0/1 tasks (AND, OR): 1 where Y > ``level``, else 0."""
-        level = check_real("level", level, "DeltaRule.classify()")
+        level = validate.real("DeltaRule.classify()", "level", level)
         return (self.predict(X) > level).astype(int)
 
     def error(self, X, D) -> float:
@@ -211,12 +210,13 @@ class DeltaRule:
         where = "DeltaRule.fit()"
         X = as_patterns(X, self.n_inputs, where=where)
         D = as_targets(D, X.shape[0], self.n_neurons, where=where, name="D")
-        alpha = check_real("alpha", alpha, where, low=0.0, high=1.0,
-                           hint=" (step 1 of the algorithm: 0 < α < 1)")
-        Em = check_real("desired_error", desired_error, where, low=0.0,
-                        hint=" (Em is the error at which training stops; it must be positive)")
-        max_epochs = check_positive_int("max_epochs", max_epochs, where)
-        divergence_factor = check_real("divergence_factor", divergence_factor, where, low=1.0)
+        alpha = validate.real(where, "alpha", alpha, low=0.0, high=1.0, low_open=True,
+                              high_open=True, hint=" (step 1 of the algorithm: 0 < α < 1)")
+        Em = validate.real(where, "desired_error", desired_error, low=0.0, low_open=True,
+                           hint=" (Em is the error at which training stops; it must be positive)")
+        max_epochs = validate.positive_int(where, "max_epochs", max_epochs)
+        divergence_factor = validate.real(where, "divergence_factor", divergence_factor, low=1.0,
+                                          low_open=True)
 
         # Work on copies: whatever happens (divergence, Ctrl-C) the model changes only at the end.
         W, b = self.W.copy(), self.b.copy()

@@ -31,7 +31,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
-from .perceptron import as_real_array, check_real
+from pynet import _validate as validate
+
+from .perceptron import as_real_array
 
 __all__ = [
     "Activation", "Threshold", "LinearThreshold", "Sigmoid", "Tanh", "Identity",
@@ -79,9 +81,9 @@ class Threshold(Activation):
     def __init__(self, threshold: float = 0.0, low: float = 0.0, high: float = 1.0,
                  at_threshold: str = "high"):
         where = "Threshold()"
-        self.threshold = check_real("threshold", threshold, where)
-        self.low = check_real("low", low, where)
-        self.high = check_real("high", high, where)
+        self.threshold = validate.real(where, "threshold", threshold)
+        self.low = validate.real(where, "low", low)
+        self.high = validate.real(where, "high", high)
         if not self.low < self.high:
             raise ValueError(f"{where}: 'low' must be below 'high', got low={low!r}, high={high!r}")
         if at_threshold not in ("high", "low"):
@@ -114,10 +116,10 @@ class LinearThreshold(Activation):
 
     def __init__(self, start: float = 0.0, end: float = 1.0, low: float = 0.0, high: float = 1.0):
         where = "LinearThreshold()"
-        self.start = check_real("start", start, where)
-        self.end = check_real("end", end, where)
-        self.low = check_real("low", low, where)
-        self.high = check_real("high", high, where)
+        self.start = validate.real(where, "start", start)
+        self.end = validate.real(where, "end", end)
+        self.low = validate.real(where, "low", low)
+        self.high = validate.real(where, "high", high)
         if not self.start < self.end:
             raise ValueError(f"{where}: 'start' must be below 'end', got start={start!r}, end={end!r}")
         if not self.low < self.high:
@@ -146,7 +148,7 @@ class Sigmoid(Activation):
     name = "sigmoid"
 
     def __init__(self, slope: float = 1.0):
-        self.slope = check_real("slope", slope, "Sigmoid()", low=0.0)
+        self.slope = validate.real("Sigmoid()", "slope", slope, low=0.0, low_open=True)
 
     def __call__(self, S):
         return expit(self.slope * np.asarray(S, dtype=np.float64))
@@ -225,7 +227,7 @@ class FormalNeuron:
         if w.ndim != 1 or w.size == 0:
             raise ValueError(f"{where}: argument 'weights' must be a non-empty 1-D list of numbers, got shape {w.shape}")
         self.weights = w
-        self.threshold = check_real("threshold", threshold, where)
+        self.threshold = validate.real(where, "threshold", threshold)
         self.activation = get_activation(activation)
 
     @property

@@ -26,9 +26,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from pynet import _validate as validate
+
 __all__ = [
     "Perceptron", "PerceptronFit", "ConvergenceWarning", "is_linearly_separable",
-    "as_patterns", "as_targets", "as_real_array", "check_real", "check_positive_int",
+    "as_patterns", "as_targets", "as_real_array",
 ]
 
 
@@ -113,35 +115,6 @@ def as_targets(d, n_patterns: int, n_outputs: int, *, where: str, name: str = "d
                 f"{first[:1] if n_outputs == 1 else first}"
             )
     return np.ascontiguousarray(a)
-
-
-def check_positive_int(name: str, value, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{where}: argument {name!r} must be a positive integer, got {value!r}")
-    return int(value)
-
-
-def check_real(name: str, value, where: str, *, low=None, high=None, low_open=True,
-               high_open=True, hint: str = "") -> float:
-    """A finite real number, optionally inside (low, high) (open ends by default)."""
-    if isinstance(value, bool):
-        raise TypeError(f"{where}: argument {name!r} must be a real number, got {value!r}")
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{where}: argument {name!r} must be a real number, got {value!r}") from None
-    bad = not np.isfinite(v)
-    if low is not None:
-        bad |= v <= low if low_open else v < low
-    if high is not None:
-        bad |= v >= high if high_open else v > high
-    if bad:
-        lo = "(" if low_open else "["
-        hi = ")" if high_open else "]"
-        rng = f"{lo}{'-inf' if low is None else format(low, 'g')}, " \
-              f"{'inf' if high is None else format(high, 'g')}{hi}"
-        raise ValueError(f"{where}: argument {name!r} must lie in {rng}, got {value!r}{hint}")
-    return v
 
 
 def kernels_for(backend):
@@ -243,23 +216,23 @@ class Perceptron:
                 f"bias={bias!r}, threshold={threshold!r}"
             )
         if bias is None:
-            bias = -check_real("threshold", threshold, where)
+            bias = -validate.real(where, "threshold", threshold)
         self.weights = w
-        self.bias = check_real("bias", bias, where)
+        self.bias = validate.real(where, "bias", bias)
         self._kernels = kernels_for(backend)
 
     # -- construction helpers -------------------------------------------------------------
     @classmethod
     def zeros(cls, n_inputs: int, *, backend=None) -> "Perceptron":
         """All weights and the bias 0: the usual start for the perceptron rule (outputs 0)."""
-        n = check_positive_int("n_inputs", n_inputs, "Perceptron.zeros()")
+        n = validate.positive_int("Perceptron.zeros()", "n_inputs", n_inputs)
         return cls(np.zeros(n), bias=0.0, backend=backend)
 
     @classmethod
     def random(cls, n_inputs: int, *, seed=None, scale: float = 1.0, backend=None) -> "Perceptron":
         """Weights and bias drawn uniformly from [−scale, scale) with ``seed`` (an int or a
         ``numpy.random.Generator``)."""
-        n = check_positive_int("n_inputs", n_inputs, "Perceptron.random()")
+        n = validate.positive_int("Perceptron.random()", "n_inputs", n_inputs)
         rng = np.random.default_rng(seed)
         values = rng.uniform(-scale, scale, size=n + 1)
         return cls(values[:n], bias=float(values[n]), backend=backend)
@@ -321,8 +294,8 @@ class Perceptron:
         where = "Perceptron.fit()"
         X = as_patterns(X, self.n_inputs, where=where)
         T = as_targets(t, X.shape[0], 1, where=where, name="t", binary=True)
-        eta = check_real("learning_rate", learning_rate, where, low=0.0)
-        max_epochs = check_positive_int("max_epochs", max_epochs, where)
+        eta = validate.real(where, "learning_rate", learning_rate, low=0.0, low_open=True)
+        max_epochs = validate.positive_int(where, "max_epochs", max_epochs)
 
         # Train copies and publish them at the end: an interrupted fit leaves the model as it was.
         W = self.weights.reshape(-1, 1).copy()

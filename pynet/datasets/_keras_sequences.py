@@ -9,23 +9,19 @@ from __future__ import annotations
 
 import numpy as np
 
-
-def check_int(where, name, value, lowest, allow_none=False):
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < lowest:
-        raise ValueError(f"{where}({name}): expected {'None or ' if allow_none else ''}an int "
-                         f">= {lowest}, got {value!r}")
+from pynet import _validate as validate
 
 
 def check_conventions(where, num_words, skip_top, maxlen, seed, start_char, oov_char, index_from):
-    check_int(where, "num_words", num_words, 1, allow_none=True)
-    check_int(where, "skip_top", skip_top, 0)
-    check_int(where, "maxlen", maxlen, 1, allow_none=True)
-    check_int(where, "seed", seed, 0)
-    check_int(where, "index_from", index_from, 0)
-    check_int(where, "start_char", start_char, 0, allow_none=True)
-    check_int(where, "oov_char", oov_char, 0, allow_none=True)
+    """Keras's numbering arguments, checked before anything is read (``where``: the loader)."""
+    where = f"{where}()"
+    validate.positive_int(where, "num_words", num_words, allow_none=True)
+    validate.nonnegative_int(where, "skip_top", skip_top)
+    validate.positive_int(where, "maxlen", maxlen, allow_none=True)
+    validate.nonnegative_int(where, "seed", seed)
+    validate.nonnegative_int(where, "index_from", index_from)
+    validate.nonnegative_int(where, "start_char", start_char, allow_none=True)
+    validate.nonnegative_int(where, "oov_char", oov_char, allow_none=True)
 
 
 def shift_and_mark(xs, start_char, index_from):

@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
+from pynet import _validate as validate
 
 __all__ = ["load", "windows", "N_MONTHS"]
 
@@ -73,8 +74,7 @@ def windows(series, look_back=1, *, lecture_off_by_one=True):
     Returns ``X (n, look_back)`` and ``y (n,)``.
     """
     s = np.asarray(series).reshape(-1)
-    if isinstance(look_back, bool) or not isinstance(look_back, (int, np.integer)) or look_back < 1:
-        raise ValueError(f"windows(): look_back must be a positive int, got {look_back!r}")
+    look_back = validate.positive_int("windows()", "look_back", look_back)
     n = len(s) - look_back - (1 if lecture_off_by_one else 0)
     if n < 1:
         raise ValueError(f"windows(): a series of {len(s)} values has no window of "

@@ -29,6 +29,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+from pynet import _validate as validate
 
 __all__ = ["load_data", "read_csv", "normalize", "FEATURES", "TARGET", "BostonCSVError"]
 
@@ -136,13 +137,9 @@ def load_data(path=None, test_split=0.2, seed=113) -> tuple:
         beginning 15.2, 42.3, 50.0.
     """
     where = "boston_housing.load_data()"
-    if isinstance(test_split, bool) or not isinstance(test_split, (int, float, np.floating)):
-        raise TypeError(f"{where}: test_split must be a number in (0, 1), got {test_split!r}")
-    if not 0.0 < float(test_split) < 1.0:
-        raise ValueError(f"{where}: test_split must lie strictly between 0 and 1 (a fraction of "
-                         f"the rows held out for testing), got {test_split!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
-        raise ValueError(f"{where}: seed must be an int in [0, 2**32), got {seed!r}")
+    test_split = validate.real(where, "test_split", test_split, low=0.0, high=1.0, low_open=True,
+                               high_open=True, hint=" (the fraction of rows held out for testing)")
+    seed = validate.integer(where, "seed", seed, low=0, high=2**32 - 1)
     x, y = read_csv(EMBEDDED if path is None else os.fspath(path))
     n = len(x)
     n_train = int(n * (1 - float(test_split)))

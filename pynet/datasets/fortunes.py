@@ -54,6 +54,9 @@ from pathlib import Path
 
 import numpy as np
 
+from pynet import _validate as validate
+
+from . import _keras_sequences as ks
 from ._locate import env_places
 
 __all__ = [
@@ -292,14 +295,6 @@ def get_word_index(task: str = "two_class", categories=None, path=None) -> dict:
     return dict(_corpus_word_index(where(names, path)))
 
 
-def _check_int(name, value, lowest, allow_none=False):
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < lowest:
-        raise ValueError(f"fortunes.load_data({name}): expected "
-                         f"{'None or ' if allow_none else ''}an int >= {lowest}, got {value!r}")
-
-
 def load_data(task: str = "two_class", categories=None, path=None, num_words=None,
               skip_top: int = 0, maxlen=None, test_split: float = 0.2, seed: int = 113,
               start_char=1, oov_char=2, index_from: int = 3, balance=None):
@@ -308,17 +303,10 @@ def load_data(task: str = "two_class", categories=None, path=None, num_words=Non
     ``x_*`` are object arrays of lists of ints, ``y_*`` int64 labels (see the module docstring
     for the tasks and the numbering conventions).
     """
-    _check_int("num_words", num_words, 1, allow_none=True)
-    _check_int("skip_top", skip_top, 0)
-    _check_int("maxlen", maxlen, 1, allow_none=True)
-    _check_int("index_from", index_from, 0)
-    _check_int("seed", seed, 0)
-    for name, value in (("start_char", start_char), ("oov_char", oov_char)):
-        _check_int(name, value, 0, allow_none=True)
-    if not (isinstance(test_split, (float, int)) and 0.0 <= test_split < 1.0) \
-            or isinstance(test_split, bool):
-        raise ValueError(f"fortunes.load_data(test_split): expected a number in [0, 1), "
-                         f"got {test_split!r}")
+    ks.check_conventions("fortunes.load_data", num_words, skip_top, maxlen, seed, start_char,
+                         oov_char, index_from)
+    validate.real("fortunes.load_data()", "test_split", test_split, low=0.0, high=1.0,
+                  high_open=True)
     texts, labels, names = load_texts(task, categories, path, balance, seed)
     folder = where(names, path)
     word_index = _corpus_word_index(folder)

@@ -19,6 +19,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+from pynet import _validate as validate
 
 __all__ = ["load", "embedding_matrix", "find", "places", "download", "ARCHIVE_NAME", "MAX_LINE_BYTES"]
 
@@ -31,8 +32,7 @@ def load(path, dims=None, words=None) -> dict:
     path = Path(path).expanduser()
     if not path.is_file():
         raise FileNotFoundError(f"glove: no such file: {os.fspath(path)!r}")
-    if dims is not None and (isinstance(dims, bool) or not isinstance(dims, int) or dims < 1):
-        raise ValueError(f"glove.load(dims): expected a positive int, got {dims!r}")
+    dims = validate.positive_int("glove.load()", "dims", dims, allow_none=True)
     keep = None if words is None else set(words)
     name = os.fspath(path)
     with open(path, "rb") as fh:
@@ -78,8 +78,7 @@ def load(path, dims=None, words=None) -> dict:
 def embedding_matrix(embeddings: dict, word_index: dict, max_words: int, dims=None) -> np.ndarray:
     """Listing 6.11: row ``i`` is the vector of the word with index ``i < max_words``; rows of
     words without a vector (and row 0, padding) are zeros. Shape ``(max_words, dims)``."""
-    if isinstance(max_words, bool) or not isinstance(max_words, int) or max_words < 1:
-        raise ValueError(f"embedding_matrix(max_words): expected a positive int, got {max_words!r}")
+    max_words = validate.positive_int("embedding_matrix()", "max_words", max_words)
     if dims is None:
         if not embeddings:
             raise ValueError("embedding_matrix: no vectors and no dims given")

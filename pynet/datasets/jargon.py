@@ -38,6 +38,7 @@ import unicodedata
 from pathlib import Path
 
 from ._locate import env_places
+from pynet import _validate as validate
 
 __all__ = ["load_text", "prepare", "where", "places", "is_excerpt", "FILE_NAMES", "EMBEDDED_FILE",
            "MAX_FILE_BYTES", "JargonNotFound"]
@@ -125,10 +126,7 @@ def load_text(path=None, max_chars=None) -> str:
     str
         The text as written (case and layout kept; ``\\r\\n`` -> ``\\n``).
     """
-    if max_chars is not None and (isinstance(max_chars, bool)
-                                  or not isinstance(max_chars, int) or max_chars < 1):
-        raise ValueError(f"jargon.load_text(max_chars): expected None or an int >= 1, "
-                         f"got {max_chars!r}")
+    max_chars = validate.positive_int("jargon.load_text()", "max_chars", max_chars, allow_none=True)
     file = where(path)
     raw = _read_bounded(file)
     if b"\x00" in raw:

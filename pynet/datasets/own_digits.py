@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 from scipy import ndimage
+from pynet import _validate as validate
 
 __all__ = ["preprocess", "load_image", "load_digit", "label_from_filename", "OwnDigit",
            "show_preprocessed", "damage", "DAMAGE_KINDS", "print_digit", "book_damaged_set",
@@ -271,11 +272,7 @@ def load_digit(path, label=None, *, require_label: bool = True, **options) -> Ow
     ``label=None`` instead of an error.
     """
     if label is not None:
-        if isinstance(label, bool) or not isinstance(label, (int, np.integer)) \
-                or not 0 <= label <= 9:
-            raise ValueError(f"load_digit(): argument 'label' must be an integer 0..9, "
-                             f"got {label!r}")
-        label = int(label)
+        label = validate.integer("load_digit()", "label", label, low=0, high=9)
     else:
         try:
             label = label_from_filename(path)

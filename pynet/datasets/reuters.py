@@ -87,6 +87,8 @@ from pathlib import Path
 
 import numpy as np
 
+from pynet import _validate as validate
+
 from . import _keras_sequences as ks
 from ._download import RemoteFile, fetch_checked
 from ._locate import cache_dir
@@ -343,7 +345,7 @@ def load_texts(path=None, single_topic: bool = False, min_samples_per_topic=None
     """
     if min_samples_per_topic is None:
         min_samples_per_topic = MIN_SAMPLES_PER_TOPIC
-    ks.check_int("reuters.load_texts", "min_samples_per_topic", min_samples_per_topic, 1)
+    validate.positive_int("reuters.load_texts()", "min_samples_per_topic", min_samples_per_topic)
     kept, names = _select(read_records(path), single_topic, min_samples_per_topic)
     if not kept:
         raise ValueError(f"reuters: no topic has {min_samples_per_topic} newswires with a body "
@@ -381,9 +383,8 @@ def load_data(path=None, num_words=None, skip_top=0, maxlen=None, test_split=0.2
     where_ = "reuters.load_data"
     ks.check_conventions(where_, num_words, skip_top, maxlen, seed, start_char, oov_char,
                          index_from)
-    if isinstance(test_split, bool) or not isinstance(test_split, (int, float)) \
-            or not 0 <= test_split < 1:
-        raise ValueError(f"{where_}(test_split): expected a number in [0, 1), got {test_split!r}")
+    test_split = validate.real(f"{where_}()", "test_split", test_split, low=0.0, high=1.0,
+                               high_open=True)
     texts, labels, _ = load_texts(path, raw=True)
     xs = _tokenizer(texts).texts_to_sequences(texts)
     order = np.arange(len(xs))

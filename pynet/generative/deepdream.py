@@ -29,6 +29,8 @@ import numbers
 
 import numpy as np
 
+from pynet import _validate as validate
+
 from pynet.generative.features import FeatureExtractor, check_image
 
 __all__ = ["dream_loss", "dream_loss_gradient", "normalize_gradient", "gradient_ascent",
@@ -44,15 +46,6 @@ BORDER = 2
 
 # -- checks ---------------------------------------------------------------------------------------
 
-def _positive(value, name, where, integer=False):
-    kind = numbers.Integral if integer else numbers.Real
-    if isinstance(value, bool) or not isinstance(value, kind) or not math.isfinite(value) \
-            or value <= 0:
-        what = "a positive integer" if integer else "a positive number"
-        raise ValueError(f"{where}: {name} must be {what}, got {value!r}")
-    return int(value) if integer else float(value)
-
-
 def _check_weights(layer_weights, where):
     if not isinstance(layer_weights, dict) or not layer_weights:
         raise ValueError(f"{where}: layer_weights must be a non-empty dict {{layer name: "
@@ -65,9 +58,7 @@ def _check_weights(layer_weights, where):
 
 
 def _check_border(border, where):
-    if isinstance(border, bool) or not isinstance(border, numbers.Integral) or border < 0:
-        raise ValueError(f"{where}: border must be an integer >= 0, got {border!r}")
-    return int(border)
+    return validate.nonnegative_int(where, "border", border)
 
 
 def _inner(a, border, name="activation"):
@@ -155,8 +146,8 @@ def gradient_ascent(model, layer_weights, image, iterations: int = 20, step: flo
     image. Without an early stop ``len(losses) == iterations + 1``.
     """
     where = "gradient_ascent()"
-    iterations = _positive(iterations, "iterations", where, integer=True)
-    step = _positive(step, "step", where)
+    iterations = validate.positive_int(where, "iterations", iterations)
+    step = validate.positive_real(where, "step", step)
     if max_loss is not None:
         if isinstance(max_loss, bool) or not isinstance(max_loss, numbers.Real) or \
                 math.isnan(max_loss):
@@ -184,8 +175,8 @@ def octave_shapes(shape, num_octave: int = 3, octave_scale: float = 1.4) -> list
     """The (height, width) of each octave, smallest first, ending with ``shape``:
     ``int(dim / octave_scale**i)`` for ``i = num_octave − 1 … 0`` (listing 8.12)."""
     where = "octave_shapes()"
-    num_octave = _positive(num_octave, "num_octave", where, integer=True)
-    octave_scale = _positive(octave_scale, "octave_scale", where)
+    num_octave = validate.positive_int(where, "num_octave", num_octave)
+    octave_scale = validate.positive_real(where, "octave_scale", octave_scale)
     shape = tuple(int(d) for d in shape)
     shapes = [tuple(int(d / octave_scale ** i) for d in shape) for i in range(num_octave)]
     if min(min(s) for s in shapes) < 1:
@@ -235,8 +226,8 @@ def deep_dream(model, layer_weights, image, *, iterations: int = 20, step: float
     ``{"shape": (h, w), "losses": [...]}`` with the losses of :func:`gradient_ascent`.
     """
     where = "deep_dream()"
-    _positive(iterations, "iterations", where, integer=True)
-    _positive(step, "step", where)
+    validate.positive_int(where, "iterations", iterations)
+    validate.positive_real(where, "step", step)
     weights = _check_weights(layer_weights, where)
     extractor = FeatureExtractor(model, list(weights), where)
     rank = np.ndim(image)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+from pynet import _validate as validate
 
 __all__ = ["train_gan_step", "GANStep", "BOOK_LABEL_NOISE"]
 
@@ -84,9 +85,7 @@ def train_gan_step(generator, discriminator, gan, real_images, rng, *,
         if isinstance(rng, bool) or not isinstance(rng, numbers.Integral):
             raise TypeError(f"{where}: rng must be a numpy Generator or an int seed, got {rng!r}")
         rng = np.random.default_rng(rng)
-    if isinstance(label_noise, bool) or not isinstance(label_noise, numbers.Real) \
-            or not np.isfinite(label_noise) or label_noise < 0:
-        raise ValueError(f"{where}: label_noise must be a finite number ≥ 0, got {label_noise!r}")
+    label_noise = validate.real(where, "label_noise", label_noise, low=0)
     real_images = np.asarray(real_images)
     expected = tuple(generator.output_shape[1:])
     if real_images.ndim != len(expected) + 1 or tuple(real_images.shape[1:]) != expected:

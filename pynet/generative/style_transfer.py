@@ -25,12 +25,11 @@ Book settings (listing 8.20): content layer ``block5_conv2``; style layers
 from __future__ import annotations
 
 import contextlib
-import math
-import numbers
 
 import numpy as np
 
 from pynet.generative.features import FeatureExtractor, check_image
+from pynet import _validate as validate
 
 __all__ = ["content_loss", "content_loss_gradient", "gram_matrix", "style_loss",
            "style_loss_gradient", "total_variation_loss", "total_variation_loss_gradient",
@@ -162,10 +161,7 @@ def total_variation_loss_gradient(x) -> np.ndarray:
 # -- the whole loss (listings 8.20–8.21) -----------------------------------------------------------
 
 def _weight(value, name, where):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or \
-            not math.isfinite(value) or value < 0:
-        raise ValueError(f"{where}: {name} must be a finite number >= 0, got {value!r}")
-    return float(value)
+    return validate.real(where, name, value, low=0)
 
 
 class StyleTransferLoss:
@@ -208,10 +204,7 @@ class StyleTransferLoss:
                              f"{style.shape[1:]} must have one size (the book loads both at "
                              "img_height x img_width)")
         self.shape = target.shape
-        if isinstance(style_channels, bool) or not isinstance(style_channels, numbers.Integral) \
-                or style_channels <= 0:
-            raise ValueError(f"{where}: style_channels must be a positive integer, got "
-                             f"{style_channels!r}")
+        style_channels = validate.positive_int(where, "style_channels", style_channels)
         self.style_channels = int(style_channels)
         self.size = target.shape[1] * target.shape[2]     # the book's img_height * img_width
         self._index = {name: k for k, name in enumerate(names)}
@@ -292,20 +285,15 @@ def transfer_style(model, target_image, style_image, content_layer, style_layers
     from scipy.optimize import fmin_l_bfgs_b
 
     where = "transfer_style()"
-    for value, name in ((iterations, "iterations"), (maxfun, "maxfun")):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
-            raise ValueError(f"{where}: {name} must be a positive integer, got {value!r}")
+    iterations = validate.positive_int(where, "iterations", iterations)
+    maxfun = validate.positive_int(where, "maxfun", maxfun)
     loss = StyleTransferLoss(model, target_image, style_image, content_layer, style_layers,
                              content_weight=content_weight, style_weight=style_weight,
                              total_variation_weight=total_variation_weight,
                              style_channels=style_channels, where=where)
     rank = np.ndim(target_image)
     x = check_image(target_image, where, loss.extractor.channels).astype(np.float64).ravel()
-    if blas_threads is not None and (isinstance(blas_threads, bool) or
-                                     not isinstance(blas_threads, numbers.Integral) or
-                                     blas_threads <= 0):
-        raise ValueError(f"{where}: blas_threads must be a positive integer or None, got "
-                         f"{blas_threads!r}")
+    blas_threads = validate.positive_int(where, "blas_threads", blas_threads, allow_none=True)
     history = [loss.loss_and_gradient(x)[0]]
     with contextlib.ExitStack() as stack:
         if blas_threads is not None:

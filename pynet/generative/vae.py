@@ -39,6 +39,7 @@ import numbers
 import numpy as np
 
 from pynet.layers.base import Layer, format_shape, register_layer
+from pynet import _validate as validate
 
 __all__ = ["sample_z", "Sampling", "KLDivergenceLoss", "kl_divergence", "vae_loss",
            "BOOK_KL_WEIGHT"]
@@ -134,13 +135,8 @@ class Sampling(Layer):
 
     def __init__(self, latent_dim=None, seed=None, std_from="std", **kwargs):
         where = "Sampling()"
-        if latent_dim is not None:
-            if isinstance(latent_dim, bool) or not isinstance(latent_dim, numbers.Integral):
-                raise TypeError(f"{where}: latent_dim must be an int, got {latent_dim!r}")
-            if latent_dim <= 0:
-                raise ValueError(f"{where}: latent_dim must be ≥ 1, got {latent_dim}")
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
-            raise TypeError(f"{where}: seed must be an int or None, got {seed!r}")
+        latent_dim = validate.positive_int(where, "latent_dim", latent_dim, allow_none=True)
+        seed = validate.integer(where, "seed", seed, allow_none=True)
         if std_from not in _SCALES:
             raise ValueError(f"{where}: std_from must be one of {_SCALES}, got {std_from!r}")
         super().__init__(**kwargs)
@@ -235,12 +231,9 @@ class KLDivergenceLoss(Layer):
     multi_input = True
 
     def __init__(self, weight=BOOK_KL_WEIGHT, **kwargs):
-        if isinstance(weight, bool) or not isinstance(weight, numbers.Real) \
-                or not np.isfinite(weight) or weight < 0:
-            raise ValueError(f"KLDivergenceLoss(): weight must be a finite number ≥ 0, got "
-                             f"{weight!r}")
+        weight = validate.real("KLDivergenceLoss()", "weight", weight, low=0)
         super().__init__(**kwargs)
-        self.weight = float(weight)
+        self.weight = weight
 
     def build(self, input_shape):
         where = f"layer {self.name!r} (KLDivergenceLoss)"

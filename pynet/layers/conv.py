@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from pynet import _validate as validate
 from pynet import activations, initializers, regularizers
 from pynet.kernels._checks.conv import normalize_pair, normalize_padding, output_length
 from pynet.layers.base import Layer, format_shape, register_layer
@@ -131,9 +132,7 @@ class Conv2D(Layer):
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, **kwargs):
         where = "Conv2D()"
-        if isinstance(filters, (bool, np.bool_)) or not isinstance(filters, (int, np.integer)) \
-                or filters < 1:
-            raise ValueError(f"{where}: filters must be a positive int, got {filters!r}")
+        filters = validate.positive_int(where, "filters", filters)
         kernel_size = normalize_pair("kernel_size", kernel_size, where=where)
         strides = normalize_pair("strides", strides, where=where)
         dilation_rate = normalize_pair("dilation_rate", dilation_rate, where=where)
@@ -197,17 +196,22 @@ class Conv2D(Layer):
         x_nhwc = x.transpose(0, 2, 3, 1) if self.data_format == "channels_first" else x
         x_nhwc = np.ascontiguousarray(x_nhwc)
         fused = self._fused_activation()
-        z = self.kernels.conv2d_forward(x_nhwc, self.params["kernel"], self.params.get("bias"),
-                                        activation=fused, **self._geometry())
-        y = z if self.activation.name == fused else \
-            self.activation.forward(z.reshape(-1, z.shape[3])).reshape(z.shape)
+        # The kernel returns conv(x, K) + b, with ReLU already applied when it is fused; any
+        # other activation is applied here, to z = conv(x, K) + b.
+        out = self.kernels.conv2d_forward(x_nhwc, self.params["kernel"], self.params.get("bias"),
+                                          activation=fused, **self._geometry())
+        y = out if self.activation.name == fused else \
+            self.activation.forward(out.reshape(-1, out.shape[3])).reshape(out.shape)
         self._cache = (x_nhwc, y)
         if self.data_format == "channels_first":
             return np.ascontiguousarray(y.transpose(0, 3, 1, 2))
         return y
 
     def backward(self, grad):
-        """dL/dy -> dL/dx; stores dL/dkernel and dL/dbias in ``self.grads``."""
+        """dL/dy -> dL/dx; stores dL/dkernel and dL/dbias in ``self.grads``.
+
+        The layer contract's two ways in are this one (from dL/dy) and :meth:`backward_logits`
+        (from dL/dz); both end in :meth:`_conv_backward`, the one call to the kernel."""
         if self._cache is None:
             raise RuntimeError(f"Conv2D {self.name!r}: backward() called before forward()")
         x_nhwc, y = self._cache
@@ -220,20 +224,20 @@ class Conv2D(Layer):
             raise ValueError(f"Conv2D {self.name!r}: gradient must have the output's shape "
                              f"{want}, got {np.shape(grad)}")
         if self._fused_activation() == "relu":
-            # the kernel applies ReLU's derivative [y > 0] itself
-            return self._backward_from_z(grad, activation="relu", output=y)
+            # dL/dz = dL/dy ⊙ [y > 0]: the kernel applies ReLU's derivative itself
+            return self._conv_backward(grad, relu_output=y)
         f = y.shape[3]
         # The activation kernels take 2-D arrays; the last axis (filters) is softmax's axis.
         grad_z = grad if self.activation.name == "linear" else self.activation.backward(
             y.reshape(-1, f), np.ascontiguousarray(grad).reshape(-1, f)).reshape(y.shape)
-        return self._backward_from_z(grad_z)
+        return self._conv_backward(grad_z)
 
     def backward_logits(self, grad_z):
         """As :meth:`backward`, starting from dL/dz (before the activation)."""
         grad_z = np.asarray(grad_z, dtype=self.dtype)
         if self.data_format == "channels_first":
             grad_z = grad_z.transpose(0, 2, 3, 1)
-        return self._backward_from_z(grad_z)
+        return self._conv_backward(grad_z)
 
     def _fused_activation(self) -> str:
         """'relu' when the kernels can apply this layer's activation in their own pass (the
@@ -243,11 +247,14 @@ class Conv2D(Layer):
             return "relu"
         return "linear"
 
-    def _backward_from_z(self, grad_z, activation="linear", output=None):
+    def _conv_backward(self, grad, relu_output=None):
+        """The kernel's backward pass from ``grad`` = dL/dz (NHWC); with ``relu_output`` (the
+        fused ReLU's output y) ``grad`` is dL/dy and the kernel multiplies it by [y > 0]."""
         x_nhwc, _ = self._cache
-        grad_z = np.ascontiguousarray(grad_z)
+        grad = np.ascontiguousarray(grad)
+        fused = "linear" if relu_output is None else "relu"
         dx, dk, db = self.kernels.conv2d_backward(
-            x_nhwc, self.params["kernel"], grad_z, activation=activation, output=output,
+            x_nhwc, self.params["kernel"], grad, activation=fused, output=relu_output,
             need_input_grad=self.input_grad_needed, need_bias_grad=self.use_bias,
             **self._geometry())
         self.grads["kernel"][...] = dk

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from pynet import _validate as validate
 from pynet import activations, initializers, regularizers
 from pynet.kernels._checks.conv1d import normalize_int, normalize_padding_1d, output_length_1d
 from pynet.layers.base import Layer, format_shape, register_layer
@@ -105,9 +106,7 @@ class Conv1D(Layer):
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, **kwargs):
         where = "Conv1D()"
-        if isinstance(filters, (bool, np.bool_)) or not isinstance(filters, (int, np.integer)) \
-                or filters < 1:
-            raise ValueError(f"{where}: filters must be a positive int, got {filters!r}")
+        filters = validate.positive_int(where, "filters", filters)
         kernel_size = normalize_int("kernel_size", kernel_size, where=where)
         strides = normalize_int("strides", strides, where=where)
         dilation_rate = normalize_int("dilation_rate", dilation_rate, where=where)
@@ -177,16 +176,21 @@ class Conv1D(Layer):
         x_nlc = np.ascontiguousarray(x.transpose(0, 2, 1) if self.data_format ==
                                      "channels_first" else x)
         fused = self._fused_activation()
-        z = self.kernels.conv1d_forward(x_nlc, self.params["kernel"], self.params.get("bias"),
-                                        activation=fused, **self._geometry())
-        y = z if self.activation.name == fused else \
-            self.activation.forward(z.reshape(-1, z.shape[2])).reshape(z.shape)
+        # The kernel returns conv1d(x, K) + b, with ReLU already applied when it is fused; any
+        # other activation is applied here, to z = conv1d(x, K) + b.
+        out = self.kernels.conv1d_forward(x_nlc, self.params["kernel"], self.params.get("bias"),
+                                          activation=fused, **self._geometry())
+        y = out if self.activation.name == fused else \
+            self.activation.forward(out.reshape(-1, out.shape[2])).reshape(out.shape)
         self._cache = (x_nlc, y)
         return np.ascontiguousarray(y.transpose(0, 2, 1)) if self.data_format == \
             "channels_first" else y
 
     def backward(self, grad):
-        """dL/dy -> dL/dx; stores dL/dkernel and dL/dbias in ``self.grads``."""
+        """dL/dy -> dL/dx; stores dL/dkernel and dL/dbias in ``self.grads``.
+
+        The layer contract's two ways in are this one (from dL/dy) and :meth:`backward_logits`
+        (from dL/dz); both end in :meth:`_conv_backward`, the one call to the kernel."""
         if self._cache is None:
             raise RuntimeError(f"Conv1D {self.name!r}: backward() called before forward()")
         _, y = self._cache
@@ -197,25 +201,29 @@ class Conv1D(Layer):
             raise ValueError(f"Conv1D {self.name!r}: gradient must have the output's shape, "
                              f"got {np.shape(grad)}")
         if self._fused_activation() == "relu":
-            return self._backward_from_z(grad, activation="relu", output=y)
+            # dL/dz = dL/dy ⊙ [y > 0]: the kernel applies ReLU's derivative itself
+            return self._conv_backward(grad, relu_output=y)
         f = y.shape[2]
         grad_z = grad if self.activation.name == "linear" else self.activation.backward(
             y.reshape(-1, f), np.ascontiguousarray(grad).reshape(-1, f)).reshape(y.shape)
-        return self._backward_from_z(grad_z)
+        return self._conv_backward(grad_z)
 
     def backward_logits(self, grad_z):
         """As :meth:`backward`, starting from dL/dz (before the activation)."""
         grad_z = np.asarray(grad_z, dtype=self.dtype)
         if self.data_format == "channels_first":
             grad_z = grad_z.transpose(0, 2, 1)
-        return self._backward_from_z(grad_z)
+        return self._conv_backward(grad_z)
 
-    def _backward_from_z(self, grad_z, activation="linear", output=None):
+    def _conv_backward(self, grad, relu_output=None):
+        """The kernel's backward pass from ``grad`` = dL/dz (N, L, C); with ``relu_output`` (the
+        fused ReLU's output y) ``grad`` is dL/dy and the kernel multiplies it by [y > 0]."""
         x_nlc, _ = self._cache
+        fused = "linear" if relu_output is None else "relu"
         dx, dk, db = self.kernels.conv1d_backward(
-            x_nlc, self.params["kernel"], np.ascontiguousarray(grad_z), activation=activation,
-            output=output, need_input_grad=self.input_grad_needed, need_bias_grad=self.use_bias,
-            **self._geometry())
+            x_nlc, self.params["kernel"], np.ascontiguousarray(grad), activation=fused,
+            output=relu_output, need_input_grad=self.input_grad_needed,
+            need_bias_grad=self.use_bias, **self._geometry())
         self.grads["kernel"][...] = dk
         if self.use_bias:
             self.grads["bias"][...] = db

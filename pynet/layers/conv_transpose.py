@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from pynet import _validate as validate
 from pynet import activations, initializers, regularizers
 from pynet.kernels._checks.conv import normalize_pair, normalize_padding
 from pynet.kernels._checks.conv_transpose import normalize_output_padding, transpose_geometry
@@ -54,9 +55,7 @@ class Conv2DTranspose(Layer):
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, **kwargs):
         where = "Conv2DTranspose()"
-        if isinstance(filters, (bool, np.bool_)) or not isinstance(filters, (int, np.integer)) \
-                or filters < 1:
-            raise ValueError(f"{where}: filters must be a positive int, got {filters!r}")
+        filters = validate.positive_int(where, "filters", filters)
         kernel_size = normalize_pair("kernel_size", kernel_size, where=where)
         strides = normalize_pair("strides", strides, where=where)
         padding = normalize_padding(padding, where=where)

@@ -8,16 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _validate as validate
 from .. import activations, initializers, regularizers
 from .base import Layer, _clean_shape, register_layer
 
 __all__ = ["Dense", "Activation", "Dropout", "Flatten", "Reshape", "Permute"]
-
-
-def _positive_int(value, name, where):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f"{where}: {name} must be a positive int, got {value!r}")
-    return int(value)
 
 
 @register_layer
@@ -55,7 +50,7 @@ class Dense(Layer):
                  kernel_regularizer=None, bias_regularizer=None, input_dim=None,
                  input_shape=None, **kwargs):
         where = "Dense()"
-        self.units = _positive_int(units, "units", where)
+        self.units = validate.positive_int(where, "units", units)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -63,7 +58,7 @@ class Dense(Layer):
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
         if input_dim is not None:
-            input_dim = _positive_int(input_dim, "input_dim", where)
+            input_dim = validate.positive_int(where, "input_dim", input_dim)
             if input_shape is not None and tuple(input_shape) != (input_dim,):
                 raise ValueError(f"{where}: input_dim={input_dim} contradicts "
                                  f"input_shape={input_shape!r}")
@@ -193,8 +188,7 @@ class Dropout(Layer):
         if not 0.0 <= rate < 1.0:
             raise ValueError(f"Dropout(): rate must be in [0, 1), got {rate!r} "
                              "(rate is the fraction dropped, not kept)")
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
-            raise TypeError(f"Dropout(): seed must be an int or None, got {seed!r}")
+        seed = validate.integer("Dropout()", "seed", seed, allow_none=True)
         self.rate = rate
         self.noise_shape = None if noise_shape is None else tuple(noise_shape)
         self.seed = None if seed is None else int(seed)

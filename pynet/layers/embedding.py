@@ -13,20 +13,13 @@ then reserved, so ``input_dim`` should be the vocabulary size + 1 (Keras's rule)
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
+from pynet import _validate as validate
 from pynet import initializers, regularizers
 from pynet.layers.base import Layer, register_layer
 
 __all__ = ["Embedding"]
-
-
-def _positive_int(name, value, where):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{where}: {name} must be a positive int, got {value!r}")
-    return int(value)
 
 
 @register_layer
@@ -62,10 +55,10 @@ class Embedding(Layer):
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
                  embeddings_regularizer=None, mask_zero=False, input_length=None, **kwargs):
         where = "Embedding()"
-        input_dim = _positive_int("input_dim", input_dim, where)
-        output_dim = _positive_int("output_dim", output_dim, where)
+        input_dim = validate.positive_int(where, "input_dim", input_dim)
+        output_dim = validate.positive_int(where, "output_dim", output_dim)
         if input_length is not None:
-            input_length = _positive_int("input_length", input_length, where)
+            input_length = validate.positive_int(where, "input_length", input_length)
             if kwargs.get("input_shape") is None:
                 kwargs["input_shape"] = (input_length,)
         init = initializers.get(embeddings_initializer)

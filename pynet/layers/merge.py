@@ -28,6 +28,7 @@ import numbers
 import numpy as np
 
 from .base import Layer, format_shape, register_layer, shape_tuple
+from pynet import _validate as validate
 
 __all__ = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot",
            "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate", "dot"]
@@ -283,8 +284,7 @@ class Minimum(_Extremum):
 
 def _axis_in_sample(axis, rank: int, where: str, name: str = "axis") -> int:
     """Keras's axis (counting the batch axis) -> index into the sample shape of ``rank``."""
-    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, numbers.Integral):
-        raise TypeError(f"{where}: {name} must be an int, got {axis!r}")
+    axis = validate.integer(where, name, axis)
     full = rank + 1
     if not -full <= axis < full:
         raise ValueError(f"{where}: {name}={axis} is out of range for inputs of rank {full} "
@@ -306,8 +306,7 @@ class Concatenate(_Merge):
     name_prefix = "concatenate"
 
     def __init__(self, axis=-1, **kwargs):
-        if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, numbers.Integral):
-            raise TypeError(f"Concatenate(): axis must be an int, got {axis!r}")
+        axis = validate.integer("Concatenate()", "axis", axis)
         super().__init__(**kwargs)
         self.axis = int(axis)
 

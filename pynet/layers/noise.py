@@ -10,6 +10,7 @@ import numpy as np
 
 from pynet.kernels._checks import require_scalar
 from pynet.layers.base import Layer, register_layer
+from pynet import _validate as validate
 
 __all__ = ["GaussianNoise"]
 
@@ -23,9 +24,7 @@ class GaussianNoise(Layer):
     def __init__(self, stddev, seed=None, **kwargs):
         where = "GaussianNoise()"
         self.stddev = require_scalar("stddev", stddev, where=where, low=0.0)
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
-            raise TypeError(f"{where}: seed must be an int or None, got {seed!r}")
-        self.seed = None if seed is None else int(seed)
+        self.seed = validate.integer(where, "seed", seed, allow_none=True)
         super().__init__(**kwargs)
         self._own_rng = None if seed is None else np.random.default_rng(seed)
         self._model_rng = None

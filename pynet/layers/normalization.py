@@ -31,13 +31,12 @@ The numbers come from :func:`pynet.kernels.batch_norm_train_forward`,
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from pynet import initializers, regularizers
 from pynet.kernels._checks import require_scalar
 from pynet.layers.base import Layer, format_shape, register_layer
+from pynet import _validate as validate
 
 __all__ = ["BatchNormalization"]
 
@@ -78,8 +77,7 @@ class BatchNormalization(Layer):
         if isinstance(axis, (list, tuple)):
             raise TypeError(f"{where}: axis must be one int (Keras 3); normalizing over several "
                             f"axes (Keras 2's list form) is not supported, got {axis!r}")
-        if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, numbers.Integral):
-            raise TypeError(f"{where}: axis must be an int, got {axis!r}")
+        axis = validate.integer(where, "axis", axis)
         self.momentum = require_scalar("momentum", momentum, where=where, low=0.0, high=1.0)
         self.epsilon = require_scalar("epsilon", epsilon, where=where, low=0.0, low_open=True)
         self.axis = int(axis)

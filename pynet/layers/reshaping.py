@@ -13,6 +13,7 @@ import numbers
 
 import numpy as np
 
+from pynet import _validate as validate
 from pynet.layers.base import Layer, format_shape, register_layer
 from pynet.layers.conv import check_batch, image_input_shape, normalize_data_format
 
@@ -243,9 +244,7 @@ class RepeatVector(Layer):
     name_prefix = "repeat_vector"
 
     def __init__(self, n, **kwargs):
-        if isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral) or n < 1:
-            raise ValueError(f"RepeatVector(): n must be a positive int, got {n!r}")
-        self.n = int(n)
+        self.n = validate.positive_int("RepeatVector()", "n", n)
         super().__init__(**kwargs)
         self._batch = None
 

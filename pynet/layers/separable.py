@@ -29,18 +29,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from pynet import _validate as validate
 from pynet import activations, initializers, regularizers
 from pynet.kernels._checks.conv import normalize_pair, normalize_padding, output_length
 from pynet.layers.base import Layer, format_shape, register_layer
 from pynet.layers.conv import check_batch, image_input_shape, normalize_data_format
 
 __all__ = ["DepthwiseConv2D", "SeparableConv2D"]
-
-
-def _positive_int(value, name, where):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{where}: {name} must be a positive int, got {value!r}")
-    return int(value)
 
 
 class _DepthwiseBase(Layer):
@@ -55,7 +50,7 @@ class _DepthwiseBase(Layer):
         self.dilation_rate = normalize_pair("dilation_rate", dilation_rate, where=where)
         self.padding = normalize_padding(padding, where=where)
         self.data_format = normalize_data_format(data_format, where=where)
-        self.depth_multiplier = _positive_int(depth_multiplier, "depth_multiplier", where)
+        self.depth_multiplier = validate.positive_int(where, "depth_multiplier", depth_multiplier)
         if max(self.strides) > 1 and max(self.dilation_rate) > 1:
             raise ValueError(f"{where}: strides > 1 cannot be combined with dilation_rate > 1 "
                              f"(Keras's rule), got strides={self.strides}, "
@@ -235,7 +230,7 @@ class SeparableConv2D(_DepthwiseBase):
                  depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
                  bias_initializer="zeros", depthwise_regularizer=None,
                  pointwise_regularizer=None, bias_regularizer=None, **kwargs):
-        self.filters = _positive_int(filters, "filters", "SeparableConv2D()")
+        self.filters = validate.positive_int("SeparableConv2D()", "filters", filters)
         self.pointwise_initializer = initializers.get(pointwise_initializer)
         self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
         super().__init__(kernel_size, strides, padding, depth_multiplier, data_format,

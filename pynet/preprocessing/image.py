@@ -58,6 +58,7 @@ import warnings
 
 import numpy as np
 from scipy import ndimage
+from pynet import _validate as validate
 
 __all__ = ["load_img", "img_to_array", "array_to_img", "ImageDataGenerator", "NumpyArrayIterator",
            "DirectoryIterator", "MAX_IMAGE_PIXELS", "IMAGE_EXTENSIONS"]
@@ -190,11 +191,7 @@ def array_to_img(x, scale=True):
 
 # -- the augmentation generator ------------------------------------------------------------------
 def _range(name, value, where, *, fraction_or_pixels=False, maximum=None):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) \
-            or not math.isfinite(value) or value < 0 or (maximum is not None and value > maximum):
-        bound = f" and <= {maximum}" if maximum is not None else ""
-        raise ValueError(f"{where}: {name} must be a number >= 0{bound}, got {value!r}")
-    return float(value)
+    return validate.real(where, name, value, low=0, high=maximum)
 
 
 def _zoom_range(value, where):
@@ -258,14 +255,8 @@ class ImageDataGenerator:
         self.shear_range = _range("shear_range", shear_range, where, maximum=89.9)
         self.zoom_range = _zoom_range(zoom_range, where)
         self.fill_mode = _choice("fill_mode", fill_mode, FILL_MODES, where)
-        if isinstance(cval, (bool, np.bool_)) or not isinstance(cval, numbers.Real) \
-                or not math.isfinite(cval):
-            raise ValueError(f"{where}: cval must be a finite number, got {cval!r}")
-        self.cval = float(cval)
-        if rescale is not None and (isinstance(rescale, (bool, np.bool_)) or not isinstance(
-                rescale, numbers.Real) or not math.isfinite(rescale)):
-            raise ValueError(f"{where}: rescale must be None or a finite number (e.g. 1/255), "
-                             f"got {rescale!r}")
+        self.cval = validate.real(where, "cval", cval)
+        validate.real(where, "rescale", rescale, allow_none=True, hint=" (e.g. 1/255)")
         self.rescale = None if rescale in (None, 0) else float(rescale)   # Keras: 0 means none
         self.horizontal_flip = bool(horizontal_flip)
         self.vertical_flip = bool(vertical_flip)
@@ -425,9 +416,7 @@ class _BatchIterator:
     (the last one may be smaller). Reshuffles at each epoch when ``shuffle``."""
 
     def __init__(self, n, batch_size, shuffle, seed, where):
-        if isinstance(batch_size, (bool, np.bool_)) or not isinstance(
-                batch_size, numbers.Integral) or batch_size < 1:
-            raise ValueError(f"{where}: batch_size must be a positive int, got {batch_size!r}")
+        batch_size = validate.positive_int(where, "batch_size", batch_size)
         self.n = int(n)
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)

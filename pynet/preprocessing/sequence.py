@@ -17,6 +17,7 @@ from __future__ import annotations
 import random
 
 import numpy as np
+from pynet import _validate as validate
 
 __all__ = ["pad_sequences", "make_sampling_table", "skipgrams"]
 
@@ -85,9 +86,7 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
     if not hasattr(sequences, "__len__") or isinstance(sequences, (str, bytes)):
         raise ValueError(f"pad_sequences(sequences): expected a list of sequences, got "
                          f"{type(sequences).__name__}")
-    if maxlen is not None and (isinstance(maxlen, bool)
-                               or not isinstance(maxlen, (int, np.integer)) or maxlen < 1):
-        raise ValueError(f"pad_sequences(maxlen): expected None or an int >= 1, got {maxlen!r}")
+    maxlen = validate.positive_int("pad_sequences()", "maxlen", maxlen, allow_none=True)
     _check_side("padding", padding)
     _check_side("truncating", truncating)
     dtype = np.dtype(dtype)
@@ -137,8 +136,7 @@ def make_sampling_table(size: int, sampling_factor: float = 1e-5) -> np.ndarray:
     (γ ≈ 0.577), and word2vec's subsampling keeps a word with probability
     ``min(1, sqrt(sampling_factor / f))`` — frequent words ("the") are mostly skipped.
     """
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
-        raise ValueError(f"make_sampling_table(size): expected an int >= 1, got {size!r}")
+    size = validate.positive_int("make_sampling_table()", "size", size)
     gamma = 0.577
     rank = np.arange(size, dtype=np.float64)
     rank[0] = 1
@@ -159,9 +157,7 @@ def skipgrams(sequence, vocabulary_size: int, window_size: int = 4, negative_sam
     Returns ``(couples, labels)``: lists of ``[wi, wj]`` and of ``1``/``0`` (or ``[0, 1]`` /
     ``[1, 0]`` when ``categorical``).
     """
-    if isinstance(vocabulary_size, bool) or not isinstance(vocabulary_size, (int, np.integer)) \
-            or vocabulary_size < 2:
-        raise ValueError(f"skipgrams(vocabulary_size): expected an int >= 2, got {vocabulary_size!r}")
+    vocabulary_size = validate.integer("skipgrams()", "vocabulary_size", vocabulary_size, low=2)
     rnd = random.Random(seed)
     couples, labels = [], []
     for i, wi in enumerate(sequence):

@@ -17,24 +17,14 @@ Both check their arguments before yielding anything, and each batch is bounded b
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
+
+from pynet import _validate as validate
 
 __all__ = ["generator", "timeseries_dataset_from_array", "TimeseriesDataset", "window_count"]
 
 #: The largest array :meth:`TimeseriesDataset.arrays` assembles (it refuses beyond).
 MAX_ARRAY_BYTES = 1 << 30
-
-
-def _int(name, value, minimum, where, allow_none=False):
-    if value is None and allow_none:
-        return None
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) \
-            or value < minimum:
-        raise ValueError(f"{where}: {name} must be {'None or ' if allow_none else ''}an int >= "
-                         f"{minimum}, got {value!r}")
-    return int(value)
 
 
 def _series(data, where):
@@ -92,12 +82,12 @@ def generator(data, lookback, delay, min_index, max_index, shuffle=False, batch_
     where = "generator()"
     data = _series(data, where)
     n = data.shape[0]
-    lookback = _int("lookback", lookback, 1, where)
-    delay = _int("delay", delay, 0, where)
-    step = _int("step", step, 1, where)
-    batch_size = _int("batch_size", batch_size, 1, where)
-    min_index = _int("min_index", min_index, 0, where)
-    max_index = _int("max_index", max_index, 1, where, allow_none=True)
+    lookback = validate.positive_int(where, "lookback", lookback)
+    delay = validate.nonnegative_int(where, "delay", delay)
+    step = validate.positive_int(where, "step", step)
+    batch_size = validate.positive_int(where, "batch_size", batch_size)
+    min_index = validate.nonnegative_int(where, "min_index", min_index)
+    max_index = validate.positive_int(where, "max_index", max_index, allow_none=True)
     if not -data.shape[1] <= target_column < data.shape[1]:
         raise ValueError(f"{where}: target_column={target_column} but data has "
                          f"{data.shape[1]} columns")
@@ -203,12 +193,14 @@ def timeseries_dataset_from_array(data, targets, sequence_length, sequence_strid
     if data.ndim < 1 or data.dtype.kind not in "fiub":
         raise ValueError(f"{where}: data must be a numeric array with a time axis first, got "
                          f"{data.dtype} of shape {data.shape}")
-    sequence_length = _int("sequence_length", sequence_length, 1, where)
-    sequence_stride = _int("sequence_stride", sequence_stride, 1, where)
-    sampling_rate = _int("sampling_rate", sampling_rate, 1, where)
-    batch_size = _int("batch_size", batch_size, 1, where)
-    start_index = _int("start_index", 0 if start_index is None else start_index, 0, where)
-    end_index = _int("end_index", len(data) if end_index is None else end_index, 0, where)
+    sequence_length = validate.positive_int(where, "sequence_length", sequence_length)
+    sequence_stride = validate.positive_int(where, "sequence_stride", sequence_stride)
+    sampling_rate = validate.positive_int(where, "sampling_rate", sampling_rate)
+    batch_size = validate.positive_int(where, "batch_size", batch_size)
+    start_index = validate.nonnegative_int(where, "start_index",
+                                           0 if start_index is None else start_index)
+    end_index = validate.nonnegative_int(where, "end_index",
+                                         len(data) if end_index is None else end_index)
     if end_index > len(data):
         raise ValueError(f"{where}: end_index={end_index} is past the data's {len(data)} steps")
     span = (sequence_length - 1) * sampling_rate

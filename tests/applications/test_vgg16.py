@@ -92,7 +92,7 @@ def test_bad_arguments_are_refused():
         VGG16(include_top=False, input_shape=(32, 32, 1))
     with pytest.raises(ValueError, match="pooling must be"):
         VGG16(include_top=False, input_shape=(32, 32, 3), pooling="mean")
-    with pytest.raises(ValueError, match="classes must be"):
+    with pytest.raises(ValueError, match="'classes' must be a positive integer, got 0"):
         VGG16(input_shape=(32, 32, 3), classes=0)
 
 
@@ -139,7 +139,7 @@ def test_decode_predictions_lists_the_top_classes_by_score(tmp_path):
     assert top[1][0] == ("n00000005", "label5", 1.0)
     with pytest.raises(ValueError, match=r"shape \(samples, 6\)"):
         decode_predictions(np.zeros((1, 1000)), path)
-    with pytest.raises(ValueError, match="top must be"):
+    with pytest.raises(ValueError, match=r"'top' must be an integer in \[1, 6\], got 0"):
         decode_predictions(preds, path, top=0)
 
 

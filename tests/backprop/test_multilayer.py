@@ -98,8 +98,8 @@ def test_non_finite_error_raises_and_leaves_the_net_unchanged():
 
 
 @pytest.mark.parametrize("kwargs,exc,text", [
-    (dict(alpha=1.5), ValueError, "'alpha' must lie in (0, 1)"),
-    (dict(desired_error=0), ValueError, "'desired_error' must lie in (0, inf)"),
+    (dict(alpha=1.5), ValueError, "'alpha' must be a finite real number in (0, 1)"),
+    (dict(desired_error=0), ValueError, "'desired_error' must be a finite real number > 0"),
     (dict(X=XOR_INPUTS[:2]), ValueError, "'D' has 4 target row(s) but 'X' has 2"),
     (dict(X=np.zeros((0, 2)), D=np.zeros((0, 1))), ValueError, "'X' is empty"),
     (dict(X=np.ones((4, 3))), ValueError, "must have 2 inputs per pattern"),

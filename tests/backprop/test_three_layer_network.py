@@ -54,10 +54,10 @@ def test_seed_reproducible_and_matches_book_formulation():
 
 
 @pytest.mark.parametrize("kwargs, text", [
-    (dict(learningrate=0), "'learningrate' must be a finite number > 0"),
-    (dict(learningrate=-0.1), "'learningrate' must be a finite number > 0"),
+    (dict(learningrate=0), "'learningrate' must be a finite real number > 0"),
+    (dict(learningrate=-0.1), "'learningrate' must be a finite real number > 0"),
     (dict(learningrate=float("nan")), "'learningrate'"),
-    (dict(learningrate="fast"), "'learningrate' must be a number"),
+    (dict(learningrate="fast"), "'learningrate' must be a finite real number > 0, got 'fast'"),
     (dict(inputnodes=0), "'inputnodes' must be a positive integer"),
     (dict(hiddennodes=2.5), "'hiddennodes' must be a positive integer"),
     (dict(outputnodes=True), "'outputnodes' must be a positive integer"),
@@ -214,7 +214,7 @@ def test_backquery_rejects(targets, text):
     with pytest.raises(ValueError) as info:
         net.backquery(targets)
     assert text in str(info.value)
-    with pytest.raises(ValueError, match="'label' must be an integer in 0..2"):
+    with pytest.raises(ValueError, match=r"'label' must be an integer in \[0, 2\], got 3"):
         net.backquery_label(3)
 
 

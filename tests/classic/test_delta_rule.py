@@ -110,10 +110,11 @@ def test_divergence_from_too_large_alpha_on_scaled_inputs():
 
 
 @pytest.mark.parametrize("kwargs,exc,text", [
-    (dict(alpha=1.0), ValueError, "'alpha' must lie in (0, 1), got 1.0 (step 1"),
-    (dict(alpha=0.0), ValueError, "'alpha' must lie in (0, 1)"),
+    (dict(alpha=1.0), ValueError,
+     "'alpha' must be a finite real number in (0, 1), got 1.0 (step 1"),
+    (dict(alpha=0.0), ValueError, "'alpha' must be a finite real number in (0, 1)"),
     (dict(alpha=float("nan")), ValueError, "'alpha'"),
-    (dict(desired_error=0.0), ValueError, "'desired_error' must lie in (0, inf)"),
+    (dict(desired_error=0.0), ValueError, "'desired_error' must be a finite real number > 0"),
     (dict(desired_error=-1.0), ValueError, "'desired_error'"),
     (dict(max_epochs=2.5), ValueError, "'max_epochs' must be a positive integer"),
     (dict(X=np.zeros((0, 2)), D=np.zeros(0)), ValueError, "'X' is empty"),

@@ -77,7 +77,7 @@ def test_formal_neuron_errors():
         n([1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match="NaN"):
         n([1.0, float("nan")])
-    with pytest.raises(ValueError, match="'threshold' must lie in"):
+    with pytest.raises(ValueError, match="'threshold' must be a finite real number, got inf"):
         FormalNeuron([1.0], threshold=float("inf"))
     with pytest.raises(ValueError, match="'low' must be below 'high'"):
         Threshold(low=1.0, high=0.0)

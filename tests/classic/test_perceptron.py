@@ -116,7 +116,8 @@ def test_linear_separability_by_linear_programming():
     (dict(X=np.zeros((0, 2)), t=[]), ValueError, "is empty"),
     (dict(X=[[0, np.nan]], t=[1]), ValueError, "NaN"),
     (dict(X=[[0, 1]], t=[2]), ValueError, "0/1 targets, got 2"),
-    (dict(X=[[0, 1]], t=[1], learning_rate=0), ValueError, "'learning_rate' must lie in (0, inf)"),
+    (dict(X=[[0, 1]], t=[1], learning_rate=0), ValueError,
+     "'learning_rate' must be a finite real number > 0"),
     (dict(X=[[0, 1]], t=[1], max_epochs=0), ValueError, "'max_epochs' must be a positive integer"),
     (dict(X=[["a", "b"]], t=[1]), TypeError, "real numbers"),
 ])

@@ -134,7 +134,7 @@ def test_load_digit_from_png(tmp_path, mnist_test, require):
     with pytest.raises(ValueError, match="pass label= explicitly"):
         load_digit(odd)
     assert load_digit(odd, require_label=False).label is None
-    with pytest.raises(ValueError, match="'label' must be an integer 0..9"):
+    with pytest.raises(ValueError, match=r"'label' must be an integer in \[0, 9\], got 10"):
         load_digit(odd, label=10)
     bad = tmp_path / "broken_1.png"
     bad.write_bytes(b"not an image")

@@ -151,12 +151,12 @@ def test_deep_dream_raises_the_loss_at_every_octave():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"iterations": 0}, "iterations must be a positive integer, got 0"),
-    ({"iterations": 2.5}, "iterations must be a positive integer"),
-    ({"step": -0.01}, "step must be a positive number, got -0.01"),
-    ({"step": float("nan")}, "step must be a positive number"),
-    ({"num_octave": 0}, "num_octave must be a positive integer, got 0"),
-    ({"octave_scale": 0.0}, "octave_scale must be a positive number, got 0.0"),
+    ({"iterations": 0}, "'iterations' must be a positive integer, got 0"),
+    ({"iterations": 2.5}, "'iterations' must be a positive integer"),
+    ({"step": -0.01}, "'step' must be a finite real number > 0, got -0.01"),
+    ({"step": float("nan")}, "'step' must be a finite real number > 0"),
+    ({"num_octave": 0}, "'num_octave' must be a positive integer, got 0"),
+    ({"octave_scale": 0.0}, "'octave_scale' must be a finite real number > 0, got 0.0"),
     ({"num_octave": 12}, "below one pixel"),
 ])
 def test_bad_settings_are_refused(kwargs, message):

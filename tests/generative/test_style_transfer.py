@@ -137,12 +137,12 @@ def test_lbfgs_lowers_the_loss():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"iterations": 0}, "iterations must be a positive integer, got 0"),
-    ({"maxfun": -1}, "maxfun must be a positive integer, got -1"),
-    ({"content_weight": -1.0}, "content_weight must be a finite number >= 0"),
-    ({"style_weight": float("inf")}, "style_weight must be a finite number >= 0"),
-    ({"blas_threads": 0}, "blas_threads must be a positive integer or None"),
-    ({"style_channels": 0}, "style_channels must be a positive integer, got 0"),
+    ({"iterations": 0}, "'iterations' must be a positive integer, got 0"),
+    ({"maxfun": -1}, "'maxfun' must be a positive integer, got -1"),
+    ({"content_weight": -1.0}, "'content_weight' must be a finite real number >= 0"),
+    ({"style_weight": float("inf")}, "'style_weight' must be a finite real number >= 0"),
+    ({"blas_threads": 0}, "'blas_threads' must be None or a positive integer, got 0"),
+    ({"style_channels": 0}, "'style_channels' must be a positive integer, got 0"),
 ])
 def test_bad_settings_are_refused(kwargs, message):
     x = image((16, 16, 3))

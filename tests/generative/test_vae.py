@@ -60,7 +60,7 @@ def test_sample_z_refuses_a_bad_rng_and_mode():
 
 @pytest.mark.parametrize("bad", [0, -3])
 def test_sampling_refuses_a_latent_dim_below_one(bad):
-    with pytest.raises(ValueError, match="latent_dim must be ≥ 1"):
+    with pytest.raises(ValueError, match="'latent_dim' must be None or a positive integer"):
         Sampling(bad)
 
 

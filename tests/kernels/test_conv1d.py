@@ -141,7 +141,7 @@ def test_non_contiguous_and_empty_inputs(kernels_of, backend_name, rng):
      "share one float dtype"),
     (lambda K: K.conv1d_forward(np.zeros((1, 5, 1), int), np.zeros((3, 1, 1))), "float32 or"),
     (lambda K: K.conv1d_forward(np.zeros((1, 5, 1)), np.zeros((3, 1, 1)), strides=0),
-     "strides must be >= 1"),
+     "'strides' must be a positive integer, got 0"),
     (lambda K: K.conv1d_backward(np.zeros((1, 5, 1)), np.zeros((3, 1, 1)), np.zeros((1, 4, 1))),
      r"grad_output must have the forward output's shape \(1, 3, 1\)"),
 ])

@@ -151,7 +151,7 @@ BAD = [
     (lambda k: k.batch_norm_train_forward(np.zeros((2, 3, 1)), np.ones(3, np.float32), np.zeros(3)),
      TypeError, r"share one float dtype"),
     (lambda k: k.batch_norm_train_forward(np.zeros((2, 3, 1)), np.ones(3), np.zeros(3), epsilon=0),
-     ValueError, r"'epsilon' must lie in \(0"),
+     ValueError, r"'epsilon' must be a finite real number > 0"),
     (lambda k: k.batch_norm_train_forward(np.zeros((2, 3, 1), int), np.ones(3), np.zeros(3)),
      TypeError, r"'x' must be a float32 or float64"),
     (lambda k: k.batch_norm_inference_forward(np.zeros((2, 3, 1)), np.ones(3), np.zeros(3),

@@ -190,7 +190,7 @@ def test_non_integer_or_zero_strides(strides, exc, pattern):
 def test_bad_kernel_size_and_filters():
     with pytest.raises(ValueError, match=r"kernel_size must be >= 1, got \(3, 0\)"):
         Conv2D(4, (3, 0))
-    with pytest.raises(ValueError, match=r"filters must be a positive int, got 0"):
+    with pytest.raises(ValueError, match=r"'filters' must be a positive integer, got 0"):
         Conv2D(0, 3)
     with pytest.raises(ValueError, match=r"padding must be 'valid' or 'same', got 'full'"):
         Conv2D(4, 3, padding="full")

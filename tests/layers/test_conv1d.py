@@ -210,7 +210,7 @@ def test_bad_input_is_named():
         Conv1D(2, 3, strides=2, dilation_rate=2)
     with pytest.raises(ValueError, match="causal.*channels_last"):
         Conv1D(2, 3, padding="causal", data_format="channels_first")
-    with pytest.raises(TypeError, match="kernel_size must be an int"):
+    with pytest.raises(TypeError, match="'kernel_size' must be a positive integer, got 2.5"):
         Conv1D(2, 2.5)
     with pytest.raises(ValueError, match="causal"):
         MaxPooling1D(2, padding="causal")

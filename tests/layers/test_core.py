@@ -174,7 +174,7 @@ def test_input_dim_means_input_shape_and_parameter_count():
     assert layer.params["kernel"].dtype == np.float32
     with pytest.raises(ValueError, match="contradicts"):
         Dense(3, input_dim=4, input_shape=(5,))
-    with pytest.raises(ValueError, match="units must be a positive int"):
+    with pytest.raises(ValueError, match="'units' must be a positive integer"):
         Dense(0)
 
 

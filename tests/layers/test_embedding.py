@@ -57,7 +57,7 @@ def test_bad_ids_are_refused_with_value_and_position():
         layer.forward(np.array([[1.0, 2.0, 3.0]]))
     with pytest.raises(ValueError, match=r"index 5 at position \(0, 2\) is outside \[0, 5\)"):
         layer.forward(np.array([[1, 2, 5]]))
-    with pytest.raises(ValueError, match="input_dim must be a positive int"):
+    with pytest.raises(ValueError, match="'input_dim' must be a positive integer"):
         Embedding(0, 3)
 
 

@@ -198,9 +198,9 @@ def test_bad_input():
         BatchNormalization(axis=0).build((4,))
     with pytest.raises(TypeError, match="one int"):
         BatchNormalization(axis=[1, 2])
-    with pytest.raises(ValueError, match=r"'momentum' must lie in \[0.0, 1.0\]"):
+    with pytest.raises(ValueError, match=r"'momentum' must be a finite real number in \[0, 1\]"):
         BatchNormalization(momentum=1.5)
-    with pytest.raises(ValueError, match=r"'epsilon' must lie in \(0.0"):
+    with pytest.raises(ValueError, match=r"'epsilon' must be a finite real number > 0"):
         BatchNormalization(epsilon=0)
     layer = BatchNormalization()
     layer.build((3,))

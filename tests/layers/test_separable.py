@@ -185,9 +185,9 @@ def test_trains_saves_and_loads(tmp_path, rng):
 def test_bad_input():
     with pytest.raises(ValueError, match="strides > 1 cannot be combined with dilation_rate > 1"):
         DepthwiseConv2D(3, strides=2, dilation_rate=2)
-    with pytest.raises(ValueError, match="depth_multiplier must be a positive int"):
+    with pytest.raises(ValueError, match="'depth_multiplier' must be a positive integer"):
         SeparableConv2D(4, 3, depth_multiplier=0)
-    with pytest.raises(ValueError, match="filters must be a positive int"):
+    with pytest.raises(ValueError, match="'filters' must be a positive integer"):
         SeparableConv2D(0, 3)
     with pytest.raises(ValueError, match="grayscale images need a channel axis"):
         DepthwiseConv2D(3).build((28, 28))

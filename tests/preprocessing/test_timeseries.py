@@ -45,7 +45,7 @@ def test_max_index_default_and_bad_arguments():
         generator(SERIES, 6, 2, 0, 49)
     with pytest.raises(ValueError, match="target_column=5"):
         generator(SERIES, 6, 2, 0, 20, target_column=5)
-    with pytest.raises(ValueError, match="step must be"):
+    with pytest.raises(ValueError, match="'step' must be a positive integer, got 0"):
         generator(SERIES, 6, 2, 0, 20, step=0)
     assert window_count(200001, 300000, 1440) == 98559  # the book: // 128 -> 769 steps
     assert window_count(200001, 300000, 1440) // 128 == 769

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from pynet import _validate as validate
+
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
@@ -107,21 +109,10 @@ def require_finite(name: str, x, *, where: str = "") -> None:
 
 def require_scalar(name: str, value, *, where: str, low=None, high=None,
                    low_open=False, high_open=False) -> float:
-    """Check a real scalar, optionally within bounds, and return it as float."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{where}: argument {name!r} must be a real number, got {value!r}") from None
-    if not np.isfinite(v):
-        raise ValueError(f"{where}: argument {name!r} must be finite, got {value!r}")
-    bad_low = low is not None and (v <= low if low_open else v < low)
-    bad_high = high is not None and (v >= high if high_open else v > high)
-    if bad_low or bad_high:
-        lo = "(" if low_open else "["
-        hi = ")" if high_open else "]"
-        rng = f"{lo}{'-inf' if low is None else low}, {'inf' if high is None else high}{hi}"
-        raise ValueError(f"{where}: argument {name!r} must lie in {rng}, got {value!r}")
-    return v
+    """A finite real scalar, optionally within bounds, as a float (:func:`pynet._validate.real`,
+    in the kernels' argument order)."""
+    return validate.real(where, name, value, low=low, high=high, low_open=low_open,
+                         high_open=high_open)
 
 
 #: The largest dimension BLAS accepts: its sizes are 32-bit C ints (LP64 builds).

@@ -20,17 +20,20 @@ import numbers
 import numpy as np
 
 from . import as_float_array, blas_dims, describe, same_dtype, separate, writable_output
+from .dense import LINEAR, RELU
 
-PADDINGS = ("valid", "same")
+#: Padding modes, as Keras spells them (the rules are in the module docstring).
+VALID, SAME = "valid", "same"
+PADDINGS = (VALID, SAME)
 
 #: Activations the convolution kernels apply themselves (fused into the output pass); any other
 #: one is applied by the layer after a 'linear' kernel call.
-FUSED_ACTIVATIONS = ("linear", "relu")
+FUSED_ACTIVATIONS = (LINEAR, RELU)
 
 
 def normalize_activation(activation, *, where: str) -> str:
     """``'linear'`` (also for ``None``) or ``'relu'``."""
-    name = "linear" if activation is None else activation
+    name = LINEAR if activation is None else activation
     if not isinstance(name, str) or name.lower() not in FUSED_ACTIVATIONS:
         raise ValueError(f"{where}: activation must be 'linear' or 'relu' (the layer applies any "
                          f"other one itself), got {activation!r}")
@@ -70,7 +73,7 @@ def output_length(n: int, k: int, s: int, d: int, padding: str, *, where: str = 
     Raises ValueError when a ``'valid'`` window does not fit in the input.
     """
     k_eff = (k - 1) * d + 1
-    if padding == "valid":
+    if padding == VALID:
         if n < k_eff:
             dil = f" (dilated from {k} by {d})" if d > 1 else ""
             raise ValueError(
@@ -109,7 +112,7 @@ def image_batch(name: str, x, *, kernel: str) -> np.ndarray:
     return as_float_array(name, a, kernel=kernel)
 
 
-def prepare_conv2d_forward(x, kernel, bias, strides, padding, dilation, out, activation="linear"):
+def prepare_conv2d_forward(x, kernel, bias, strides, padding, dilation, out, activation=LINEAR):
     """Validate ``conv2d_forward`` arguments.
 
     Returns ``(x, kernel, bias, out, geometry, activation)`` with ``geometry = (strides,
@@ -152,7 +155,7 @@ def prepare_conv2d_forward(x, kernel, bias, strides, padding, dilation, out, act
 
 
 def prepare_conv2d_backward(x, kernel, grad_output, strides, padding, dilation,
-                            activation="linear", output=None):
+                            activation=LINEAR, output=None):
     """Validate ``conv2d_backward`` arguments; return ``(x, kernel, grad_z, geometry)``.
 
     With ``activation='relu'`` the forward pass's ``output`` is required, and the returned
@@ -181,7 +184,7 @@ def prepare_conv2d_backward(x, kernel, grad_output, strides, padding, dilation,
             f"{where}: grad_output must have the forward output's shape {(n, oh, ow, f)}, "
             f"got {grad_output.shape}"
         )
-    if activation == "relu":
+    if activation == RELU:
         if output is None:
             raise ValueError(f"{where}: activation='relu' needs output=, the forward pass's "
                              "result (the ReLU's derivative is read from it)")

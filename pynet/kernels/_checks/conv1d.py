@@ -13,14 +13,17 @@ Output length for ``n`` steps, window ``k``, stride ``s``, dilation ``d`` (the d
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from . import as_float_array, describe, same_dtype, writable_output
-from .conv import normalize_activation, output_length
+from pynet import _validate as validate
 
-PADDINGS_1D = ("valid", "same", "causal")
+from . import as_float_array, describe, same_dtype, writable_output
+from .conv import SAME, VALID, normalize_activation, output_length
+from .dense import LINEAR, RELU
+
+#: 1-D adds Keras's third mode: all the zeros before the sequence (see the module docstring).
+CAUSAL = "causal"
+PADDINGS_1D = (VALID, SAME, CAUSAL)
 
 
 def normalize_int(name: str, value, *, where: str, minimum: int = 1) -> int:
@@ -30,11 +33,7 @@ def normalize_int(name: str, value, *, where: str, minimum: int = 1) -> int:
         if len(v) != 1:
             raise ValueError(f"{where}: {name} must be an int or a 1-tuple, got {value!r}")
         v = v[0]
-    if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral):
-        raise TypeError(f"{where}: {name} must be an int, got {value!r}")
-    if int(v) < minimum:
-        raise ValueError(f"{where}: {name} must be >= {minimum}, got {value!r}")
-    return int(v)
+    return validate.integer(where, name, v, low=minimum)
 
 
 def normalize_padding_1d(padding, *, where: str, allowed=PADDINGS_1D) -> str:
@@ -46,7 +45,7 @@ def normalize_padding_1d(padding, *, where: str, allowed=PADDINGS_1D) -> str:
 
 def output_length_1d(n: int, k: int, s: int, d: int, padding: str, *, where: str = ""):
     """``(out, pad_before, pad_after)`` along the steps axis."""
-    if padding == "causal":
+    if padding == CAUSAL:
         pad = (k - 1) * d
         return (n - 1) // s + 1 if n > 0 else 0, pad, 0
     return output_length(n, k, s, d, padding, where=where, axis="steps")
@@ -76,7 +75,7 @@ def _geometry(where, x, kernel, strides, padding, dilation):
     return strides, dilation, out_len, pad_before
 
 
-def prepare_conv1d_forward(x, kernel, bias, strides, padding, dilation, out, activation="linear"):
+def prepare_conv1d_forward(x, kernel, bias, strides, padding, dilation, out, activation=LINEAR):
     """Validate ``conv1d_forward``; return ``(x, kernel, bias, out, geometry, activation)`` with
     ``geometry = (stride, dilation, out_len, pad_before)``."""
     k = "conv1d_forward"
@@ -104,7 +103,7 @@ def prepare_conv1d_forward(x, kernel, bias, strides, padding, dilation, out, act
 
 
 def prepare_conv1d_backward(x, kernel, grad_output, strides, padding, dilation,
-                            activation="linear", output=None):
+                            activation=LINEAR, output=None):
     """Validate ``conv1d_backward``; return ``(x, kernel, grad_z, geometry)`` (with
     ``activation='relu'``, ``grad_z = grad_output · [output > 0]``)."""
     k = "conv1d_backward"
@@ -119,7 +118,7 @@ def prepare_conv1d_backward(x, kernel, grad_output, strides, padding, dilation,
     if grad_output.shape != want:
         raise ValueError(f"{where}: grad_output must have the forward output's shape {want}, "
                          f"got {grad_output.shape}")
-    if activation == "relu":
+    if activation == RELU:
         if output is None:
             raise ValueError(f"{where}: activation='relu' needs output=, the forward pass's "
                              "result (the ReLU's derivative is read from it)")

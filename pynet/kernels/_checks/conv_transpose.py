@@ -19,7 +19,7 @@ from __future__ import annotations
 
 
 from . import as_float_array, describe, same_dtype
-from .conv import image_batch, normalize_pair, normalize_padding, output_length
+from .conv import VALID, image_batch, normalize_pair, normalize_padding, output_length
 
 
 def normalize_output_padding(output_padding, strides, *, where: str):
@@ -37,8 +37,8 @@ def normalize_output_padding(output_padding, strides, *, where: str):
 def transpose_output_length(n: int, k: int, s: int, padding: str, output_padding) -> int:
     """Keras's ``deconv_output_length`` (dilation 1)."""
     if output_padding is None:
-        return n * s + max(k - s, 0) if padding == "valid" else n * s
-    pad = 0 if padding == "valid" else k // 2
+        return n * s + max(k - s, 0) if padding == VALID else n * s
+    pad = 0 if padding == VALID else k // 2
     return (n - 1) * s + k - 2 * pad + output_padding
 
 

@@ -8,8 +8,20 @@ from . import (as_float_array, blas_dims, describe, overlaps, require_scalar, sa
                writable_output)
 
 
+#: Activation names, as Keras spells them (csrc/dense.pyx maps each to its ``cdef enum Act`` code).
+LINEAR, RELU, SIGMOID, TANH, SOFTMAX = "linear", "relu", "sigmoid", "tanh", "softmax"
+
 #: Activations the dense kernels know.
-ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh", "softmax")
+ACTIVATIONS = (LINEAR, RELU, SIGMOID, TANH, SOFTMAX)
+
+#: Keras's ``backend.epsilon()``: the ε in ``η g / (√s + ε)`` that keeps an optimizer step finite
+#: where the running average ``s`` is still zero.
+KERAS_EPSILON = 1e-7
+
+#: Ranges of the optimizer scalars, as ``(low, low_open, high)`` for :func:`prepare_update`:
+#: ``NONNEGATIVE`` is [0, ∞) (a learning rate, ε), ``UNIT_INTERVAL`` is [0, 1] (momentum, ρ, β).
+NONNEGATIVE = (0.0, False, None)
+UNIT_INTERVAL = (0.0, False, 1.0)
 
 
 def check_activation(kernel, activation):
@@ -99,7 +111,8 @@ def prepare_update(kernel_name, param, grad, slots, scalars):
     C-contiguous, writeable and of one dtype; ``grad`` is read (any layout, same dtype).
 
     ``slots`` maps slot names to arrays (or None when unused); ``scalars`` maps names to
-    ``(value, low, low_open)``. Returns ``(param, grad, slots, scalars)``."""
+    ``(value, low, low_open, high)`` (see :data:`NONNEGATIVE`). Returns
+    ``(param, grad, slots, scalars)``."""
     if not isinstance(param, np.ndarray):
         raise TypeError(f"{kernel_name}(): argument 'param' must be a numpy array, got "
                         f"{type(param).__name__}")

@@ -8,9 +8,9 @@ one float dtype; inputs may be anything float of that dtype and are copied once 
 """
 from __future__ import annotations
 
-import operator
-
 import numpy as np
+
+from pynet import _validate as validate
 
 from . import (as_float_array, blas_dims, describe, require_scalar, same_dtype, separate,
                writable_output)
@@ -121,18 +121,8 @@ def prepare_hyper(eta, lmbda, n, *, kernel: str):
     """η >= 0, λ >= 0 (finite), n >= 1 (the training-set size in the decay factor 1 − ηλ/n)."""
     eta = require_scalar("eta", eta, where=f"{kernel}()", low=0.0)
     lmbda = require_scalar("lmbda", lmbda, where=f"{kernel}()", low=0.0)
-    n = _positive_int("n", n, kernel)
+    n = validate.positive_int(f"{kernel}()", "n", n)
     return eta, lmbda, n
-
-
-def _positive_int(name, value, kernel):
-    try:
-        v = operator.index(value)
-    except TypeError:
-        raise TypeError(f"{kernel}(): argument {name!r} must be an integer, got {value!r}") from None
-    if v < 1:
-        raise ValueError(f"{kernel}(): argument {name!r} must be >= 1, got {v}")
-    return int(v)
 
 
 def prepare_epoch(x_rows, y_rows, order, mini_batch_size, sizes, dtype, *, kernel: str,
@@ -157,7 +147,7 @@ def prepare_epoch(x_rows, y_rows, order, mini_batch_size, sizes, dtype, *, kerne
     if order.size and (order.min() < 0 or order.max() >= n_rows):
         raise ValueError(f"{kernel}(): argument 'order' must index rows 0..{n_rows - 1}, got min "
                          f"{int(order.min())} max {int(order.max())}")
-    mini_batch_size = _positive_int("mini_batch_size", mini_batch_size, kernel)
+    mini_batch_size = validate.positive_int(f"{kernel}()", "mini_batch_size", mini_batch_size)
     if written:
         read = separate(kernel, written, {"x_rows": x_rows, "y_rows": y_rows, "order": order})
         x_rows, y_rows, order = read["x_rows"], read["y_rows"], read["order"]

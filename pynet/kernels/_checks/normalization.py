@@ -15,6 +15,9 @@ import numpy as np
 
 from . import as_float_array, describe, require_scalar, same_dtype
 
+#: Keras's BatchNormalization ε (``1/√(σ² + ε)`` stays finite for a constant channel).
+BATCH_NORM_EPSILON = 1e-3
+
 
 def _channel_vector(name, v, c, kernel):
     v = as_float_array(name, v, ndim=1, kernel=kernel)

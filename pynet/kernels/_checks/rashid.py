@@ -9,9 +9,9 @@ Every check happens before any weight is touched: a call that raises leaves the 
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
+
+from pynet import _validate as validate
 
 from . import (as_float_array, blas_dims, describe, require_finite, require_scalar, same_dtype,
                separate, writable_output)
@@ -132,26 +132,10 @@ def prepare_query_batch(wih, who, inputs, out):
 # The class calls these so that its methods read like the book; the messages name the method
 # (``where``), the argument, what was expected and what arrived, and point at the usual mistake.
 
-def positive_int(where, name, value) -> int:
-    """A node count: an int ≥ 1 (``True`` is not a count)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{where}: argument {name!r} must be a positive integer, got {value!r}")
-    return int(value)
-
-
 def learning_rate(where, value) -> float:
     """A finite learning rate > 0."""
-    try:
-        lr = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{where}: argument 'learningrate' must be a number, "
-                        f"got {value!r}") from None
-    if not np.isfinite(lr) or lr <= 0:
-        raise ValueError(
-            f"{where}: argument 'learningrate' must be a finite number > 0, got {value!r}"
-            " (the book uses 0.1 for MNIST; 0.01 with more epochs)"
-        )
-    return lr
+    return validate.real(where, "learningrate", value, low=0, low_open=True,
+                         hint=" (the book uses 0.1 for MNIST; 0.01 with more epochs)")
 
 
 def input_range(value):

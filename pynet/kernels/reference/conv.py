@@ -30,8 +30,9 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks.conv import (
-    prepare_col2im, prepare_conv2d_backward, prepare_conv2d_forward, prepare_im2col,
+    VALID, prepare_col2im, prepare_conv2d_backward, prepare_conv2d_forward, prepare_im2col,
 )
+from .._checks.dense import LINEAR, RELU
 
 __all__ = ["conv2d_forward", "conv2d_backward", "im2col", "col2im"]
 
@@ -82,7 +83,7 @@ def _col2im(cols, input_shape, kh, kw, geometry):
     return np.ascontiguousarray(xp[:, pt:pt + h, pl:pl + w, :])
 
 
-def im2col(x, kernel_size, *, strides=1, padding="valid", dilation=1):
+def im2col(x, kernel_size, *, strides=1, padding=VALID, dilation=1):
     """Copy every window of ``x`` into one row: ``(N·OH·OW, KH·KW·C)``.
 
     Rows are ordered ``(n, i, j)`` (output position), columns ``(p, q, c)`` (kernel tap, then
@@ -92,7 +93,7 @@ def im2col(x, kernel_size, *, strides=1, padding="valid", dilation=1):
     return _im2col(x, kh, kw, geometry)
 
 
-def col2im(cols, input_shape, kernel_size, *, strides=1, padding="valid", dilation=1):
+def col2im(cols, input_shape, kernel_size, *, strides=1, padding=VALID, dilation=1):
     """The adjoint of :func:`im2col`: add every row back onto the window it came from.
 
     Returns an array of ``input_shape`` (NHWC). Where windows overlap, their values add up, which
@@ -104,8 +105,8 @@ def col2im(cols, input_shape, kernel_size, *, strides=1, padding="valid", dilati
     return _col2im(cols, input_shape, kh, kw, geometry)
 
 
-def conv2d_forward(x, kernel, bias=None, *, strides=1, padding="valid", dilation=1,
-                   activation="linear", out=None):
+def conv2d_forward(x, kernel, bias=None, *, strides=1, padding=VALID, dilation=1,
+                   activation=LINEAR, out=None):
     """2-D cross-correlation of a batch of images with a bank of filters.
 
     Parameters
@@ -137,13 +138,13 @@ def conv2d_forward(x, kernel, bias=None, *, strides=1, padding="valid", dilation
     np.matmul(cols, kernel.reshape(kh * kw * c, f), out=out.reshape(-1, f))
     if bias is not None:
         out += bias
-    if activation == "relu":
+    if activation == RELU:
         np.maximum(out, 0, out=out)
     return out
 
 
-def conv2d_backward(x, kernel, grad_output, *, strides=1, padding="valid", dilation=1,
-                    activation="linear", output=None, need_input_grad=True, need_bias_grad=True):
+def conv2d_backward(x, kernel, grad_output, *, strides=1, padding=VALID, dilation=1,
+                    activation=LINEAR, output=None, need_input_grad=True, need_bias_grad=True):
     """Gradients of :func:`conv2d_forward` given dL/dy.
 
     Parameters

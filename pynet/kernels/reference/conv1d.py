@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._checks.conv import VALID
 from .._checks.conv1d import prepare_conv1d_backward, prepare_conv1d_forward
+from .._checks.dense import LINEAR, RELU
 
 __all__ = ["conv1d_forward", "conv1d_backward"]
 
@@ -44,8 +46,8 @@ def _windows(x, k, geometry):
     return cols.reshape(n * out_len, k * c)
 
 
-def conv1d_forward(x, kernel, bias=None, *, strides=1, padding="valid", dilation=1,
-                   activation="linear", out=None):
+def conv1d_forward(x, kernel, bias=None, *, strides=1, padding=VALID, dilation=1,
+                   activation=LINEAR, out=None):
     """1-D cross-correlation of a batch of sequences with a bank of filters.
 
     Parameters
@@ -72,13 +74,13 @@ def conv1d_forward(x, kernel, bias=None, *, strides=1, padding="valid", dilation
     np.matmul(cols, kernel.reshape(k * c, f), out=out.reshape(-1, f))
     if bias is not None:
         out += bias
-    if activation == "relu":
+    if activation == RELU:
         np.maximum(out, 0, out=out)
     return out
 
 
-def conv1d_backward(x, kernel, grad_output, *, strides=1, padding="valid", dilation=1,
-                    activation="linear", output=None, need_input_grad=True, need_bias_grad=True):
+def conv1d_backward(x, kernel, grad_output, *, strides=1, padding=VALID, dilation=1,
+                    activation=LINEAR, output=None, need_input_grad=True, need_bias_grad=True):
     """Gradients of :func:`conv1d_forward` given dL/dy ``(N, OL, F)``.
 
     With ``activation='relu'``, ``output`` is the forward result and ``[output > 0]`` is applied

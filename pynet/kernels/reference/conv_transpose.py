@@ -16,6 +16,7 @@ convolution's forward: ``dx = im2col(dy) @ K`` (``= conv2d(dy, K)``), ``dK = im2
 from __future__ import annotations
 
 
+from pynet.kernels._checks.conv import VALID
 from pynet.kernels._checks.conv_transpose import (
     prepare_conv2d_transpose_backward, prepare_conv2d_transpose_forward,
 )
@@ -24,7 +25,7 @@ from pynet.kernels.reference.conv import _col2im, _im2col
 __all__ = ["conv2d_transpose_forward", "conv2d_transpose_backward"]
 
 
-def conv2d_transpose_forward(x, kernel, bias=None, *, strides=1, padding="valid",
+def conv2d_transpose_forward(x, kernel, bias=None, *, strides=1, padding=VALID,
                              output_padding=None):
     """Transposed convolution of a batch ``x (N, H, W, C)`` with ``kernel (kh, kw, F, C)``.
 
@@ -43,7 +44,7 @@ def conv2d_transpose_forward(x, kernel, bias=None, *, strides=1, padding="valid"
     return y
 
 
-def conv2d_transpose_backward(x, kernel, grad_output, *, strides=1, padding="valid",
+def conv2d_transpose_backward(x, kernel, grad_output, *, strides=1, padding=VALID,
                               output_padding=None, need_input_grad=True, need_bias_grad=True):
     """Gradients of :func:`conv2d_transpose_forward` given ``dL/dy``:
     ``(grad_input or None, grad_kernel, grad_bias or None)``."""

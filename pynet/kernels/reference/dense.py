@@ -13,7 +13,8 @@ import numpy as np
 from scipy.special import expit as _expit
 
 from .._checks.dense import (
-    prepare_activation, prepare_dense_backward, prepare_dense_forward, prepare_update,
+    KERAS_EPSILON, LINEAR, NONNEGATIVE, RELU, SIGMOID, TANH, UNIT_INTERVAL, prepare_activation,
+    prepare_dense_backward, prepare_dense_forward, prepare_update,
 )
 
 __all__ = ["dense_forward", "dense_backward", "activation_forward", "activation_backward",
@@ -22,14 +23,14 @@ __all__ = ["dense_forward", "dense_backward", "activation_forward", "activation_
 
 def _activate(activation, z, out):
     """``out = f(z)`` (``out`` may be ``z``)."""
-    if activation == "linear":
+    if activation == LINEAR:
         if out is not z:
             out[...] = z
-    elif activation == "relu":
+    elif activation == RELU:
         np.maximum(z, 0, out=out)
-    elif activation == "sigmoid":
+    elif activation == SIGMOID:
         _expit(z, out=out)
-    elif activation == "tanh":
+    elif activation == TANH:
         np.tanh(z, out=out)
     else:  # softmax over each row, the row maximum subtracted so exp never overflows
         np.subtract(z, z.max(axis=1, keepdims=True), out=out)
@@ -38,7 +39,7 @@ def _activate(activation, z, out):
     return out
 
 
-def dense_forward(x, kernel, bias=None, activation="linear", *, out=None):
+def dense_forward(x, kernel, bias=None, activation=LINEAR, *, out=None):
     """``y = f(x @ kernel + bias)``.
 
     Parameters
@@ -94,13 +95,13 @@ def activation_backward(activation, y, grad, *, out=None):
     activation, y, grad, out = prepare_activation("activation_backward", activation, y, grad,
                                                   out, "y", "grad")
     one = y.dtype.type(1)
-    if activation == "linear":
+    if activation == LINEAR:
         out[...] = grad
-    elif activation == "relu":
+    elif activation == RELU:
         np.multiply(grad, y > 0, out=out)
-    elif activation == "sigmoid":
+    elif activation == SIGMOID:
         out[...] = grad * y * (one - y)
-    elif activation == "tanh":
+    elif activation == TANH:
         out[...] = grad * (one - y * y)
     else:
         out[...] = y * (grad - (grad * y).sum(axis=1, keepdims=True))
@@ -116,7 +117,7 @@ def sgd_update(param, grad, velocity, learning_rate, momentum=0.0, nesterov=Fals
     """
     param, grad, slots, s = prepare_update(
         "sgd_update", param, grad, {"velocity": velocity},
-        {"learning_rate": (learning_rate, 0.0, False, None), "momentum": (momentum, 0.0, False, 1.0)})
+        {"learning_rate": (learning_rate, *NONNEGATIVE), "momentum": (momentum, *UNIT_INTERVAL)})
     lr = param.dtype.type(s["learning_rate"])
     mu = param.dtype.type(s["momentum"])
     v = slots["velocity"]
@@ -134,12 +135,12 @@ def sgd_update(param, grad, velocity, learning_rate, momentum=0.0, nesterov=Fals
     return param
 
 
-def rmsprop_update(param, grad, mean_square, learning_rate, rho=0.9, epsilon=1e-7):
+def rmsprop_update(param, grad, mean_square, learning_rate, rho=0.9, epsilon=KERAS_EPSILON):
     """RMSprop, in place: ``s ← ρ s + (1 − ρ) g²``, ``w ← w − η g / (√s + ε)``."""
     param, grad, slots, s = prepare_update(
         "rmsprop_update", param, grad, {"mean_square": mean_square},
-        {"learning_rate": (learning_rate, 0.0, False, None), "rho": (rho, 0.0, False, 1.0),
-         "epsilon": (epsilon, 0.0, False, None)})
+        {"learning_rate": (learning_rate, *NONNEGATIVE), "rho": (rho, *UNIT_INTERVAL),
+         "epsilon": (epsilon, *NONNEGATIVE)})
     t = param.dtype.type
     ms = slots["mean_square"]
     ms *= t(s["rho"])
@@ -148,14 +149,15 @@ def rmsprop_update(param, grad, mean_square, learning_rate, rho=0.9, epsilon=1e-
     return param
 
 
-def adam_update(param, grad, m, v, learning_rate_t, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+def adam_update(param, grad, m, v, learning_rate_t, beta_1=0.9, beta_2=0.999,
+                epsilon=KERAS_EPSILON):
     """Adam, in place: ``m ← β₁ m + (1 − β₁) g``, ``v ← β₂ v + (1 − β₂) g²``,
     ``w ← w − η_t m / (√v + ε)``, where the caller passes the bias-corrected
     ``η_t = η √(1 − β₂ᵗ) / (1 − β₁ᵗ)``."""
     param, grad, slots, s = prepare_update(
         "adam_update", param, grad, {"m": m, "v": v},
-        {"learning_rate_t": (learning_rate_t, 0.0, False, None), "beta_1": (beta_1, 0.0, False, 1.0),
-         "beta_2": (beta_2, 0.0, False, 1.0), "epsilon": (epsilon, 0.0, False, None)})
+        {"learning_rate_t": (learning_rate_t, *NONNEGATIVE), "beta_1": (beta_1, *UNIT_INTERVAL),
+         "beta_2": (beta_2, *UNIT_INTERVAL), "epsilon": (epsilon, *NONNEGATIVE)})
     t = param.dtype.type
     m, v = slots["m"], slots["v"]
     m *= t(s["beta_1"])
@@ -166,11 +168,11 @@ def adam_update(param, grad, m, v, learning_rate_t, beta_1=0.9, beta_2=0.999, ep
     return param
 
 
-def adagrad_update(param, grad, accumulator, learning_rate, epsilon=1e-7):
+def adagrad_update(param, grad, accumulator, learning_rate, epsilon=KERAS_EPSILON):
     """Adagrad, in place: ``a ← a + g²``, ``w ← w − η g / (√a + ε)``."""
     param, grad, slots, s = prepare_update(
         "adagrad_update", param, grad, {"accumulator": accumulator},
-        {"learning_rate": (learning_rate, 0.0, False, None), "epsilon": (epsilon, 0.0, False, None)})
+        {"learning_rate": (learning_rate, *NONNEGATIVE), "epsilon": (epsilon, *NONNEGATIVE)})
     t = param.dtype.type
     acc = slots["accumulator"]
     acc += grad * grad

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._checks.conv import VALID
 from .._checks.depthwise import (
     padded_extent, prepare_depthwise_conv2d_backward, prepare_depthwise_conv2d_forward,
 )
@@ -26,7 +27,7 @@ from .conv import _pad, _window_slices
 __all__ = ["depthwise_conv2d_forward", "depthwise_conv2d_backward"]
 
 
-def depthwise_conv2d_forward(x, kernel, bias=None, *, strides=1, padding="valid", dilation=1):
+def depthwise_conv2d_forward(x, kernel, bias=None, *, strides=1, padding=VALID, dilation=1):
     """Depthwise cross-correlation of a batch of images.
 
     Parameters
@@ -59,7 +60,7 @@ def depthwise_conv2d_forward(x, kernel, bias=None, *, strides=1, padding="valid"
     return y
 
 
-def depthwise_conv2d_backward(x, kernel, grad_output, *, strides=1, padding="valid", dilation=1,
+def depthwise_conv2d_backward(x, kernel, grad_output, *, strides=1, padding=VALID, dilation=1,
                               need_input_grad=True, need_bias_grad=True):
     """Gradients of :func:`depthwise_conv2d_forward` given dL/dy.
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks.normalization import (
-    inverse_std, prepare_batch_norm_backward, prepare_batch_norm_inference_forward,
-    prepare_batch_norm_train_forward,
+    BATCH_NORM_EPSILON, inverse_std, prepare_batch_norm_backward,
+    prepare_batch_norm_inference_forward, prepare_batch_norm_train_forward,
 )
 
 __all__ = ["batch_norm_train_forward", "batch_norm_inference_forward", "batch_norm_backward"]
@@ -33,7 +33,7 @@ def _channels(v):
     return v[None, :, None]
 
 
-def batch_norm_train_forward(x, gamma, beta, *, epsilon=1e-3):
+def batch_norm_train_forward(x, gamma, beta, *, epsilon=BATCH_NORM_EPSILON):
     """Normalize with the batch's own statistics.
 
     Parameters
@@ -61,7 +61,7 @@ def batch_norm_train_forward(x, gamma, beta, *, epsilon=1e-3):
     return y.astype(x.dtype, copy=False), mean, variance, inv_std
 
 
-def batch_norm_inference_forward(x, gamma, beta, mean, variance, *, epsilon=1e-3):
+def batch_norm_inference_forward(x, gamma, beta, mean, variance, *, epsilon=BATCH_NORM_EPSILON):
     """``y = γ · (x − mean) / sqrt(variance + ε) + β`` with given (moving) statistics.
 
     Shapes as in :func:`batch_norm_train_forward`; returns ``y`` (outer, C, inner).

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._checks.conv import VALID
 from .._checks.pooling import (
     prepare_avg_pool_backward, prepare_max_pool_backward, prepare_pool_forward,
     window_start_counts,
@@ -41,7 +42,7 @@ def _tap(xp, p, q, geometry):
     return xp[:, p:p + sh * (oh - 1) + 1:sh, q:q + sw * (ow - 1) + 1:sw, :]
 
 
-def max_pool2d_forward(x, pool_size, *, strides=None, padding="valid"):
+def max_pool2d_forward(x, pool_size, *, strides=None, padding=VALID):
     """Max pooling.
 
     Parameters
@@ -96,7 +97,7 @@ def max_pool2d_backward(grad_output, argmax, input_shape):
     return grad.reshape(input_shape)
 
 
-def avg_pool2d_forward(x, pool_size, *, strides=None, padding="valid"):
+def avg_pool2d_forward(x, pool_size, *, strides=None, padding=VALID):
     """Average pooling: the mean of the real pixels of each window, per channel.
 
     Same arguments as :func:`max_pool2d_forward`; returns ``y`` of shape (N, OH, OW, C).
@@ -119,7 +120,7 @@ def _counts(h, w, geometry):
     return (count_h[:, None] * count_w[None, :])[None, :, :, None]
 
 
-def avg_pool2d_backward(grad_output, input_shape, pool_size, *, strides=None, padding="valid"):
+def avg_pool2d_backward(grad_output, input_shape, pool_size, *, strides=None, padding=VALID):
     """Each window's gradient, divided by its pixel count, goes to every real pixel in it.
 
     Returns ``grad_input`` of ``input_shape`` (N, H, W, C).
