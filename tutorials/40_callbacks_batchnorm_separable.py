@@ -95,7 +95,6 @@ def separable_bn_convnet(momentum=0.99):
     return Model(inputs, Dense(10, activation="softmax")(x))
 
 
-
 # %% [markdown]
 # ## A custom callback
 #
