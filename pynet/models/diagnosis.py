@@ -31,19 +31,27 @@ class Snapshot:
 
     def __init__(self, model):
         self.model = model
-        self.weights = [p.copy() for p in model.params.values()]
+        self.weights = [p.copy() for p in _weight_arrays(model)]
         opt = model.optimizer
         self.state = None if opt is None else {k: np.array(v, copy=True)
                                                for k, v in opt.get_state().items()}
 
     def restore(self):
-        for target, value in zip(self.model.params.values(), self.weights):
+        for target, value in zip(_weight_arrays(self.model), self.weights):
             target[...] = value
         if self.state is not None:
             self.model.optimizer.set_state({k: v.copy() for k, v in self.state.items()})
 
 
+def _weight_arrays(model):
+    """``model.params.values()`` in the same order, without building the names (a per-sample
+    ``train_on_batch`` takes a snapshot and checks the weights every step)."""
+    return [p for layer in model._compute_layers() for p in layer.params.values()]
+
+
 def _bad_weights(model):
+    if all(np.isfinite(p).all() for p in _weight_arrays(model)):
+        return []
     return [name for name, p in model.params.items() if not np.isfinite(p).all()]
 
 
