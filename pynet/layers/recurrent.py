@@ -370,8 +370,8 @@ class RNNBase(Layer):
         gy = grads[0]
         if gy is not None:
             gy = np.asarray(gy, dtype=self.dtype)
-            want = (b,) + tuple(self.output_shape[0] if self.return_state else self.output_shape)
-            want = tuple(h.shape[0] if s is None else s for s in want)    # None steps: this batch's
+            # (batch, steps, units) or (batch, units); the steps are this batch's (h is (T, B, U))
+            want = (b, h.shape[0], self.units) if self.return_sequences else (b, self.units)
             if gy.shape != want:
                 raise ValueError(f"{type(self).__name__} {self.name!r}: the output's gradient "
                                  f"must have shape {want}, got {gy.shape}")
