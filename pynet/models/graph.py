@@ -389,7 +389,8 @@ class GraphRunner:
         sums, visited = {}, set()
         for node in reversed(self.nodes):
             layer = node.layer
-            k_fused = next((k for k in fused if self.outputs[k].node is node), None)
+            k_fused = next((k for k in fused if self.outputs[k].node is node), None) if fused \
+                else None
             gs = [grads.pop(id(t), None) for t in node.outputs]
             if k_fused is None and all(g is None for g in gs):
                 continue            # nothing downstream of this call reaches the loss

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import (as_float_array, blas_dims, describe, overlaps, require_scalar, same_dtype, separate,
-               writable_output)
+from . import (FLOAT_DTYPES, as_float_array, blas_dims, describe, overlaps, require_scalar,
+               same_dtype, separate, writable_output)
 
 
 #: Activations the dense kernels know.
@@ -103,7 +103,7 @@ def prepare_update(kernel_name, param, grad, slots, scalars):
     if not isinstance(param, np.ndarray):
         raise TypeError(f"{kernel_name}(): argument 'param' must be a numpy array, got "
                         f"{type(param).__name__}")
-    if param.dtype not in (np.float32, np.float64):
+    if param.dtype not in FLOAT_DTYPES:
         raise TypeError(f"{kernel_name}(): argument 'param' must be float32 or float64, "
                         f"got {param.dtype}")
     shape, dtype = param.shape, param.dtype
