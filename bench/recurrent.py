@@ -15,7 +15,10 @@ its own process):
     GFLOP/s counts the matrix products: forward ``2·T·B·(F + U)·k·U`` (k = 4 LSTM, 3 GRU),
     forward + backward three times that; beside them, single-thread sgemm's rate on 1024³.
 (c) the airline model (lecture C23), batch 1, one step: LSTM(4) → Dense(1), MSE, Adam —
-    pynet's ``train_on_batch`` against PyTorch's forward/backward/step per sample (goal ≥ 3×).
+    pynet's ``train_on_batch`` against PyTorch's forward/backward/step per sample (goal ≥ 3×);
+    and as lesson 18 trains it, ``fit(x, y, batch_size=1)`` for one epoch over the lesson's 94
+    training windows, per sample, against PyTorch's per-sample loop over the same epoch
+    (shuffled indices, one forward/backward/step each).
 
 On a busy machine prefer ``python -m bench.recurrent_interleaved`` for (a) and (b): it
 alternates the two sides per case and round, where this script times all PyTorch rows first.
@@ -65,6 +68,29 @@ def pynet_case(cell, b, t, f, u, repeat):
         layer.forward(x, training=True)
         layer.backward(g)
     return time_call(step, repeat=repeat, warmup=1, min_seconds=0.2)
+
+
+#: Lesson 18's training windows (look_back=1): 67% of the 144 months, less the window.
+AIRLINE_SAMPLES = 94
+
+
+def airline_data():
+    """``(x (94, 1, 1), y (94, 1))`` float32 in [0, 1), as the scaled series would be."""
+    rng = np.random.default_rng(0)
+    return (rng.random((AIRLINE_SAMPLES, 1, 1), dtype=np.float32),
+            rng.random((AIRLINE_SAMPLES, 1), dtype=np.float32))
+
+
+def pynet_airline_fit(repeat):
+    """Seconds per sample of one ``fit(batch_size=1)`` epoch over :data:`AIRLINE_SAMPLES`."""
+    from pynet.layers import LSTM, Dense
+    from pynet.sequential import Sequential
+    model = Sequential([LSTM(4, input_shape=(1, 1)), Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    x, y = airline_data()
+    t = time_call(lambda: model.fit(x, y, batch_size=1, epochs=1, verbose=0), repeat=repeat,
+                  warmup=1)
+    return Timing([s / AIRLINE_SAMPLES for s in t.samples])
 
 
 def pynet_airline(repeat):
@@ -127,6 +153,17 @@ def main(argv=None):
         air.add(name, None if tm is None else Timing.from_json(tm))
     air.set_baseline("PyTorch forward/backward/step")
     tables.append(air)
+    air_fit = Bench("recurrent_airline_fit",
+                    f"Airline model as lesson 18 trains it: fit(batch_size=1), one epoch of "
+                    f"{AIRLINE_SAMPLES} samples, seconds per sample",
+                    threads=args.threads, command=cmd)
+    air_fit.add("pynet fit(batch_size=1)", pynet_airline_fit(repeat))
+    for name, res in (("PyTorch per-sample loop", torch_res),
+                      ("Keras 3 fit(batch_size=1)", keras_res)):
+        tm = res.get("timings", {}).get("airline_fit")
+        air_fit.add(name, None if tm is None else Timing.from_json(tm))
+    air_fit.set_baseline("PyTorch per-sample loop")
+    tables.append(air_fit)
     notes.append(f"load average (1 / 5 / 15 min) before the pynet rows: {load_before}; after: "
                  f"{load_average()}")
     text = (f"## Recurrent layers (issue 10), {args.threads} thread{'s' if args.threads > 1 else ''}"

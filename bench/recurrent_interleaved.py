@@ -12,6 +12,12 @@ PyTorch 4–9× in case (a); pynet's backward kernels flush them.
 
     python -m bench.recurrent_interleaved                 # 3 rounds of the four cases
     python -m bench.recurrent_interleaved --rounds 2 --threads 2
+    python -m bench.recurrent_interleaved --airline       # + the airline model's per-sample rows
+    python -m bench.recurrent_interleaved --airline-only  # only those (a short run)
+
+The airline rows (issue 10's (c)): LSTM(4) → Dense(1), batch 1, MSE, Adam — ``train_on_batch``
+against PyTorch's forward/backward/step, and ``fit(batch_size=1)`` over one epoch of lesson 18's
+94 windows against PyTorch's per-sample loop, both per sample.
 
 Results: ``bench/results/recurrent_interleaved.md`` (with ``--write-results``; ``--threads 2``:
 ``recurrent_interleaved_2threads.md``).
@@ -31,14 +37,19 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--airline", action="store_true",
+                        help="also the airline model's per-sample rows")
+    parser.add_argument("--airline-only", action="store_true",
+                        help="only the airline model's per-sample rows")
     args = parse_args(parser, argv)
     if args.rounds < 1:
         parser.error(f"--rounds must be at least 1, got {args.rounds}")
     pin_threads(args.threads)
-    cases = CASES_QUICK if args.quick else CASES_FULL
+    cases = [] if args.airline_only else (CASES_QUICK if args.quick else CASES_FULL)
     repeat = 3
     cmd = ("python -m bench.recurrent_interleaved" + (" --quick" if args.quick else "")
-           + f" --rounds {args.rounds}" + (f" --threads {args.threads}" if args.threads != 1 else ""))
+           + f" --rounds {args.rounds}" + (f" --threads {args.threads}" if args.threads != 1 else "")
+           + (" --airline-only" if args.airline_only else " --airline" if args.airline else ""))
     lines = [f"## Recurrent layers, pynet and PyTorch interleaved ({args.threads} thread"
              f"{'s' if args.threads > 1 else ''})", "",
              f"Command: `{cmd}` · {machine_description()} · BLAS/OpenMP threads pinned to "
@@ -81,12 +92,43 @@ def main(argv=None):
                      f"{listed(ratios_f, '{:.2f}')} → **{statistics.median(ratios_f):.2f}** | "
                      f"{rate:.3g} |")
         print(lines[-1], flush=True)
+    if args.airline or args.airline_only:
+        lines += airline_rows(args.rounds, args.threads)
     lines += ["", f"- load average at the end {load_average()}; the machine was shared with other "
               "jobs during the run"]
     text = "\n".join(lines) + "\n"
     print(text)
     write_text("recurrent_interleaved.md" if args.threads == 1
                else f"recurrent_interleaved_{args.threads}threads.md", text)
+
+
+def airline_rows(rounds, threads):
+    """The airline model's per-sample rows, PyTorch and pynet alternating per round."""
+    lines = ["", "Airline model (LSTM(4) → Dense(1), batch 1, MSE, Adam), seconds per sample; "
+             "ratio = PyTorch's time / pynet's:", "",
+             "| case | PyTorch s | pynet s | ratio per round → median |", "|---|---|---|---|"]
+    labels = {"airline": "train_on_batch vs forward/backward/step",
+              "airline_fit": "fit(batch_size=1), one epoch, vs a per-sample loop"}
+    times = {key: ([], []) for key in labels}
+    for _ in range(rounds):
+        res_t = run_peer("bench.peers.torch_recurrent",
+                         {"framework": "torch", "cases": [], "airline": True, "repeat": 5},
+                         threads=threads)
+        res_p = run_peer("bench.peers.pynet_recurrent", {"cases": [], "airline": True, "repeat": 5},
+                         threads=threads)
+        if "timings" not in res_t:
+            raise SystemExit(f"PyTorch peer unavailable: {res_t.get('unavailable')}")
+        for key, (theirs, ours) in times.items():
+            theirs.append(Timing.from_json(res_t["timings"][key]).median)
+            ours.append(Timing.from_json(res_p["timings"][key]).median)
+    for key, (theirs, ours) in times.items():
+        ratios = [a / b for a, b in zip(theirs, ours)]
+        lines.append(f"| {labels[key]} | {', '.join(f'{v:.3g}' for v in theirs)} | "
+                     f"{', '.join(f'{v:.3g}' for v in ours)} | "
+                     f"{', '.join(f'{r:.2f}' for r in ratios)} → "
+                     f"**{statistics.median(ratios):.2f}** |")
+        print(lines[-1], flush=True)
+    return lines
 
 
 if __name__ == "__main__":

@@ -115,9 +115,11 @@ def real(where: str, name: str, value, *, low: float | None = None, high: float 
     """
     if value is None and allow_none:
         return None
-    expected = _range_words("a finite real number", low, high, low_open, high_open)
+    # the message's words are built only on failure: kernels call this on every step
     if _is_bool(value) or not isinstance(value, numbers.Real):
-        _fail(ArgumentTypeError, where, name, expected, value, allow_none, hint)
+        _fail(ArgumentTypeError, where, name,
+              _range_words("a finite real number", low, high, low_open, high_open), value,
+              allow_none, hint)
     v = float(value)
     bad = not math.isfinite(v)
     if low is not None:
@@ -125,7 +127,9 @@ def real(where: str, name: str, value, *, low: float | None = None, high: float 
     if high is not None:
         bad = bad or (v >= high if high_open else v > high)
     if bad:
-        _fail(ValueError, where, name, expected, value, allow_none, hint)
+        _fail(ValueError, where, name,
+              _range_words("a finite real number", low, high, low_open, high_open), value,
+              allow_none, hint)
     return v
 
 

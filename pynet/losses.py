@@ -34,6 +34,15 @@ def _f64(a):
     return np.asarray(a, dtype=np.float64)
 
 
+def _mean(a, axis=None):
+    """``np.mean(a, axis)`` for a non-empty float64 array — the same sum (``np.add.reduce``) and
+    the same division — without ``np.mean``'s few microseconds of dispatch, which a per-sample
+    training step pays several times; anything else goes to ``np.mean``."""
+    if type(a) is np.ndarray and a.dtype == np.float64 and a.size and (axis is None or a.ndim):
+        return np.add.reduce(a, axis=axis) / (a.size if axis is None else a.shape[axis])
+    return np.mean(a, axis=axis)
+
+
 class Loss:
     """Base class. ``loss(y_true, y_pred) -> float`` (batch mean)."""
 
@@ -45,7 +54,7 @@ class Loss:
         raise NotImplementedError
 
     def __call__(self, y_true, y_pred) -> float:
-        return float(np.mean(self.per_sample(y_true, y_pred)))
+        return float(_mean(self.per_sample(y_true, y_pred)))
 
     def gradient(self, y_true, y_pred) -> np.ndarray:
         """dL/dy_pred, shape and dtype of ``y_pred``."""
@@ -91,7 +100,7 @@ class MeanSquaredError(Loss):
 
     def per_sample(self, y_true, y_pred):
         diff = _f64(y_pred) - _f64(y_true)
-        return np.mean(diff * diff, axis=-1)
+        return _mean(diff * diff, axis=-1)
 
     def gradient(self, y_true, y_pred):
         p = np.asarray(y_pred)
@@ -103,7 +112,7 @@ class MeanAbsoluteError(Loss):
     name = "mean_absolute_error"
 
     def per_sample(self, y_true, y_pred):
-        return np.mean(np.abs(_f64(y_pred) - _f64(y_true)), axis=-1)
+        return _mean(np.abs(_f64(y_pred) - _f64(y_true)), axis=-1)
 
     def gradient(self, y_true, y_pred):
         p = np.asarray(y_pred)
@@ -117,7 +126,7 @@ class BinaryCrossentropy(Loss):
     def per_sample(self, y_true, y_pred):
         y = _f64(y_true)
         p = np.clip(_f64(y_pred), EPSILON, 1.0 - EPSILON)
-        return -np.mean(y * np.log(p) + (1.0 - y) * np.log1p(-p), axis=-1)
+        return -_mean(y * np.log(p) + (1.0 - y) * np.log1p(-p), axis=-1)
 
     def gradient(self, y_true, y_pred):
         y = _f64(y_true)

@@ -43,6 +43,15 @@ def _check(value, name, where, *, low=0.0, low_open=False, high=None, high_open=
                          high_open=high_open)
 
 
+def _fits(slots, param):
+    """Do all of ``slots`` have ``param``'s shape and dtype?"""
+    shape, dtype = param.shape, param.dtype
+    for s in slots.values():
+        if s.shape != shape or s.dtype != dtype:
+            return False
+    return True
+
+
 class Optimizer:
     """Base class.
 
@@ -99,8 +108,7 @@ class Optimizer:
 
     def _slots_for(self, key, param):
         slots = self.slots.get(key)
-        if slots is None or any(s.shape != param.shape or s.dtype != param.dtype
-                                for s in slots.values()):
+        if slots is None or not _fits(slots, param):
             slots = {name: self._init_slot(name, param) for name in self.slot_names}
             self.slots[key] = slots
         return slots
@@ -218,11 +226,14 @@ class Adam(Optimizer):
 
     def apply_gradients(self, variables, kernels=None):
         self._t = self.iterations + 1
+        self._lr_t = None           # the bias-corrected step, computed once per update
         super().apply_gradients(variables, kernels)
 
     def _update(self, kernels, param, grad, slots, lr):
-        t = self._t
-        lr_t = lr * np.sqrt(1.0 - self.beta_2 ** t) / (1.0 - self.beta_1 ** t)
+        lr_t = self._lr_t
+        if lr_t is None:
+            t = self._t
+            lr_t = self._lr_t = lr * np.sqrt(1.0 - self.beta_2 ** t) / (1.0 - self.beta_1 ** t)
         kernels.adam_update(param, grad, slots["m"], slots["v"], lr_t, self.beta_1, self.beta_2,
                             self.epsilon)
 

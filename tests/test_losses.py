@@ -119,3 +119,20 @@ def test_binary_crossentropy_takes_the_gans_noisy_labels_but_not_class_ids():
         loss.check_targets(np.array([[2.0], [0.0]]), (1,))
     with pytest.raises(ValueError, match="min=-0.5"):
         loss.check_targets(np.array([[-0.5]]), (1,))
+
+
+def test_the_fast_mean_is_numpys_mean_bit_for_bit():
+    """The losses average with ``np.add.reduce`` / count instead of ``np.mean`` (a per-sample
+    training step computes several means): the same sum and the same division, so the same
+    bits, for whole-array and last-axis means; anything else is handed to ``np.mean``."""
+    rng = np.random.default_rng(3)
+    for shape in [(1,), (1, 1), (7,), (3, 5), (1000, 37), (2, 3, 4)]:
+        for _ in range(10):
+            a = rng.standard_normal(shape) * 10.0 ** rng.integers(-8, 8)
+            whole, ours = np.mean(a), losses._mean(a)
+            assert ours == whole and type(ours) is type(whole)
+            np.testing.assert_array_equal(losses._mean(a, axis=-1), np.mean(a, axis=-1))
+    f32 = rng.standard_normal((4, 3)).astype(np.float32)        # not float64: np.mean itself
+    assert losses._mean(f32) == np.mean(f32) and losses._mean(f32).dtype == np.float32
+    with pytest.warns(RuntimeWarning):                           # empty: np.mean's warning
+        assert np.isnan(losses._mean(np.zeros(0)))

@@ -1,7 +1,9 @@
 """PyTorch (or Keras 3 on its torch backend) peer for ``bench/recurrent.py``, in its own process.
 
 Argument (JSON): ``{"framework": "torch"|"keras", "cases": [[cell, batch, steps, features,
-units], ...], "airline": true, "repeat": 5, "flush_denormal": false}`` (``flush_denormal``:
+units], ...], "airline": true, "repeat": 5, "flush_denormal": false}`` (``airline`` also times
+``airline_fit``: one epoch of per-sample steps over ``bench.recurrent.AIRLINE_SAMPLES``,
+seconds per sample — PyTorch's loop over shuffled indices, Keras's ``fit(batch_size=1)``) (``flush_denormal``:
 ``torch.set_flush_denormal(True)`` first, so subnormal gradients cost what normal ones do). Each case times one training step's forward and
 backward of the recurrent layer alone (float32, output = last step, loss = its sum; the input
 requires its gradient, since pynet's layer computes dL/dx and the GFLOP/s count it); ``airline``
@@ -48,6 +50,25 @@ def _torch_airline(torch, args):
     return time_call(step, repeat=args.get("repeat", 5), warmup=20, min_seconds=0.3).to_json()
 
 
+def _torch_airline_fit(torch, args):
+    """One epoch of batch-1 steps, the PyTorch loop a reader would write; seconds per sample."""
+    from bench.harness import Timing
+    from bench.recurrent import AIRLINE_SAMPLES, airline_data
+    lstm, head = torch.nn.LSTM(1, 4, batch_first=True), torch.nn.Linear(4, 1)
+    opt = torch.optim.Adam(list(lstm.parameters()) + list(head.parameters()), lr=1e-3)
+    xa, ya = (torch.from_numpy(a) for a in airline_data())
+    gen = torch.Generator().manual_seed(0)
+
+    def epoch():
+        for i in torch.randperm(AIRLINE_SAMPLES, generator=gen).tolist():
+            opt.zero_grad()
+            loss = torch.nn.functional.mse_loss(head(lstm(xa[i:i + 1])[0][:, -1]), ya[i:i + 1])
+            loss.backward()
+            opt.step()
+    t = time_call(epoch, repeat=args.get("repeat", 5), warmup=1)
+    return Timing([s / AIRLINE_SAMPLES for s in t.samples]).to_json()
+
+
 def _keras(args):
     os.environ["KERAS_BACKEND"] = "torch"
     import keras
@@ -72,6 +93,12 @@ def _keras(args):
         xa, ya = np.random.rand(1, 1, 1).astype("float32"), np.random.rand(1, 1).astype("float32")
         out["airline"] = time_call(lambda: model.train_on_batch(xa, ya), repeat=args.get("repeat", 5),
                                    warmup=20, min_seconds=0.3).to_json()
+        from bench.harness import Timing
+        from bench.recurrent import AIRLINE_SAMPLES, airline_data
+        xf, yf = airline_data()
+        t = time_call(lambda: model.fit(xf, yf, batch_size=1, epochs=1, verbose=0),
+                      repeat=args.get("repeat", 5), warmup=1)
+        out["airline_fit"] = Timing([s / AIRLINE_SAMPLES for s in t.samples]).to_json()
     return {"timings": out, "version": f"keras {keras.__version__} (torch {torch.__version__})",
             "threads": torch.get_num_threads()}
 
@@ -94,6 +121,7 @@ def run(args: dict) -> dict:
     timings = _torch_cases(torch, args)
     if args.get("airline"):
         timings["airline"] = _torch_airline(torch, args)
+        timings["airline_fit"] = _torch_airline_fit(torch, args)
     return {"timings": timings, "version": f"torch {torch.__version__}",
             "threads": torch.get_num_threads()}
 

@@ -6,6 +6,8 @@ BLAS pool as it is.
 """
 from __future__ import annotations
 
+import numpy as np
+
 __all__ = ["WORK", "WITHOUT_BLAS", "call_flops", "CONV_CHUNK_ELEMENTS"]
 
 #: Elements of the im2col buffer filled per GEMM by the compiled convolution (csrc/conv.pyx).
@@ -15,10 +17,10 @@ CONV_CHUNK_ELEMENTS = 1 << 18
 # -- how big is a call? -------------------------------------------------------------------------
 
 def _shape(a):
+    if type(a) is np.ndarray:
+        return a.shape              # already a tuple of ints
     shape = getattr(a, "shape", None)
     if shape is None:
-        import numpy as np
-
         shape = np.shape(a)
     return tuple(int(s) for s in shape)
 

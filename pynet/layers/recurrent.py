@@ -333,8 +333,11 @@ class RNNBase(Layer):
         if training and self.recurrent_dropout > 0:
             rdp = self._dropout_mask((b, self.units), self.recurrent_dropout)
         init = self._initial_states(b)
-        with one_blas_thread(b * self.units >= SMALL_STEP):
-            h, saved = self._run(xt, init, mt, rdp)                     # h: (T, B, units)
+        if b * self.units >= SMALL_STEP:
+            with one_blas_thread():
+                h, saved = self._run(xt, init, mt, rdp)                 # h: (T, B, units)
+        else:                   # OpenBLAS keeps products this small on one thread anyway
+            h, saved = self._run(xt, init, mt, rdp)
         finals = [h[-1]] + ([saved[0][-1]] if len(self.STATES) == 2 else [])
         if self.stateful:
             self.states = [s.copy() for s in finals]
@@ -367,8 +370,8 @@ class RNNBase(Layer):
         gy = grads[0]
         if gy is not None:
             gy = np.asarray(gy, dtype=self.dtype)
-            want = (b,) + tuple(self.output_shape[0] if self.return_state else self.output_shape)
-            want = tuple(h.shape[0] if s is None else s for s in want)    # None steps: this batch's
+            # (batch, steps, units) or (batch, units); the steps are this batch's (h is (T, B, U))
+            want = (b, h.shape[0], self.units) if self.return_sequences else (b, self.units)
             if gy.shape != want:
                 raise ValueError(f"{type(self).__name__} {self.name!r}: the output's gradient "
                                  f"must have shape {want}, got {gy.shape}")
@@ -383,7 +386,11 @@ class RNNBase(Layer):
         grad_c = None
         if self.return_state and len(self.STATES) == 2 and grads[2] is not None:
             grad_c = np.asarray(grads[2], dtype=self.dtype)
-        with one_blas_thread(b * self.units >= SMALL_STEP):
+        if b * self.units >= SMALL_STEP:
+            with one_blas_thread():
+                dx, weight_grads = self._run_backward(xt, init, mt, rdp, h, saved, grad_h,
+                                                      grad_c)
+        else:
             dx, weight_grads = self._run_backward(xt, init, mt, rdp, h, saved, grad_h, grad_c)
         for key, g in zip(("kernel", "recurrent_kernel", "bias"), weight_grads):
             if key in self.grads:

@@ -31,19 +31,48 @@ class Snapshot:
 
     def __init__(self, model):
         self.model = model
-        self.weights = [p.copy() for p in model.params.values()]
+        self.weights = [p.copy() for p in _weight_arrays(model)]
         opt = model.optimizer
-        self.state = None if opt is None else {k: np.array(v, copy=True)
-                                               for k, v in opt.get_state().items()}
+        self.state = self.slots = None
+        if opt is None:
+            return
+        if _plain_state(opt):       # iterations and slots are the whole state: copy them directly
+            self.slots = (opt.iterations, {key: {name: a.copy() for name, a in slots.items()}
+                                           for key, slots in opt.slots.items()})
+        else:
+            self.state = {k: np.array(v, copy=True) for k, v in opt.get_state().items()}
 
     def restore(self):
-        for target, value in zip(self.model.params.values(), self.weights):
+        for target, value in zip(_weight_arrays(self.model), self.weights):
             target[...] = value
-        if self.state is not None:
+        if self.slots is not None:
+            iterations, slots = self.slots
+            self.model.optimizer.set_state({"iterations": np.array(iterations, dtype=np.int64),
+                                            **{f"{key}/{name}": a.copy()
+                                               for key, named in slots.items()
+                                               for name, a in named.items()}})
+        elif self.state is not None:
             self.model.optimizer.set_state({k: v.copy() for k, v in self.state.items()})
 
 
+def _plain_state(opt) -> bool:
+    """Is ``opt``'s state exactly what :class:`pynet.optimizers.Optimizer` saves (``iterations``
+    and the slots), i.e. neither ``get_state`` nor ``set_state`` is overridden?"""
+    from pynet.optimizers import Optimizer
+    cls = type(opt)
+    return (isinstance(opt, Optimizer) and cls.get_state is Optimizer.get_state
+            and cls.set_state is Optimizer.set_state)
+
+
+def _weight_arrays(model):
+    """``model.params.values()`` in the same order, without building the names (a per-sample
+    ``train_on_batch`` takes a snapshot and checks the weights every step)."""
+    return [p for layer in model._compute_layers() for p in layer.params.values()]
+
+
 def _bad_weights(model):
+    if all(np.isfinite(p).all() for p in _weight_arrays(model)):
+        return []
     return [name for name, p in model.params.items() if not np.isfinite(p).all()]
 
 

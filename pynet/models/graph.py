@@ -281,8 +281,8 @@ def _autocast(x, layer):
     """Floating inputs in the layer's float dtype (Keras's autocast): a float32 ``Input`` may
     feed float64 layers."""
     dtype = getattr(layer, "dtype", None)
-    if (isinstance(x, np.ndarray) and x.dtype.kind == "f" and dtype is not None
-            and np.dtype(dtype).kind == "f" and x.dtype != dtype):
+    if (dtype is not None and isinstance(x, np.ndarray) and x.dtype != dtype
+            and x.dtype.kind == "f" and np.dtype(dtype).kind == "f"):
         return x.astype(dtype)
     return x
 
@@ -356,7 +356,8 @@ class GraphRunner:
                          else [out_mask] * len(ys))
             for t, v, mv in zip(node.outputs, ys, out_masks):
                 values[id(t)] = v
-                self._shapes[id(t)] = (np.shape(v), getattr(v, "dtype", t.dtype))
+                self._shapes[id(t)] = ((v.shape, v.dtype) if isinstance(v, np.ndarray)
+                                       else (np.shape(v), getattr(v, "dtype", t.dtype)))
                 if mv is not None:
                     mask_of[id(t)] = mv
             if id(layer) in self.shared:
@@ -388,7 +389,8 @@ class GraphRunner:
         sums, visited = {}, set()
         for node in reversed(self.nodes):
             layer = node.layer
-            k_fused = next((k for k in fused if self.outputs[k].node is node), None)
+            k_fused = next((k for k in fused if self.outputs[k].node is node), None) if fused \
+                else None
             gs = [grads.pop(id(t), None) for t in node.outputs]
             if k_fused is None and all(g is None for g in gs):
                 continue            # nothing downstream of this call reaches the loss

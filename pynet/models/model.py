@@ -436,6 +436,14 @@ class Model(Layer):
         sws = data.sample_weights(self, sample_weight, class_weight, ys, n, where)
         return xs, ys, sws
 
+    def _values_beyond_loss(self, ys, outs, sws):
+        """``_output_values(...)[1:]`` (per-output losses and metrics), without recomputing the
+        loss when there is nothing beyond it (one output, no metrics: the per-sample case)."""
+        specs = self._output_specs
+        if len(specs) == 1 and not specs[0].metrics:
+            return []
+        return self._output_values(ys, outs, sws)[1:]
+
     def _output_values(self, ys, outs, sws):
         """``[data loss, per-output losses..., metrics...]`` in :attr:`metrics_names` order."""
         total, per_output = training.weighted_losses(self, ys, outs, sws)
@@ -504,7 +512,7 @@ class Model(Layer):
             diagnosis.check_finite_weights(self, restore=before, probe=(xs, ys, loss))
         finally:
             self._variables = None
-        values = [float(loss)] + self._output_values(ys, outs, sws)[1:]
+        values = [float(loss)] + self._values_beyond_loss(ys, outs, sws)
         return values if len(values) > 1 else values[0]
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose=1, callbacks=None,

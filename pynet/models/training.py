@@ -175,7 +175,7 @@ class EpochTotals:
         self.sums, self.seen = np.zeros(len(self.names)), 0
 
     def add(self, total_loss, ys, outs, sws, m):
-        values = [total_loss] + self.model._output_values(ys, outs, sws)[1:]
+        values = [total_loss] + self.model._values_beyond_loss(ys, outs, sws)
         self.sums += np.asarray(values, dtype=np.float64) * m
         self.seen += m
 

@@ -240,6 +240,11 @@ BAD_CALLS = [
     ("rmsprop_update", lambda k: k.rmsprop_update(np.ones(6)[::2], np.ones(3), np.ones(3), 0.1), ValueError, "C-contiguous"),
     ("adam_update", lambda k: k.adam_update(np.ones(3), np.ones(3), np.ones(3), np.ones(2), 0.1), ValueError, "'v'"),
     ("adagrad_update", lambda k: k.adagrad_update(np.ones(3), np.ones(3), np.ones(3, np.float32), 0.1), TypeError, "accumulator"),
+    # the common-case paths of the checks (contiguous float arrays, Python floats) still refuse
+    ("adam_update", lambda k: k.adam_update(np.ones(3), np.ones(3, np.float32), np.ones(3), np.ones(3), 0.1), TypeError, "share one float dtype"),
+    ("sgd_update", lambda k: k.sgd_update(np.ones(3), np.ones(3, int), None, 0.1), TypeError, "float32 or float64"),
+    ("adam_update", lambda k: k.adam_update(np.ones(3), np.ones(3), np.ones(3), np.ones(3), float("nan")), ValueError, "finite"),
+    ("adam_update", lambda k: k.adam_update(np.ones(3), np.ones(3), np.ones(3), np.ones(3), 0.1, 1.5), ValueError, "beta_1"),
 ]
 
 
@@ -295,6 +300,12 @@ def test_update_with_overlapping_arrays(kern):
     np.testing.assert_array_equal(p, [0.5] * 4)
     with pytest.raises(ValueError, match="share memory"):
         kern.rmsprop_update(p, np.ones(4), p, 0.1)
+    # grad is a slot the update writes (Adam's m): still read as it was at the call
+    p, m, v = np.zeros(3), np.full(3, 2.0), np.zeros(3)
+    kern.adam_update(p, m, m, v, 0.1, 0.5, 0.5, 1e-7)
+    np.testing.assert_allclose(m, [2.0] * 3)                 # 0.5·2 + 0.5·2
+    np.testing.assert_allclose(v, [2.0] * 3)                 # 0.5·0 + 0.5·4
+    np.testing.assert_allclose(p, -0.1 * 2.0 / (np.sqrt(2.0) + 1e-7))
 
 
 from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402

@@ -112,6 +112,40 @@ def test_a_diverging_epoch_leaves_the_weights_it_started_with():
         np.testing.assert_array_equal(w0, w1)
 
 
+def test_a_diverging_step_puts_back_adams_moments_and_step_count():
+    """The snapshot a step starts from holds the optimizer's whole state (Adam's m, v per weight
+    and its iteration count), not only the weights: after the failed step they are back, bit
+    for bit, and the next good step is exactly the one the failed step would have been."""
+    x, y = regression()
+    model = Sequential([Dense(4, input_shape=(3,)), Dense(1)])
+    model.compile(optimizer=optimizers.Adam(learning_rate=0.01), loss="mse")
+    for _ in range(3):
+        model.train_on_batch(x, y)
+
+    def saved_state():
+        return {k: np.array(v, copy=True) for k, v in model.optimizer.get_state().items()}
+    weights, state = model.get_weights(), saved_state()
+    assert int(state["iterations"]) == 3
+    model.train_on_batch(x, y)                              # the fourth step, as it should be
+    fourth = model.get_weights()
+    model.set_weights(weights)
+    model.optimizer.set_state({k: v.copy() for k, v in state.items()})
+
+    model.optimizer.learning_rate = 1e37                   # finite loss, an update that explodes
+    with pytest.raises(TrainingDiverged, match="back as they were"):
+        model.train_on_batch(x, y)
+    after = saved_state()
+    assert sorted(after) == sorted(state)
+    for key in state:
+        np.testing.assert_array_equal(after[key], state[key])
+    for w0, w1 in zip(weights, model.get_weights()):
+        np.testing.assert_array_equal(w0, w1)
+    model.optimizer.learning_rate = 0.01
+    model.train_on_batch(x, y)
+    for a, b in zip(model.get_weights(), fourth):
+        np.testing.assert_array_equal(a, b)
+
+
 # -- trainable is read at compile time (Keras; Chollet listing 8.31) -----------------------------
 
 def changed(before, after):

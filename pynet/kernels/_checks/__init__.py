@@ -14,11 +14,13 @@ Rules
 """
 from __future__ import annotations
 
+
 import numpy as np
 
 from pynet import _validate as validate
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+_F32, _F64 = FLOAT_DTYPES
 
 
 def describe(arr) -> str:
@@ -42,6 +44,9 @@ def as_float_array(name: str, x, *, ndim=None, kernel: str = "") -> np.ndarray:
     kernel : str
         Name of the calling kernel, for the message.
     """
+    if type(x) is np.ndarray and x.flags.c_contiguous and (x.dtype == _F32 or x.dtype == _F64) \
+            and (ndim is None or x.ndim == ndim):
+        return x            # already what the kernel wants: the common case, checked cheaply
     where = f"{kernel}(): " if kernel else ""
     a = np.asarray(x)
     if a.dtype not in FLOAT_DTYPES:
@@ -64,7 +69,12 @@ def same_dtype(kernel: str, arrays: dict | None = None, /, **named: np.ndarray) 
     Arrays come by keyword (``same_dtype("matmul", a=a, b=b)``) or as a dict; ``kernel`` is
     positional-only, so an array may itself be called ``kernel`` (Conv2D's and Dense's are).
     """
-    dtypes = {name: a.dtype for name, a in {**(arrays or {}), **named}.items()}
+    given = {**arrays, **named} if arrays else named
+    values = iter(given.values())
+    first = next(values).dtype
+    if all(a.dtype == first for a in values):
+        return first
+    dtypes = {name: a.dtype for name, a in given.items()}
     if len(set(dtypes.values())) > 1:
         listing = ", ".join(f"{n}={d}" for n, d in dtypes.items())
         raise TypeError(

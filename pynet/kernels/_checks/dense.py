@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import (as_float_array, blas_dims, describe, overlaps, require_scalar, same_dtype, separate,
-               writable_output)
+from . import (FLOAT_DTYPES, as_float_array, blas_dims, describe, overlaps, require_scalar,
+               same_dtype, separate, writable_output)
 
 
 #: Activation names, as Keras spells them (csrc/dense.pyx maps each to its ``cdef enum Act`` code).
@@ -116,28 +116,35 @@ def prepare_update(kernel_name, param, grad, slots, scalars):
     if not isinstance(param, np.ndarray):
         raise TypeError(f"{kernel_name}(): argument 'param' must be a numpy array, got "
                         f"{type(param).__name__}")
-    if param.dtype not in (np.float32, np.float64):
+    if param.dtype not in FLOAT_DTYPES:
         raise TypeError(f"{kernel_name}(): argument 'param' must be float32 or float64, "
                         f"got {param.dtype}")
-    param = writable_output("param", param, param.shape, param.dtype, kernel=kernel_name)
-    grad = as_float_array("grad", grad, kernel=kernel_name).reshape(np.shape(grad))
-    if grad.shape != param.shape:
-        raise ValueError(f"{kernel_name}(): grad is {describe(grad)} but param has shape {param.shape}")
-    same_dtype(kernel_name, param=param, grad=grad)
+    shape, dtype = param.shape, param.dtype
+    param = writable_output("param", param, shape, dtype, kernel=kernel_name)
+    if not (type(grad) is np.ndarray and grad.flags.c_contiguous and grad.dtype == dtype):
+        grad = as_float_array("grad", grad, kernel=kernel_name).reshape(np.shape(grad))
+    if grad.shape != shape:
+        raise ValueError(f"{kernel_name}(): grad is {describe(grad)} but param has shape {shape}")
+    if grad.dtype != dtype:
+        same_dtype(kernel_name, param=param, grad=grad)
     out_slots = {}
+    written = [("param", param)]
     for sname, arr in slots.items():
-        out_slots[sname] = None if arr is None else writable_output(
-            sname, arr, param.shape, param.dtype, kernel=kernel_name)
-    written = [("param", param)] + [(k, v) for k, v in out_slots.items() if v is not None]
+        if arr is None:
+            out_slots[sname] = None
+        else:
+            out_slots[sname] = writable_output(sname, arr, shape, dtype, kernel=kernel_name)
+            written.append((sname, arr))
     for i, (name_a, arr_a) in enumerate(written):
         for name_b, arr_b in written[i + 1:]:
-            if overlaps(arr_a, arr_b):
+            if np.may_share_memory(arr_a, arr_b) and overlaps(arr_a, arr_b):
                 raise ValueError(f"{kernel_name}(): {name_a!r} and {name_b!r} share memory; each "
                                  "state array must be its own")
-        if overlaps(grad, arr_a):
+        if np.may_share_memory(grad, arr_a) and overlaps(grad, arr_a):
             grad = grad.copy()  # read while the other is written: take a snapshot
     out_scalars = {}
+    where = f"{kernel_name}()"
     for sname, (value, low, low_open, high) in scalars.items():
-        out_scalars[sname] = require_scalar(sname, value, where=f"{kernel_name}()", low=low,
+        out_scalars[sname] = require_scalar(sname, value, where=where, low=low,
                                             low_open=low_open, high=high)
     return param, grad, out_slots, out_scalars

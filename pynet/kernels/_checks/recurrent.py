@@ -31,12 +31,16 @@ from . import as_float_array, describe, same_dtype
 #: Activations the recurrent kernels compute themselves (the derivative is read from the output).
 ACTIVATIONS = ("tanh", "sigmoid", "hard_sigmoid", "relu", "linear")
 
+_ACTIVATION_SET = frozenset(ACTIVATIONS)
+
 #: Gate blocks per cell: SimpleRNN 1, LSTM 4 (i, f, c, o), GRU 3 (z, r, h).
 GATES = {"simple_rnn": 1, "lstm": 4, "gru": 3}
 
 
 def normalize_activation(name, *, argument: str, where: str) -> str:
     """One of :data:`ACTIVATIONS` (``None`` means linear, as in Keras)."""
+    if type(name) is str and name in _ACTIVATION_SET:
+        return name                 # already a lower-case name the kernels know
     value = "linear" if name is None else name
     if not isinstance(value, str) or value.lower() not in ACTIVATIONS:
         raise ValueError(f"{where}: {argument} must be one of {', '.join(ACTIVATIONS)} "
@@ -46,6 +50,8 @@ def normalize_activation(name, *, argument: str, where: str) -> str:
 
 def sequence_batch(x, *, kernel: str) -> np.ndarray:
     """A 3-D float array ``(timesteps, batch, features)``, C-contiguous."""
+    if type(x) is np.ndarray and x.ndim == 3:
+        return as_float_array("x", x, kernel=kernel)
     a = np.asarray(x)
     if a.ndim != 3:
         raise ValueError(f"{kernel}(): argument 'x' must be 3-D (timesteps, batch, features) "
