@@ -85,6 +85,33 @@ def test_backends_agree_on_a_convnet_sized_batch(kernels_of, rng):
         np.testing.assert_allclose(a, r, rtol=1e-4, atol=2e-3)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("geo", [dict(padding="same"), dict(strides=2, padding="valid"),
+                                 dict(strides=(1, 3), padding="same", dilation=(2, 1))],
+                         ids=["same", "stride2", "dilated"])
+def test_backends_agree_when_one_image_spans_several_chunks(kernels_of, rng, geo, dtype):
+    """A 5×5×48 window makes 1,200 numbers per output pixel, so the compiled kernels' im2col
+    chunks (2¹⁸ numbers) hold about 218 output pixels: every image of 23×26 is cut into several
+    chunks, at places that are not row or image boundaries (the GAN generator's shape)."""
+    ref = kernels_of("python", ["conv"])
+    cy = kernels_of("cython", ["conv"])
+    x = rng.normal(size=(3, 23, 26, 48)).astype(dtype)
+    k = (0.1 * rng.normal(size=(5, 5, 48, 7))).astype(dtype)
+    b = rng.normal(size=7).astype(dtype)
+    tol = dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-10)
+    y = cy.conv2d_forward(x, k, b, **geo)
+    np.testing.assert_allclose(y, ref.conv2d_forward(x, k, b, **geo), **tol)
+    np.testing.assert_allclose(cy.conv2d_forward(x, k, b, activation="relu", **geo),
+                               np.maximum(y, 0), **tol)
+    g = rng.normal(size=y.shape).astype(dtype)
+    for a, r in zip(cy.conv2d_backward(x, k, g, **geo), ref.conv2d_backward(x, k, g, **geo)):
+        np.testing.assert_allclose(a, r, rtol=tol["rtol"], atol=20 * tol["atol"])
+    cols = cy.im2col(x, (5, 5), **geo)
+    np.testing.assert_array_equal(cols, ref.im2col(x, (5, 5), **geo))
+    np.testing.assert_allclose(cy.col2im(cols, x.shape, (5, 5), **geo),
+                               ref.col2im(cols, x.shape, (5, 5), **geo), **tol)
+
+
 def test_non_contiguous_inputs(kernels_of, backend_name, rng):
     kern = kernels_of(backend_name, ["conv"])
     big = rng.normal(size=(4, 9, 10, 6))
