@@ -148,6 +148,18 @@ cdef Py_ssize_t _chunk_rows(Geometry g):
     return max(1, CHUNK_ELEMENTS // per_row)
 
 
+def _narrow_kernel(kernel):
+    """``Kr (C, kh·kw·F)``, ``Kr[c, (p, q, f)] = K[p, q, c, f]`` — the narrow path's matrix."""
+    kh, kw, c, f = kernel.shape
+    return np.ascontiguousarray(kernel.transpose(2, 0, 1, 3)).reshape(c, kh * kw * f)
+
+
+cdef Py_ssize_t _narrow_chunk_rows(Geometry g, Py_ssize_t f):
+    """Input pixels per chunk of the narrow path: its product of kh·kw·F numbers per pixel stays
+    near CHUNK_ELEMENTS (≥ 1)."""
+    return max(1, CHUNK_ELEMENTS // max(1, g.kh * g.kw * f))
+
+
 cdef inline void _relu(floating *y, Py_ssize_t count) noexcept nogil:
     """y ← max(y, 0), in place."""
     cdef Py_ssize_t i
@@ -190,6 +202,137 @@ cdef void _forward(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] 
                 r0 = r1
 
 
+cdef inline bint _is_narrow(Geometry g, Py_ssize_t f) noexcept nogil:
+    """Stride 1 and at most half as many filters as input channels (the 32 → 1 image layers
+    of the GAN and VAE): then the GEMM goes first, over the input pixels, and its kh·kw·F
+    numbers per pixel are added onto the outputs — instead of an im2col of kh·kw·C numbers
+    per output pixel for a product with F columns."""
+    return g.sh == 1 and g.sw == 1 and 2 * f <= g.c and not _is_plain(g)
+
+
+cdef void _scatter_rows(const floating *z, floating *out, Py_ssize_t r0, Py_ssize_t r1,
+                        Geometry g, Py_ssize_t f) noexcept nogil:
+    """out[n, i, j, :] += z[(n, r, s), (p, q, :)] for the input pixels r0 ≤ (n·H + r)·W + s < r1
+    and every tap (p, q) with r = i − pt + p·dh, s = j − pl + q·dw (stride 1) inside the output."""
+    cdef Py_ssize_t n, r, s, p, q, i, j, ch, row, taps = g.kh * g.kw * f
+    cdef const floating *src
+    cdef floating *dst
+    n = r0 // (g.h * g.w)
+    r = (r0 - n * g.h * g.w) // g.w
+    s = r0 - n * g.h * g.w - r * g.w
+    for row in range(r0, r1):
+        for p in range(g.kh):
+            i = r + g.pt - p * g.dh
+            if i < 0:
+                break
+            if i >= g.oh:
+                continue
+            for q in range(g.kw):
+                j = s + g.pl - q * g.dw
+                if j < 0:
+                    break
+                if j >= g.ow:
+                    continue
+                dst = out + ((n * g.oh + i) * g.ow + j) * f
+                src = z + (p * g.kw + q) * f
+                for ch in range(f):
+                    dst[ch] += src[ch]
+        z += taps
+        s += 1
+        if s == g.w:
+            s = 0
+            r += 1
+            if r == g.h:
+                r = 0
+                n += 1
+
+
+cdef void _gather_rows(const floating *dy, floating *d, Py_ssize_t r0, Py_ssize_t r1,
+                       Geometry g, Py_ssize_t f) noexcept nogil:
+    """d[(n, r, s), (p, q, :)] = dy[n, i, j, :] for the taps of :func:`_scatter_rows` (0 where
+    (i, j) falls outside the output): the adjoint of that scatter."""
+    cdef Py_ssize_t n, r, s, p, q, i, j, ch, row
+    cdef const floating *src
+    n = r0 // (g.h * g.w)
+    r = (r0 - n * g.h * g.w) // g.w
+    s = r0 - n * g.h * g.w - r * g.w
+    for row in range(r0, r1):
+        for p in range(g.kh):
+            i = r + g.pt - p * g.dh
+            for q in range(g.kw):
+                j = s + g.pl - q * g.dw
+                if 0 <= i < g.oh and 0 <= j < g.ow:
+                    src = dy + ((n * g.oh + i) * g.ow + j) * f
+                    for ch in range(f):
+                        d[ch] = src[ch]
+                else:
+                    for ch in range(f):
+                        d[ch] = 0
+                d += f
+        s += 1
+        if s == g.w:
+            s = 0
+            r += 1
+            if r == g.h:
+                r = 0
+                n += 1
+
+
+cdef void _forward_narrow(const floating[:, :, :, ::1] x, const floating[:, ::1] kr,
+                          const floating[::1] bias, bint has_bias, bint relu,
+                          floating[:, :, :, ::1] out, floating[::1] z, Geometry g,
+                          Py_ssize_t chunk):
+    """out = b + Σ_taps scatter(x @ Kr) (then ReLU), ``Kr[c, (p, q, f)] = K[p, q, c, f]``, a
+    chunk of input pixels per GEMM; ``z`` holds one chunk's product."""
+    cdef Py_ssize_t n = x.shape[0], f = out.shape[3], m = kr.shape[1]
+    cdef Py_ssize_t total = n * g.h * g.w, outputs = n * g.oh * g.ow * f, r0, r1, r
+    cdef const floating *xp = &x[0, 0, 0, 0]
+    cdef const floating *kp = &kr[0, 0]
+    cdef floating *op = &out[0, 0, 0, 0]
+    cdef floating *zp = &z[0]
+    with nogil:
+        if has_bias:
+            for r in range(n * g.oh * g.ow):
+                memcpy(op + r * f, &bias[0], f * sizeof(floating))
+        else:
+            memset(op, 0, outputs * sizeof(floating))
+        r0 = 0
+        while r0 < total:
+            r1 = min(r0 + chunk, total)
+            gemm_rm(False, False, <int>(r1 - r0), <int>m, <int>g.c, 1, xp + r0 * g.c, kp, 0, zp)
+            _scatter_rows(zp, op, r0, r1, g, f)
+            r0 = r1
+        if relu:
+            _relu(op, outputs)
+
+
+cdef void _backward_narrow(const floating[:, :, :, ::1] x, const floating[:, ::1] kr,
+                           const floating[:, :, :, ::1] dy, floating[:, :, :, ::1] dx,
+                           bint need_dx, floating[:, ::1] dkr, floating[::1] d, Geometry g,
+                           Py_ssize_t chunk):
+    """The narrow forward's gradients, a chunk of input pixels at a time: D = gather(dY),
+    dKr += xᵀ @ D, dx = D @ Krᵀ (db is summed by the caller)."""
+    cdef Py_ssize_t n = x.shape[0], f = dy.shape[3], m = kr.shape[1]
+    cdef Py_ssize_t total = n * g.h * g.w, r0, r1
+    cdef const floating *xp = &x[0, 0, 0, 0]
+    cdef const floating *kp = &kr[0, 0]
+    cdef const floating *gp = &dy[0, 0, 0, 0]
+    cdef floating *dxp = &dx[0, 0, 0, 0] if need_dx else NULL
+    cdef floating *dkp = &dkr[0, 0]
+    cdef floating *dp = &d[0]
+    with nogil:
+        memset(dkp, 0, g.c * m * sizeof(floating))
+        r0 = 0
+        while r0 < total:
+            r1 = min(r0 + chunk, total)
+            _gather_rows(gp, dp, r0, r1, g, f)
+            gemm_rm(True, False, <int>g.c, <int>m, <int>(r1 - r0), 1, xp + r0 * g.c, dp, 1, dkp)
+            if need_dx:
+                gemm_rm(False, True, <int>(r1 - r0), <int>g.c, <int>m, 1, dp, kp, 0,
+                        dxp + r0 * g.c)
+            r0 = r1
+
+
 def conv2d_forward(x, kernel, bias=None, *, strides=1, padding="valid", dilation=1,
                    activation="linear", out=None):
     """2-D cross-correlation, NHWC, optionally with a fused ReLU; same contract as
@@ -205,11 +348,21 @@ def conv2d_forward(x, kernel, bias=None, *, strides=1, padding="valid", dilation
             np.maximum(out, 0, out=out)
         return out
     cdef Geometry g = _geometry(x.shape, kernel.shape[0], kernel.shape[1], geometry)
-    chunk = min(_chunk_rows(g), x.shape[0] * g.oh * g.ow)
-    cols = np.empty(1 if _is_plain(g) else chunk * g.kh * g.kw * g.c, dtype=x.dtype)
     has_bias = bias is not None
     if not has_bias:
         bias = np.zeros(1, dtype=x.dtype)
+    f = kernel.shape[3]
+    if _is_narrow(g, f):
+        kr = _narrow_kernel(kernel)
+        chunk = min(_narrow_chunk_rows(g, f), x.shape[0] * g.h * g.w)
+        z = np.empty(chunk * kr.shape[1], dtype=x.dtype)
+        if x.dtype == np.float64:
+            _forward_narrow[double](x, kr, bias, has_bias, relu, out, z, g, chunk)
+        else:
+            _forward_narrow[float](x, kr, bias, has_bias, relu, out, z, g, chunk)
+        return out
+    chunk = min(_chunk_rows(g), x.shape[0] * g.oh * g.ow)
+    cols = np.empty(1 if _is_plain(g) else chunk * g.kh * g.kw * g.c, dtype=x.dtype)
     if x.dtype == np.float64:
         _forward[double](x, kernel, bias, has_bias, relu, out, cols, g, chunk)
     else:
@@ -279,6 +432,21 @@ def conv2d_backward(x, kernel, grad_output, *, strides=1, padding="valid", dilat
     if x.size == 0 or grad_output.size == 0 or kernel.size == 0:
         return (dx if need_dx else None), dk, (db[:f] if need_db else None)
     cdef Geometry g = _geometry(x.shape, kernel.shape[0], kernel.shape[1], geometry)
+    if _is_narrow(g, f):
+        if need_db:
+            db = grad_output.sum(axis=(0, 1, 2), dtype=dtype)
+        kr = _narrow_kernel(kernel)
+        dkr = np.empty(kr.shape, dtype=dtype)
+        chunk = min(_narrow_chunk_rows(g, f), x.shape[0] * g.h * g.w)
+        d = np.empty(chunk * kr.shape[1], dtype=dtype)
+        if need_dx:
+            dx = np.empty(x.shape, dtype=dtype)        # every row is written by one GEMM
+        if dtype == np.float64:
+            _backward_narrow[double](x, kr, grad_output, dx, need_dx, dkr, d, g, chunk)
+        else:
+            _backward_narrow[float](x, kr, grad_output, dx, need_dx, dkr, d, g, chunk)
+        dk[...] = dkr.reshape(g.c, g.kh, g.kw, f).transpose(1, 2, 0, 3)
+        return (dx if need_dx else None), dk, (db if need_db else None)
     chunk = min(_chunk_rows(g), x.shape[0] * g.oh * g.ow)
     size = 1 if _is_plain(g) else chunk * g.kh * g.kw * g.c
     cols = np.empty(size, dtype=dtype)

@@ -24,6 +24,13 @@ CASES = [
     (2, 11, 10, 2, 3, 2, 2, (2, 1), "same", (2, 3)),  # per-axis strides and dilation
     (1, 5, 5, 4, 5, 5, 3, 1, "valid", 1),           # kernel as large as the image: 1x1 output
     (2, 3, 4, 2, 3, 3, 2, 3, "same", 1),            # stride larger than the image's width half
+    # stride 1 and 2·filters ≤ channels: the compiled kernels' "narrow" path (GEMM over the
+    # input pixels, then each tap added onto its output), as the GAN's 32 → 1 image layer
+    (2, 7, 6, 5, 3, 3, 2, 1, "same", 1),
+    (2, 8, 7, 4, 2, 3, 1, 1, "same", 1),            # even kernel: asymmetric padding; 1 filter
+    (1, 9, 8, 6, 3, 2, 3, 1, "valid", (2, 3)),      # dilation, 'valid'
+    (2, 4, 3, 4, 5, 5, 1, 1, "same", 1),            # kernel larger than the image
+    (1, 5, 5, 4, 5, 5, 2, 1, "valid", 1),           # kernel as large as the image
 ]
 
 
@@ -86,18 +93,23 @@ def test_backends_agree_on_a_convnet_sized_batch(kernels_of, rng):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("filters", [30, 7, 1], ids=["im2col", "narrow", "narrow1"])
 @pytest.mark.parametrize("geo", [dict(padding="same"), dict(strides=2, padding="valid"),
-                                 dict(strides=(1, 3), padding="same", dilation=(2, 1))],
-                         ids=["same", "stride2", "dilated"])
-def test_backends_agree_when_one_image_spans_several_chunks(kernels_of, rng, geo, dtype):
+                                 dict(strides=(1, 3), padding="same", dilation=(2, 1)),
+                                 dict(padding="valid", dilation=(1, 2))],
+                         ids=["same", "stride2", "strided-dilated", "dilated"])
+def test_backends_agree_when_one_image_spans_several_chunks(kernels_of, rng, geo, filters,
+                                                            dtype):
     """A 5×5×48 window makes 1,200 numbers per output pixel, so the compiled kernels' im2col
     chunks (2¹⁸ numbers) hold about 218 output pixels: every image of 23×26 is cut into several
-    chunks, at places that are not row or image boundaries (the GAN generator's shape)."""
+    chunks, at places that are not row or image boundaries (the GAN generator's shape). With
+    stride 1 and 7 or 1 filters the compiled kernels take the narrow path, whose chunks of
+    1,497 (7 filters) input pixels also end inside images."""
     ref = kernels_of("python", ["conv"])
     cy = kernels_of("cython", ["conv"])
     x = rng.normal(size=(3, 23, 26, 48)).astype(dtype)
-    k = (0.1 * rng.normal(size=(5, 5, 48, 7))).astype(dtype)
-    b = rng.normal(size=7).astype(dtype)
+    k = (0.1 * rng.normal(size=(5, 5, 48, filters))).astype(dtype)
+    b = rng.normal(size=filters).astype(dtype)
     tol = dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-10)
     y = cy.conv2d_forward(x, k, b, **geo)
     np.testing.assert_allclose(y, ref.conv2d_forward(x, k, b, **geo), **tol)
@@ -218,7 +230,7 @@ def test_backward_checks_grad_shape(kernels_of, backend_name):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("case", CASES[:6], ids=[str(c) for c in CASES[:6]])
+@pytest.mark.parametrize("case", CASES[:6] + CASES[11:14], ids=[str(c) for c in CASES[:6] + CASES[11:14]])
 def test_fused_relu(kernels_of, backend_name, rng, case, dtype):
     """activation='relu' == max(0, the linear result); backward masks the gradient with
     [output > 0] before the products (the derivative read from the output, as Dense does)."""
