@@ -101,7 +101,7 @@ def test_backends_agree_on_a_convnet_sized_batch(kernels_of, rng):
 def test_backends_agree_when_one_image_spans_several_chunks(kernels_of, rng, geo, filters,
                                                             dtype):
     """A 5×5×48 window makes 1,200 numbers per output pixel, so the compiled kernels' im2col
-    chunks (2¹⁸ numbers) hold about 218 output pixels: every image of 23×26 is cut into several
+    chunks hold 256 output pixels (their minimum): every image of 23×26 is cut into several
     chunks, at places that are not row or image boundaries (the GAN generator's shape). With
     stride 1 and 7 or 1 filters the compiled kernels take the narrow path, whose chunks of
     1,497 (7 filters) input pixels also end inside images."""
