@@ -1,8 +1,8 @@
 """Compiled twins of pynet/kernels/reference/conv_transpose.py (same names, signatures, checks).
 
 Forward: for a few images at a time, ``cols = x_chunk @ Kᵀ`` (one BLAS GEMM) and col2im of
-``cols`` onto the zeroed output (the scatter-add of the convolution's input gradient); the bias is
-added at the end. Backward: im2col of ``dy`` per chunk, then ``dx = cols @ K`` and
+``cols`` onto the output, which holds the bias (the scatter-add of the convolution's input
+gradient). Backward: im2col of ``dy`` per chunk, then ``dx = cols @ K`` and
 ``dK += colsᵀ @ x`` (two GEMMs), ``db = Σ dy``. The chunking keeps each ``cols`` matrix (about
 1 MiB) in cache between the GEMM and the scatter; a kernel row whose pixels all lie inside the
 image is copied (or added) as one run of kw·C adjacent numbers. Kernel layout ``(kh, kw, filters, in_channels)``.
@@ -116,7 +116,6 @@ cdef void _forward(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] 
     cdef const floating *kp = &kernel[0, 0, 0, 0]
     cdef floating *yp = &y[0, 0, 0, 0]
     cdef floating *cp = &cols[0]
-    memset(yp, 0, n * g.h * g.w * g.c * sizeof(floating))
     while n0 < n:
         n1 = min(n0 + chunk, n)
         rows = (n1 - n0) * rows_per_sample
@@ -133,7 +132,9 @@ def conv2d_transpose_forward(x, kernel, bias=None, *, strides=1, padding="valid"
     :func:`pynet.kernels.reference.conv_transpose.conv2d_transpose_forward`."""
     x, kernel, bias, geometry, out_shape = prepare_conv2d_transpose_forward(
         x, kernel, bias, strides, padding, output_padding)
-    y = np.zeros(out_shape, dtype=x.dtype)
+    # the scatter adds onto the bias (or zeros): no separate pass for the bias
+    y = np.empty(out_shape, dtype=x.dtype)
+    y[...] = 0 if bias is None else bias
     if y.size and x.size and kernel.size:
         g = _geometry(out_shape, kernel.shape, geometry)
         chunk = min(_chunk_samples(g), x.shape[0])
@@ -142,8 +143,6 @@ def conv2d_transpose_forward(x, kernel, bias=None, *, strides=1, padding="valid"
             _forward[double](x, kernel, y, cols, g, chunk)
         else:
             _forward[float](x, kernel, y, cols, g, chunk)
-    if bias is not None:
-        y += bias
     return y
 
 
