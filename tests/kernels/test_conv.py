@@ -140,6 +140,40 @@ def test_non_contiguous_inputs(kernels_of, backend_name, rng):
                                rtol=1e-10, atol=1e-10)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_narrow_path_awkward_inputs(kernels_of, backend_name, rng, dtype):
+    """Stride 1, filters ≤ channels / 2 (the compiled narrow path): non-contiguous views, a 1×1
+    image under a 3×3 'same' window, an empty batch — all equal to the textbook loops."""
+    kern = kernels_of(backend_name, ["conv"])
+    tol = _tol(dtype)
+    big = rng.normal(size=(4, 9, 10, 12)).astype(dtype)
+    x = big[::2, :, ::-1, ::2]                            # (2, 9, 10, 6), strided and reversed
+    k = np.asfortranarray(rng.normal(size=(3, 2, 6, 2)).astype(dtype))
+    b = rng.normal(size=2).astype(dtype)
+    xc, kc = np.ascontiguousarray(x), np.ascontiguousarray(k)
+    want = loops.conv2d(xc, kc, b, padding="same")
+    np.testing.assert_allclose(kern.conv2d_forward(x, k, b, padding="same"), want, **tol)
+    g = rng.normal(size=want.shape).astype(dtype)[:, ::-1]
+    gi, gk, gb = kern.conv2d_backward(x, k, g, padding="same")
+    np.testing.assert_allclose(gi, loops.conv2d_grad_input(g, kc, x.shape, padding="same"), **tol)
+    np.testing.assert_allclose(gk, loops.conv2d_grad_kernel(xc, g, k.shape, padding="same"), **tol)
+    np.testing.assert_allclose(gb, g.sum(axis=(0, 1, 2)), **tol)
+    # a 1×1 image: only the window's centre tap touches it
+    x1 = rng.normal(size=(3, 1, 1, 4)).astype(dtype)
+    k1 = rng.normal(size=(3, 3, 4, 1)).astype(dtype)
+    y1 = kern.conv2d_forward(x1, k1, None, padding="same")
+    np.testing.assert_allclose(y1[:, 0, 0, 0], x1[:, 0, 0, :] @ k1[1, 1, :, 0], **tol)
+    g1 = rng.normal(size=y1.shape).astype(dtype)
+    gi1, gk1, _ = kern.conv2d_backward(x1, k1, g1, padding="same")
+    np.testing.assert_allclose(gi1[:, 0, 0, :], g1[:, 0, 0, :] * k1[1, 1, :, 0], **tol)
+    assert not gk1[0].any() and not gk1[:, 0].any()       # off-centre taps see only padding
+    # an empty batch
+    y0 = kern.conv2d_forward(np.zeros((0, 5, 5, 4), dtype), k1, None, padding="same")
+    assert y0.shape == (0, 5, 5, 1)
+    gi0, gk0, gb0 = kern.conv2d_backward(np.zeros((0, 5, 5, 4), dtype), k1, y0, padding="same")
+    assert gi0.shape == (0, 5, 5, 4) and not gk0.any() and not gb0.any()
+
+
 def test_out_argument(kernels_of, backend_name, rng):
     kern = kernels_of(backend_name, ["conv"])
     x = rng.normal(size=(2, 6, 6, 2))
