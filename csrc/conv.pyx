@@ -1,9 +1,10 @@
 """Compiled twins of pynet/kernels/reference/conv.py (same names, signatures and checks).
 
 The method is the reference's — im2col, one BLAS GEMM, col2im — with one change for speed: the
-batch is processed a few images at a time, so the im2col matrix of one chunk (about 1 MB) stays
-in cache between being written and being read by the GEMM, instead of one matrix for the whole
-batch that would be written to and read back from main memory. The bias is written into the
+output is computed a block of rows (output pixels) at a time, so the im2col matrix of one chunk
+(about 1 MB) stays in cache between being written and being read by the GEMM, instead of one
+matrix for the whole batch that would be written to and read back from main memory. A block may
+end inside an image: one 28×28 image under a 5×5×32 window is already a 2.5 MB matrix. The bias is written into the
 output first and the GEMM adds onto it (``beta = 1``), so there is no separate pass for it, and
 a ReLU is applied to each chunk's rows right after its GEMM, while they are still in cache.
 Everything is channels last (NHWC); the kernel is ``(kh, kw, in_channels, filters)``.
@@ -22,6 +23,8 @@ __all__ = ["conv2d_forward", "conv2d_backward", "im2col", "col2im"]
 
 # Target size of one chunk's im2col matrix, in elements (1 MiB of float32).
 cdef Py_ssize_t CHUNK_ELEMENTS = 1 << 18
+# Fewest output rows per chunk (its GEMM's rows), whatever the window's size.
+cdef Py_ssize_t MIN_CHUNK_ROWS = 256
 
 
 cdef struct Geometry:
@@ -54,73 +57,111 @@ cdef inline Py_ssize_t _pixel(Geometry g, Py_ssize_t n, Py_ssize_t r, Py_ssize_t
     return ((n * g.h + r) * g.w + s) * g.c
 
 
-cdef void _im2col_chunk(const floating *x, floating *cols, Py_ssize_t n0, Py_ssize_t n1,
+cdef inline void _row_position(Geometry g, Py_ssize_t row, Py_ssize_t *n, Py_ssize_t *i,
+                               Py_ssize_t *j) noexcept nogil:
+    """(n, i, j) of the flat output row ``row = (n·OH + i)·OW + j``."""
+    cdef Py_ssize_t per_sample = g.oh * g.ow
+    n[0] = row // per_sample
+    i[0] = (row - n[0] * per_sample) // g.ow
+    j[0] = row - n[0] * per_sample - i[0] * g.ow
+
+
+cdef void _im2col_chunk(const floating *x, floating *cols, Py_ssize_t r0, Py_ssize_t r1,
                         Geometry g) noexcept nogil:
-    """Rows (n, i, j) for n in [n0, n1), columns (p, q, c); padding pixels are zeros."""
-    cdef Py_ssize_t n, i, j, p, q, r, s, ch, t
+    """Rows (n, i, j) numbered r0 ≤ (n·OH + i)·OW + j < r1, columns (p, q, c); padding pixels
+    are zeros."""
+    cdef Py_ssize_t n, i, j, p, q, r, s, ch, t, row
     cdef Py_ssize_t run = g.kw * g.c          # one kernel row, when its pixels are adjacent
     cdef const floating *src
     cdef floating *dst = cols
-    for n in range(n0, n1):
-        for i in range(g.oh):
-            for j in range(g.ow):
-                s = j * g.sw - g.pl
-                for p in range(g.kh):
-                    r = i * g.sh - g.pt + p * g.dh
-                    if g.dw == 1 and 0 <= r < g.h and s >= 0 and s + g.kw <= g.w:
-                        # the whole kernel row lies inside the image: kw·C adjacent numbers
-                        src = x + _pixel(g, n, r, s)
-                        if run >= 32:
-                            memcpy(dst, src, run * sizeof(floating))
-                        else:       # a library call costs more than a few loads
-                            for t in range(run):
-                                dst[t] = src[t]
-                        dst += run
-                        continue
-                    for q in range(g.kw):
-                        if 0 <= r < g.h and 0 <= s + q * g.dw < g.w:
-                            src = x + _pixel(g, n, r, s + q * g.dw)
-                            for ch in range(g.c):
-                                dst[ch] = src[ch]
-                        else:
-                            for ch in range(g.c):
-                                dst[ch] = 0
-                        dst += g.c
+    _row_position(g, r0, &n, &i, &j)
+    for row in range(r0, r1):
+        s = j * g.sw - g.pl
+        for p in range(g.kh):
+            r = i * g.sh - g.pt + p * g.dh
+            if g.dw == 1 and 0 <= r < g.h and s >= 0 and s + g.kw <= g.w:
+                # the whole kernel row lies inside the image: kw·C adjacent numbers
+                src = x + _pixel(g, n, r, s)
+                if run >= 32:
+                    memcpy(dst, src, run * sizeof(floating))
+                else:       # a library call costs more than a few loads
+                    for t in range(run):
+                        dst[t] = src[t]
+                dst += run
+                continue
+            for q in range(g.kw):
+                if 0 <= r < g.h and 0 <= s + q * g.dw < g.w:
+                    src = x + _pixel(g, n, r, s + q * g.dw)
+                    for ch in range(g.c):
+                        dst[ch] = src[ch]
+                else:
+                    for ch in range(g.c):
+                        dst[ch] = 0
+                dst += g.c
+        j += 1
+        if j == g.ow:
+            j = 0
+            i += 1
+            if i == g.oh:
+                i = 0
+                n += 1
 
 
-cdef void _col2im_chunk(const floating *cols, floating *dx, Py_ssize_t n0, Py_ssize_t n1,
+cdef void _col2im_chunk(const floating *cols, floating *dx, Py_ssize_t r0, Py_ssize_t r1,
                         Geometry g) noexcept nogil:
-    """Add every row of ``cols`` back onto its window of ``dx`` (which the caller zeroed)."""
-    cdef Py_ssize_t n, i, j, p, q, r, s, ch, t
+    """Add rows r0 … r1 − 1 of ``cols`` back onto their windows of ``dx`` (which the caller
+    zeroed)."""
+    cdef Py_ssize_t n, i, j, p, q, r, s, ch, t, row
     cdef Py_ssize_t run = g.kw * g.c
     cdef const floating *src = cols
     cdef floating *dst
-    for n in range(n0, n1):
-        for i in range(g.oh):
-            for j in range(g.ow):
-                s = j * g.sw - g.pl
-                for p in range(g.kh):
-                    r = i * g.sh - g.pt + p * g.dh
-                    if g.dw == 1 and 0 <= r < g.h and s >= 0 and s + g.kw <= g.w:
-                        dst = dx + _pixel(g, n, r, s)
-                        for t in range(run):
-                            dst[t] += src[t]
-                        src += run
-                        continue
-                    for q in range(g.kw):
-                        if 0 <= r < g.h and 0 <= s + q * g.dw < g.w:
-                            dst = dx + _pixel(g, n, r, s + q * g.dw)
-                            for ch in range(g.c):
-                                dst[ch] += src[ch]
-                        src += g.c
+    _row_position(g, r0, &n, &i, &j)
+    for row in range(r0, r1):
+        s = j * g.sw - g.pl
+        for p in range(g.kh):
+            r = i * g.sh - g.pt + p * g.dh
+            if g.dw == 1 and 0 <= r < g.h and s >= 0 and s + g.kw <= g.w:
+                dst = dx + _pixel(g, n, r, s)
+                for t in range(run):
+                    dst[t] += src[t]
+                src += run
+                continue
+            for q in range(g.kw):
+                if 0 <= r < g.h and 0 <= s + q * g.dw < g.w:
+                    dst = dx + _pixel(g, n, r, s + q * g.dw)
+                    for ch in range(g.c):
+                        dst[ch] += src[ch]
+                src += g.c
+        j += 1
+        if j == g.ow:
+            j = 0
+            i += 1
+            if i == g.oh:
+                i = 0
+                n += 1
 
 
-cdef Py_ssize_t _chunk_samples(Geometry g):
-    """Samples per chunk: as many as keep one chunk's im2col matrix near CHUNK_ELEMENTS (≥ 1)."""
-    cdef Py_ssize_t per_sample = g.oh * g.ow * g.kh * g.kw * g.c
-    if per_sample <= 0:
-        return 1
-    return max(1, CHUNK_ELEMENTS // per_sample)
+cdef Py_ssize_t _chunk_rows(Geometry g):
+    """Output rows per chunk: as many as keep one chunk's im2col matrix near CHUNK_ELEMENTS, but
+    at least MIN_CHUNK_ROWS (a GEMM of fewer rows runs below BLAS's speed: with 512 channels,
+    3×3 windows, chunks of 56 rows made the layer 40 % slower); a chunk may end inside an
+    image."""
+    cdef Py_ssize_t per_row = g.kh * g.kw * g.c
+    if per_row <= 0:
+        return MIN_CHUNK_ROWS
+    return max(MIN_CHUNK_ROWS, CHUNK_ELEMENTS // per_row)
+
+
+def _narrow_kernel(kernel):
+    """``Kr (C, kh·kw·F)``, ``Kr[c, (p, q, f)] = K[p, q, c, f]`` — the narrow path's matrix."""
+    kh, kw, c, f = kernel.shape
+    return np.ascontiguousarray(kernel.transpose(2, 0, 1, 3)).reshape(c, kh * kw * f)
+
+
+cdef Py_ssize_t _narrow_chunk_rows(Geometry g, Py_ssize_t f):
+    """Input pixels per chunk of the narrow path: its product of kh·kw·F numbers per pixel stays
+    near CHUNK_ELEMENTS (≥ 1)."""
+    return max(1, CHUNK_ELEMENTS // max(1, g.kh * g.kw * f))
 
 
 cdef inline void _relu(floating *y, Py_ssize_t count) noexcept nogil:
@@ -133,11 +174,11 @@ cdef inline void _relu(floating *y, Py_ssize_t count) noexcept nogil:
 cdef void _forward(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] kernel,
                    const floating[::1] bias, bint has_bias, bint relu,
                    floating[:, :, :, ::1] out, floating[::1] cols, Geometry g, Py_ssize_t chunk):
-    """out = im2col(x) @ K + b (then ReLU if ``relu``), a chunk of samples per GEMM; ``cols``
-    holds one chunk's im2col matrix (unused when the window is plain)."""
+    """out = im2col(x) @ K + b (then ReLU if ``relu``), a chunk of output rows per GEMM;
+    ``cols`` holds one chunk's im2col matrix (unused when the window is plain)."""
     cdef Py_ssize_t n = x.shape[0], f = kernel.shape[3]
     cdef Py_ssize_t k = g.kh * g.kw * g.c, rows_per_sample = g.oh * g.ow
-    cdef Py_ssize_t n0, n1, r, rows
+    cdef Py_ssize_t r0, r1, r, rows, total = n * rows_per_sample
     cdef const floating *xp = &x[0, 0, 0, 0]
     cdef const floating *kp = &kernel[0, 0, 0, 0]
     cdef floating *op = &out[0, 0, 0, 0]
@@ -154,16 +195,146 @@ cdef void _forward(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] 
             if relu:
                 _relu(op, n * rows_per_sample * f)
         else:
-            n0 = 0
-            while n0 < n:
-                n1 = min(n0 + chunk, n)
-                rows = (n1 - n0) * rows_per_sample
-                _im2col_chunk(xp, cp, n0, n1, g)
-                gemm_rm(False, False, <int>rows, <int>f, <int>k, 1, cp, kp, beta,
-                        op + n0 * rows_per_sample * f)
+            r0 = 0
+            while r0 < total:
+                r1 = min(r0 + chunk, total)
+                rows = r1 - r0
+                _im2col_chunk(xp, cp, r0, r1, g)
+                gemm_rm(False, False, <int>rows, <int>f, <int>k, 1, cp, kp, beta, op + r0 * f)
                 if relu:
-                    _relu(op + n0 * rows_per_sample * f, rows * f)
-                n0 = n1
+                    _relu(op + r0 * f, rows * f)
+                r0 = r1
+
+
+cdef inline bint _is_narrow(Geometry g, Py_ssize_t f) noexcept nogil:
+    """Stride 1 and at most half as many filters as input channels (the 32 → 1 image layers
+    of the GAN and VAE): then the GEMM goes first, over the input pixels, and its kh·kw·F
+    numbers per pixel are added onto the outputs — instead of an im2col of kh·kw·C numbers
+    per output pixel for a product with F columns."""
+    return g.sh == 1 and g.sw == 1 and 2 * f <= g.c and not _is_plain(g)
+
+
+cdef void _scatter_rows(const floating *z, floating *out, Py_ssize_t r0, Py_ssize_t r1,
+                        Geometry g, Py_ssize_t f) noexcept nogil:
+    """out[n, i, j, :] += z[(n, r, s), (p, q, :)] for the input pixels r0 ≤ (n·H + r)·W + s < r1
+    and every tap (p, q) with r = i − pt + p·dh, s = j − pl + q·dw (stride 1) inside the output."""
+    cdef Py_ssize_t n, r, s, p, q, i, j, ch, row, taps = g.kh * g.kw * f
+    cdef const floating *src
+    cdef floating *dst
+    n = r0 // (g.h * g.w)
+    r = (r0 - n * g.h * g.w) // g.w
+    s = r0 - n * g.h * g.w - r * g.w
+    for row in range(r0, r1):
+        for p in range(g.kh):
+            i = r + g.pt - p * g.dh
+            if i < 0:
+                break
+            if i >= g.oh:
+                continue
+            for q in range(g.kw):
+                j = s + g.pl - q * g.dw
+                if j < 0:
+                    break
+                if j >= g.ow:
+                    continue
+                dst = out + ((n * g.oh + i) * g.ow + j) * f
+                src = z + (p * g.kw + q) * f
+                for ch in range(f):
+                    dst[ch] += src[ch]
+        z += taps
+        s += 1
+        if s == g.w:
+            s = 0
+            r += 1
+            if r == g.h:
+                r = 0
+                n += 1
+
+
+cdef void _gather_rows(const floating *dy, floating *d, Py_ssize_t r0, Py_ssize_t r1,
+                       Geometry g, Py_ssize_t f) noexcept nogil:
+    """d[(n, r, s), (p, q, :)] = dy[n, i, j, :] for the taps of :func:`_scatter_rows` (0 where
+    (i, j) falls outside the output): the adjoint of that scatter."""
+    cdef Py_ssize_t n, r, s, p, q, i, j, ch, row
+    cdef const floating *src
+    n = r0 // (g.h * g.w)
+    r = (r0 - n * g.h * g.w) // g.w
+    s = r0 - n * g.h * g.w - r * g.w
+    for row in range(r0, r1):
+        for p in range(g.kh):
+            i = r + g.pt - p * g.dh
+            for q in range(g.kw):
+                j = s + g.pl - q * g.dw
+                if 0 <= i < g.oh and 0 <= j < g.ow:
+                    src = dy + ((n * g.oh + i) * g.ow + j) * f
+                    for ch in range(f):
+                        d[ch] = src[ch]
+                else:
+                    for ch in range(f):
+                        d[ch] = 0
+                d += f
+        s += 1
+        if s == g.w:
+            s = 0
+            r += 1
+            if r == g.h:
+                r = 0
+                n += 1
+
+
+cdef void _forward_narrow(const floating[:, :, :, ::1] x, const floating[:, ::1] kr,
+                          const floating[::1] bias, bint has_bias, bint relu,
+                          floating[:, :, :, ::1] out, floating[::1] z, Geometry g,
+                          Py_ssize_t chunk):
+    """out = b + Σ_taps scatter(x @ Kr) (then ReLU), ``Kr[c, (p, q, f)] = K[p, q, c, f]``, a
+    chunk of input pixels per GEMM; ``z`` holds one chunk's product."""
+    cdef Py_ssize_t n = x.shape[0], f = out.shape[3], m = kr.shape[1]
+    cdef Py_ssize_t total = n * g.h * g.w, outputs = n * g.oh * g.ow * f, r0, r1, r
+    cdef const floating *xp = &x[0, 0, 0, 0]
+    cdef const floating *kp = &kr[0, 0]
+    cdef floating *op = &out[0, 0, 0, 0]
+    cdef floating *zp = &z[0]
+    with nogil:
+        if has_bias:
+            for r in range(n * g.oh * g.ow):
+                memcpy(op + r * f, &bias[0], f * sizeof(floating))
+        else:
+            memset(op, 0, outputs * sizeof(floating))
+        r0 = 0
+        while r0 < total:
+            r1 = min(r0 + chunk, total)
+            gemm_rm(False, False, <int>(r1 - r0), <int>m, <int>g.c, 1, xp + r0 * g.c, kp, 0, zp)
+            _scatter_rows(zp, op, r0, r1, g, f)
+            r0 = r1
+        if relu:
+            _relu(op, outputs)
+
+
+cdef void _backward_narrow(const floating[:, :, :, ::1] x, const floating[:, ::1] kr,
+                           const floating[:, :, :, ::1] dy, floating[:, :, :, ::1] dx,
+                           bint need_dx, floating[:, ::1] dkr, floating[::1] d, Geometry g,
+                           Py_ssize_t chunk):
+    """The narrow forward's gradients, a chunk of input pixels at a time: D = gather(dY),
+    dKr += xᵀ @ D, dx = D @ Krᵀ (db is summed by the caller)."""
+    cdef Py_ssize_t n = x.shape[0], f = dy.shape[3], m = kr.shape[1]
+    cdef Py_ssize_t total = n * g.h * g.w, r0, r1
+    cdef const floating *xp = &x[0, 0, 0, 0]
+    cdef const floating *kp = &kr[0, 0]
+    cdef const floating *gp = &dy[0, 0, 0, 0]
+    cdef floating *dxp = &dx[0, 0, 0, 0] if need_dx else NULL
+    cdef floating *dkp = &dkr[0, 0]
+    cdef floating *dp = &d[0]
+    with nogil:
+        memset(dkp, 0, g.c * m * sizeof(floating))
+        r0 = 0
+        while r0 < total:
+            r1 = min(r0 + chunk, total)
+            _gather_rows(gp, dp, r0, r1, g, f)
+            gemm_rm(True, False, <int>g.c, <int>m, <int>(r1 - r0), 1, xp + r0 * g.c, dp, 1, dkp)
+            if need_dx:
+                gemm_rm(False, True, <int>(r1 - r0), <int>g.c, <int>m, 1, dp, kp, 0,
+                        dxp + r0 * g.c)
+            r0 = r1
 
 
 def conv2d_forward(x, kernel, bias=None, *, strides=1, padding="valid", dilation=1,
@@ -181,11 +352,21 @@ def conv2d_forward(x, kernel, bias=None, *, strides=1, padding="valid", dilation
             np.maximum(out, 0, out=out)
         return out
     cdef Geometry g = _geometry(x.shape, kernel.shape[0], kernel.shape[1], geometry)
-    chunk = min(_chunk_samples(g), x.shape[0])
-    cols = np.empty(1 if _is_plain(g) else chunk * g.oh * g.ow * g.kh * g.kw * g.c, dtype=x.dtype)
     has_bias = bias is not None
     if not has_bias:
         bias = np.zeros(1, dtype=x.dtype)
+    f = kernel.shape[3]
+    if _is_narrow(g, f):
+        kr = _narrow_kernel(kernel)
+        chunk = min(_narrow_chunk_rows(g, f), x.shape[0] * g.h * g.w)
+        z = np.empty(chunk * kr.shape[1], dtype=x.dtype)
+        if x.dtype == np.float64:
+            _forward_narrow[double](x, kr, bias, has_bias, relu, out, z, g, chunk)
+        else:
+            _forward_narrow[float](x, kr, bias, has_bias, relu, out, z, g, chunk)
+        return out
+    chunk = min(_chunk_rows(g), x.shape[0] * g.oh * g.ow)
+    cols = np.empty(1 if _is_plain(g) else chunk * g.kh * g.kw * g.c, dtype=x.dtype)
     if x.dtype == np.float64:
         _forward[double](x, kernel, bias, has_bias, relu, out, cols, g, chunk)
     else:
@@ -201,7 +382,7 @@ cdef void _backward(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1]
     ``need_dx`` (dY is the gradient after the activation's derivative)."""
     cdef Py_ssize_t n = x.shape[0], f = kernel.shape[3]
     cdef Py_ssize_t k = g.kh * g.kw * g.c, rows_per_sample = g.oh * g.ow
-    cdef Py_ssize_t n0, n1, r, j, rows
+    cdef Py_ssize_t r0, r1, r, j, rows, total = n * rows_per_sample
     cdef const floating *xp = &x[0, 0, 0, 0]
     cdef const floating *kp = &kernel[0, 0, 0, 0]
     cdef const floating *gp = &dy[0, 0, 0, 0]
@@ -226,20 +407,18 @@ cdef void _backward(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1]
                 gemm_rm(False, True, <int>(n * rows_per_sample), <int>k, <int>f, 1, gp, kp, 0, dxp)
         else:
             memset(dkp, 0, k * f * sizeof(floating))
-            n0 = 0
-            while n0 < n:
-                n1 = min(n0 + chunk, n)
-                rows = (n1 - n0) * rows_per_sample
-                _im2col_chunk(xp, cp, n0, n1, g)
+            r0 = 0
+            while r0 < total:
+                r1 = min(r0 + chunk, total)
+                rows = r1 - r0
+                _im2col_chunk(xp, cp, r0, r1, g)
                 # dK += colsᵀ @ dY  (the chunks' contributions add up in place)
-                gemm_rm(True, False, <int>k, <int>f, <int>rows, 1, cp, gp + n0 * rows_per_sample * f,
-                        1, dkp)
+                gemm_rm(True, False, <int>k, <int>f, <int>rows, 1, cp, gp + r0 * f, 1, dkp)
                 if need_dx:
                     # dcols = dY @ Kᵀ, then scatter-add onto the windows
-                    gemm_rm(False, True, <int>rows, <int>k, <int>f, 1, gp + n0 * rows_per_sample * f,
-                            kp, 0, dcp)
-                    _col2im_chunk(dcp, dxp, n0, n1, g)
-                n0 = n1
+                    gemm_rm(False, True, <int>rows, <int>k, <int>f, 1, gp + r0 * f, kp, 0, dcp)
+                    _col2im_chunk(dcp, dxp, r0, r1, g)
+                r0 = r1
 
 
 def conv2d_backward(x, kernel, grad_output, *, strides=1, padding="valid", dilation=1,
@@ -257,8 +436,23 @@ def conv2d_backward(x, kernel, grad_output, *, strides=1, padding="valid", dilat
     if x.size == 0 or grad_output.size == 0 or kernel.size == 0:
         return (dx if need_dx else None), dk, (db[:f] if need_db else None)
     cdef Geometry g = _geometry(x.shape, kernel.shape[0], kernel.shape[1], geometry)
-    chunk = min(_chunk_samples(g), x.shape[0])
-    size = 1 if _is_plain(g) else chunk * g.oh * g.ow * g.kh * g.kw * g.c
+    if _is_narrow(g, f):
+        if need_db:
+            db = grad_output.sum(axis=(0, 1, 2), dtype=dtype)
+        kr = _narrow_kernel(kernel)
+        dkr = np.empty(kr.shape, dtype=dtype)
+        chunk = min(_narrow_chunk_rows(g, f), x.shape[0] * g.h * g.w)
+        d = np.empty(chunk * kr.shape[1], dtype=dtype)
+        if need_dx:
+            dx = np.empty(x.shape, dtype=dtype)        # every row is written by one GEMM
+        if dtype == np.float64:
+            _backward_narrow[double](x, kr, grad_output, dx, need_dx, dkr, d, g, chunk)
+        else:
+            _backward_narrow[float](x, kr, grad_output, dx, need_dx, dkr, d, g, chunk)
+        dk[...] = dkr.reshape(g.c, g.kh, g.kw, f).transpose(1, 2, 0, 3)
+        return (dx if need_dx else None), dk, (db if need_db else None)
+    chunk = min(_chunk_rows(g), x.shape[0] * g.oh * g.ow)
+    size = 1 if _is_plain(g) else chunk * g.kh * g.kw * g.c
     cols = np.empty(size, dtype=dtype)
     dcols = np.empty(size if need_dx else 1, dtype=dtype)
     if dtype == np.float64:
@@ -274,7 +468,7 @@ cdef void _im2col_all(const floating[:, :, :, ::1] x, floating[:, ::1] cols, Geo
     cdef floating *cp = &cols[0, 0]
     cdef Py_ssize_t n = x.shape[0]
     with nogil:
-        _im2col_chunk(xp, cp, 0, n, g)
+        _im2col_chunk(xp, cp, 0, n * g.oh * g.ow, g)
 
 
 def im2col(x, kernel_size, *, strides=1, padding="valid", dilation=1):
@@ -298,7 +492,7 @@ cdef void _col2im_all(const floating[:, ::1] cols, floating[:, :, :, ::1] dx, Ge
     cdef floating *dp = &dx[0, 0, 0, 0]
     cdef Py_ssize_t n = dx.shape[0]
     with nogil:
-        _col2im_chunk(cp, dp, 0, n, g)
+        _col2im_chunk(cp, dp, 0, n * g.oh * g.ow, g)
 
 
 def col2im(cols, input_shape, kernel_size, *, strides=1, padding="valid", dilation=1):

@@ -1,13 +1,14 @@
 """Compiled twins of pynet/kernels/reference/conv_transpose.py (same names, signatures, checks).
 
 Forward: for a few images at a time, ``cols = x_chunk @ Kᵀ`` (one BLAS GEMM) and col2im of
-``cols`` onto the zeroed output (the scatter-add of the convolution's input gradient); the bias is
-added at the end. Backward: im2col of ``dy`` per chunk, then ``dx = cols @ K`` and
+``cols`` onto the output, which holds the bias (the scatter-add of the convolution's input
+gradient). Backward: im2col of ``dy`` per chunk, then ``dx = cols @ K`` and
 ``dK += colsᵀ @ x`` (two GEMMs), ``db = Σ dy``. The chunking keeps each ``cols`` matrix (about
-1 MiB) in cache between the GEMM and the scatter. Kernel layout ``(kh, kw, filters, in_channels)``.
+1 MiB) in cache between the GEMM and the scatter; a kernel row whose pixels all lie inside the
+image is copied (or added) as one run of kw·C adjacent numbers. Kernel layout ``(kh, kw, filters, in_channels)``.
 """
 from cython cimport floating
-from libc.string cimport memset
+from libc.string cimport memcpy, memset
 
 import numpy as np
 
@@ -31,18 +32,29 @@ cdef struct Geometry:
 cdef void _im2col_chunk(const floating *x, floating *cols, Py_ssize_t n0, Py_ssize_t n1,
                         Geometry g) noexcept nogil:
     """cols[(n, i, j), (p, q, c)] = x[n, i·sh + p − pt, j·sw + q − pl, c] (0 outside)."""
-    cdef Py_ssize_t n, i, j, p, q, r, s, ch
+    cdef Py_ssize_t n, i, j, p, q, r, s, ch, t
+    cdef Py_ssize_t run = g.kw * g.c          # one kernel row, when its pixels are adjacent
     cdef const floating *src
     cdef floating *dst = cols
     for n in range(n0, n1):
         for i in range(g.oh):
             for j in range(g.ow):
+                s = j * g.sw - g.pl
                 for p in range(g.kh):
                     r = i * g.sh - g.pt + p
+                    if 0 <= r < g.h and s >= 0 and s + g.kw <= g.w:
+                        # the whole kernel row lies inside the image: kw·C adjacent numbers
+                        src = x + ((n * g.h + r) * g.w + s) * g.c
+                        if run >= 32:
+                            memcpy(dst, src, run * sizeof(floating))
+                        else:
+                            for t in range(run):
+                                dst[t] = src[t]
+                        dst += run
+                        continue
                     for q in range(g.kw):
-                        s = j * g.sw - g.pl + q
-                        if 0 <= r < g.h and 0 <= s < g.w:
-                            src = x + ((n * g.h + r) * g.w + s) * g.c
+                        if 0 <= r < g.h and 0 <= s + q < g.w:
+                            src = x + ((n * g.h + r) * g.w + s + q) * g.c
                             for ch in range(g.c):
                                 dst[ch] = src[ch]
                         else:
@@ -54,18 +66,25 @@ cdef void _im2col_chunk(const floating *x, floating *cols, Py_ssize_t n0, Py_ssi
 cdef void _col2im_chunk(const floating *cols, floating *y, Py_ssize_t n0, Py_ssize_t n1,
                         Geometry g) noexcept nogil:
     """y[n, i·sh + p − pt, j·sw + q − pl, c] += cols[(n, i, j), (p, q, c)] (inside only)."""
-    cdef Py_ssize_t n, i, j, p, q, r, s, ch
+    cdef Py_ssize_t n, i, j, p, q, r, s, ch, t
+    cdef Py_ssize_t run = g.kw * g.c
     cdef const floating *src = cols
     cdef floating *dst
     for n in range(n0, n1):
         for i in range(g.oh):
             for j in range(g.ow):
+                s = j * g.sw - g.pl
                 for p in range(g.kh):
                     r = i * g.sh - g.pt + p
+                    if 0 <= r < g.h and s >= 0 and s + g.kw <= g.w:
+                        dst = y + ((n * g.h + r) * g.w + s) * g.c
+                        for t in range(run):
+                            dst[t] += src[t]
+                        src += run
+                        continue
                     for q in range(g.kw):
-                        s = j * g.sw - g.pl + q
-                        if 0 <= r < g.h and 0 <= s < g.w:
-                            dst = y + ((n * g.h + r) * g.w + s) * g.c
+                        if 0 <= r < g.h and 0 <= s + q < g.w:
+                            dst = y + ((n * g.h + r) * g.w + s + q) * g.c
                             for ch in range(g.c):
                                 dst[ch] += src[ch]
                         src += g.c
@@ -100,7 +119,6 @@ cdef void _forward(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] 
     cdef const floating *kp = &kernel[0, 0, 0, 0]
     cdef floating *yp = &y[0, 0, 0, 0]
     cdef floating *cp = &cols[0]
-    memset(yp, 0, n * g.h * g.w * g.c * sizeof(floating))
     while n0 < n:
         n1 = min(n0 + chunk, n)
         rows = (n1 - n0) * rows_per_sample
@@ -117,7 +135,9 @@ def conv2d_transpose_forward(x, kernel, bias=None, *, strides=1, padding="valid"
     :func:`pynet.kernels.reference.conv_transpose.conv2d_transpose_forward`."""
     x, kernel, bias, geometry, out_shape = prepare_conv2d_transpose_forward(
         x, kernel, bias, strides, padding, output_padding)
-    y = np.zeros(out_shape, dtype=x.dtype)
+    # the scatter adds onto the bias (or zeros): no separate pass for the bias
+    y = np.empty(out_shape, dtype=x.dtype)
+    y[...] = 0 if bias is None else bias
     if y.size and x.size and kernel.size:
         g = _geometry(out_shape, kernel.shape, geometry)
         chunk = min(_chunk_samples(g), x.shape[0])
@@ -126,8 +146,6 @@ def conv2d_transpose_forward(x, kernel, bias=None, *, strides=1, padding="valid"
             _forward[double](x, kernel, y, cols, g, chunk)
         else:
             _forward[float](x, kernel, y, cols, g, chunk)
-    if bias is not None:
-        y += bias
     return y
 
 
@@ -169,9 +187,11 @@ def conv2d_transpose_backward(x, kernel, grad_output, *, strides=1, padding="val
     need_dx = bool(need_input_grad)
     dtype = x.dtype
     dk = np.zeros(kernel.shape, dtype=dtype)
-    dx = np.zeros(x.shape, dtype=dtype) if need_dx else np.zeros((1, 1, 1, 1), dtype=dtype)
+    runs = bool(x.size and kernel.size and grad_output.size)
+    # every row of dx is written by one chunk's GEMM (beta = 0) when the kernel runs
+    dx = (np.empty if runs else np.zeros)(x.shape if need_dx else (1, 1, 1, 1), dtype=dtype)
     db = grad_output.sum(axis=(0, 1, 2)) if need_bias_grad else None
-    if x.size and kernel.size and grad_output.size:
+    if runs:
         g = _geometry(grad_output.shape, kernel.shape, geometry)
         chunk = min(_chunk_samples(g), x.shape[0])
         cols = np.empty(max(chunk * g.oh * g.ow * g.kh * g.kw * g.c, 1), dtype=dtype)

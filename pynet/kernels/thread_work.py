@@ -53,12 +53,13 @@ def _dense(x, kernel, *args, **kw):
 
 
 def _conv(x, kernel, *args, **kw):
-    """The largest im2col GEMM: rows·(kh·kw·c) im2col elements (at most one chunk) times f."""
+    """The largest im2col GEMM: rows·(kh·kw·c) im2col elements (at most one chunk of output
+    rows, at least csrc/conv.pyx's MIN_CHUNK_ROWS = 256 rows) times f."""
     n, h, w = _shape(x)[:3]
     kh, kw, c, f = _shape(kernel)
     cols = n * h * w * kh * kw * c
     if (kh, kw) != (1, 1):
-        cols = min(cols, max(CONV_CHUNK_ELEMENTS, kh * kw * c * h * w))
+        cols = min(cols, max(CONV_CHUNK_ELEMENTS, 256 * kh * kw * c))
     return 2 * cols * f
 
 

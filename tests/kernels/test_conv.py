@@ -24,6 +24,13 @@ CASES = [
     (2, 11, 10, 2, 3, 2, 2, (2, 1), "same", (2, 3)),  # per-axis strides and dilation
     (1, 5, 5, 4, 5, 5, 3, 1, "valid", 1),           # kernel as large as the image: 1x1 output
     (2, 3, 4, 2, 3, 3, 2, 3, "same", 1),            # stride larger than the image's width half
+    # stride 1 and 2·filters ≤ channels: the compiled kernels' "narrow" path (GEMM over the
+    # input pixels, then each tap added onto its output), as the GAN's 32 → 1 image layer
+    (2, 7, 6, 5, 3, 3, 2, 1, "same", 1),
+    (2, 8, 7, 4, 2, 3, 1, 1, "same", 1),            # even kernel: asymmetric padding; 1 filter
+    (1, 9, 8, 6, 3, 2, 3, 1, "valid", (2, 3)),      # dilation, 'valid'
+    (2, 4, 3, 4, 5, 5, 1, 1, "same", 1),            # kernel larger than the image
+    (1, 5, 5, 4, 5, 5, 2, 1, "valid", 1),           # kernel as large as the image
 ]
 
 
@@ -85,6 +92,38 @@ def test_backends_agree_on_a_convnet_sized_batch(kernels_of, rng):
         np.testing.assert_allclose(a, r, rtol=1e-4, atol=2e-3)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("filters", [30, 7, 1], ids=["im2col", "narrow", "narrow1"])
+@pytest.mark.parametrize("geo", [dict(padding="same"), dict(strides=2, padding="valid"),
+                                 dict(strides=(1, 3), padding="same", dilation=(2, 1)),
+                                 dict(padding="valid", dilation=(1, 2))],
+                         ids=["same", "stride2", "strided-dilated", "dilated"])
+def test_backends_agree_when_one_image_spans_several_chunks(kernels_of, rng, geo, filters,
+                                                            dtype):
+    """A 5×5×48 window makes 1,200 numbers per output pixel, so the compiled kernels' im2col
+    chunks hold 256 output pixels (their minimum): every image of 23×26 is cut into several
+    chunks, at places that are not row or image boundaries (the GAN generator's shape). With
+    stride 1 and 7 or 1 filters the compiled kernels take the narrow path, whose chunks of
+    1,497 (7 filters) input pixels also end inside images."""
+    ref = kernels_of("python", ["conv"])
+    cy = kernels_of("cython", ["conv"])
+    x = rng.normal(size=(3, 23, 26, 48)).astype(dtype)
+    k = (0.1 * rng.normal(size=(5, 5, 48, filters))).astype(dtype)
+    b = rng.normal(size=filters).astype(dtype)
+    tol = dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-10)
+    y = cy.conv2d_forward(x, k, b, **geo)
+    np.testing.assert_allclose(y, ref.conv2d_forward(x, k, b, **geo), **tol)
+    np.testing.assert_allclose(cy.conv2d_forward(x, k, b, activation="relu", **geo),
+                               np.maximum(y, 0), **tol)
+    g = rng.normal(size=y.shape).astype(dtype)
+    for a, r in zip(cy.conv2d_backward(x, k, g, **geo), ref.conv2d_backward(x, k, g, **geo)):
+        np.testing.assert_allclose(a, r, rtol=tol["rtol"], atol=20 * tol["atol"])
+    cols = cy.im2col(x, (5, 5), **geo)
+    np.testing.assert_array_equal(cols, ref.im2col(x, (5, 5), **geo))
+    np.testing.assert_allclose(cy.col2im(cols, x.shape, (5, 5), **geo),
+                               ref.col2im(cols, x.shape, (5, 5), **geo), **tol)
+
+
 def test_non_contiguous_inputs(kernels_of, backend_name, rng):
     kern = kernels_of(backend_name, ["conv"])
     big = rng.normal(size=(4, 9, 10, 6))
@@ -99,6 +138,40 @@ def test_non_contiguous_inputs(kernels_of, backend_name, rng):
     np.testing.assert_allclose(gk, loops.conv2d_grad_kernel(np.ascontiguousarray(x), g, k.shape,
                                                             strides=2, padding="same"),
                                rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_narrow_path_awkward_inputs(kernels_of, backend_name, rng, dtype):
+    """Stride 1, filters ≤ channels / 2 (the compiled narrow path): non-contiguous views, a 1×1
+    image under a 3×3 'same' window, an empty batch — all equal to the textbook loops."""
+    kern = kernels_of(backend_name, ["conv"])
+    tol = _tol(dtype)
+    big = rng.normal(size=(4, 9, 10, 12)).astype(dtype)
+    x = big[::2, :, ::-1, ::2]                            # (2, 9, 10, 6), strided and reversed
+    k = np.asfortranarray(rng.normal(size=(3, 2, 6, 2)).astype(dtype))
+    b = rng.normal(size=2).astype(dtype)
+    xc, kc = np.ascontiguousarray(x), np.ascontiguousarray(k)
+    want = loops.conv2d(xc, kc, b, padding="same")
+    np.testing.assert_allclose(kern.conv2d_forward(x, k, b, padding="same"), want, **tol)
+    g = rng.normal(size=want.shape).astype(dtype)[:, ::-1]
+    gi, gk, gb = kern.conv2d_backward(x, k, g, padding="same")
+    np.testing.assert_allclose(gi, loops.conv2d_grad_input(g, kc, x.shape, padding="same"), **tol)
+    np.testing.assert_allclose(gk, loops.conv2d_grad_kernel(xc, g, k.shape, padding="same"), **tol)
+    np.testing.assert_allclose(gb, g.sum(axis=(0, 1, 2)), **tol)
+    # a 1×1 image: only the window's centre tap touches it
+    x1 = rng.normal(size=(3, 1, 1, 4)).astype(dtype)
+    k1 = rng.normal(size=(3, 3, 4, 1)).astype(dtype)
+    y1 = kern.conv2d_forward(x1, k1, None, padding="same")
+    np.testing.assert_allclose(y1[:, 0, 0, 0], x1[:, 0, 0, :] @ k1[1, 1, :, 0], **tol)
+    g1 = rng.normal(size=y1.shape).astype(dtype)
+    gi1, gk1, _ = kern.conv2d_backward(x1, k1, g1, padding="same")
+    np.testing.assert_allclose(gi1[:, 0, 0, :], g1[:, 0, 0, :] * k1[1, 1, :, 0], **tol)
+    assert not gk1[0].any() and not gk1[:, 0].any()       # off-centre taps see only padding
+    # an empty batch
+    y0 = kern.conv2d_forward(np.zeros((0, 5, 5, 4), dtype), k1, None, padding="same")
+    assert y0.shape == (0, 5, 5, 1)
+    gi0, gk0, gb0 = kern.conv2d_backward(np.zeros((0, 5, 5, 4), dtype), k1, y0, padding="same")
+    assert gi0.shape == (0, 5, 5, 4) and not gk0.any() and not gb0.any()
 
 
 def test_out_argument(kernels_of, backend_name, rng):
@@ -191,7 +264,7 @@ def test_backward_checks_grad_shape(kernels_of, backend_name):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("case", CASES[:6], ids=[str(c) for c in CASES[:6]])
+@pytest.mark.parametrize("case", CASES[:6] + CASES[11:14], ids=[str(c) for c in CASES[:6] + CASES[11:14]])
 def test_fused_relu(kernels_of, backend_name, rng, case, dtype):
     """activation='relu' == max(0, the linear result); backward masks the gradient with
     [output > 0] before the products (the derivative read from the output, as Dense does)."""

@@ -24,6 +24,8 @@ CASES = [
     (2, 3, 4, 2, 3, 3, 2, (2, 3), "valid", (1, 2)),  # per-axis strides and output_padding
     (2, 4, 4, 3, 1, 1, 2, 1, "valid", None),         # 1x1 kernel
     (1, 1, 1, 2, 3, 3, 4, 2, "valid", None),         # 1x1 image
+    (3, 5, 6, 3, 4, 4, 9, 2, "same", None),          # kernel rows of 4·9 ≥ 32 numbers: memcpy runs
+    (2, 6, 5, 2, 3, 5, 8, (1, 2), "valid", (0, 1)),  # runs of 40, per-axis strides
 ]
 
 

@@ -120,6 +120,13 @@ def test_conv_work_counts_one_im2col_chunk():
     assert flops == 2 * thread_policy.CONV_CHUNK_ELEMENTS * 64 > SMALL_CALL_FLOPS
 
 
+def test_conv_chunks_are_output_rows_not_whole_images():
+    # the GAN generator's 5×5 layer: one 28×28×32 image is an im2col matrix of 627,200 numbers,
+    # cut into chunks of CONV_CHUNK_ELEMENTS like any other
+    x, k = np.empty((20, 28, 28, 32), np.float32), np.empty((5, 5, 32, 32), np.float32)
+    assert call_flops("conv2d_forward", x, k) == 2 * thread_policy.CONV_CHUNK_ELEMENTS * 32
+
+
 def test_work_of_arguments_that_are_not_arrays_is_zero():
     assert call_flops("matmul", "a", None) == 0
     assert call_flops("dense_forward", 3) == 0

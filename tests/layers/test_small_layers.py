@@ -37,6 +37,8 @@ LAYERS = [
     (lambda: RepeatVector(3, dtype="float64"), (4,), (3, 4)),
     (lambda: LeakyReLU(dtype="float64"), (3, 4), (3, 4)),
     (lambda: LeakyReLU(negative_slope=0.1, dtype="float64"), (5,), (5,)),
+    (lambda: LeakyReLU(alpha=1.7, dtype="float64"), (2, 3), (2, 3)),      # α > 1: slope-array path
+    (lambda: LeakyReLU(alpha=0.0, dtype="float64"), (4,), (4,)),
     (lambda: ReLU(dtype="float64"), (6,), (6,)),
     (lambda: ReLU(max_value=0.8, negative_slope=0.2, threshold=-0.3, dtype="float64"), (3, 5), (3, 5)),
     (lambda: ELU(dtype="float64"), (6,), (6,)),
@@ -101,6 +103,32 @@ def test_worked_examples():
     # ReLU(max_value=6, negative_slope=0.1, threshold=1): 0.1·(x − 1) below 1, capped at 6
     np.testing.assert_allclose(ReLU(6, 0.1, 1.0, dtype="float64")(v), [[-0.3, -0.15, -0.1, -0.05, 3, 6]])
     np.testing.assert_allclose(ELU(dtype="float64")(v)[0, :2], np.exp([-2.0, -0.5]) - 1)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("alpha", [0.3, 0.01, 1.0, 0.0, 2.5])
+def test_leaky_relu_is_x_times_its_slope_bit_for_bit(alpha, dtype, rng):
+    """The fast path (0 < α ≤ 1: y = max(x, α·x), a kept mask [x > 0]) gives exactly the numbers
+    of the definition y = x · (1 or α), dL/dx = g · (1 or α) — signed zeros, infinities, NaN,
+    subnormals and a non-contiguous input included."""
+    layer = LeakyReLU(alpha=alpha, dtype=dtype)
+    special = [0.0, -0.0, np.nan, np.inf, -np.inf, 1e-45, -1e-45, -1e-310, 3.0, -2.0]
+    x = rng.normal(size=(3, 7, 10)).astype(dtype)
+    x[0, 0] = special
+    x = x[:, ::2]                                    # non-contiguous
+    g = rng.normal(size=x.shape).astype(dtype)
+    slope = np.where(x > 0, 1.0, alpha).astype(dtype)
+    bits = np.uint32 if dtype == "float32" else np.uint64
+    with np.errstate(invalid="ignore", under="ignore"):
+        y = layer(x)
+        expected = x * slope
+        dx = layer.backward(g)
+    assert y.dtype == dx.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(y.view(bits), expected.view(bits))
+    np.testing.assert_array_equal(dx.view(bits), (g * slope).view(bits))
+    assert np.isnan(y[0, 0, 2]) and y[0, 0, 3] == np.inf          # NaN stays NaN, ∞ passes
+    empty = layer(np.zeros((0, 4, 10), dtype=dtype))
+    assert empty.shape == (0, 4, 10) and layer.backward(empty).shape == (0, 4, 10)
 
 
 def test_leaky_relu_names_and_defaults():
