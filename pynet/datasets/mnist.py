@@ -12,7 +12,9 @@ order, in
 4. the subset embedded in the package: the first 10,000 training images (original order) and
    the official 10,000 test images — so the lessons run offline, out of the box.
 
-:func:`where` tells which of them was used; ``pynet info`` prints the whole search.
+:func:`where` tells which of them was used and :func:`is_full` whether it holds the full
+60,000/10,000 set (the MNIST lessons then train on it in a full run); ``pynet info`` prints the
+whole search.
 
 The books encode the same images differently; the helpers below produce each encoding:
 :func:`rashid_inputs`/:func:`rashid_targets` (0.01..1.00 inputs, 0.01/0.99 targets),
