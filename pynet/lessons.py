@@ -461,3 +461,58 @@ def speed_phrase(ours_seconds: float, theirs_seconds: float, ours: str = "ours")
     ratio = max(ours_seconds, theirs_seconds) / min(ours_seconds, theirs_seconds)
     text = f"{ratio:.1f}x" if ratio < 100 else f"{ratio:,.0f}x"
     return f"{ours} is {text} {'faster' if ours_seconds <= theirs_seconds else 'slower'}"
+
+
+# -- MNIST: the book's data when it is there -------------------------------------------------
+
+@dataclass(frozen=True)
+class MnistPlan:
+    """How many MNIST images a lesson trains and tests on, and whether they are the book's.
+
+    ``book_data`` is True when the lesson trains on the book's whole training set (full MNIST
+    was found: :func:`pynet.datasets.mnist.is_full`); its headline may then say ``kind="book"``.
+    ``data`` says in words what was used (for ``compare(data=...)``, notes and narration).
+    """
+
+    n_train: int
+    n_test: int
+    book_data: bool
+    data: str
+
+
+def mnist_plan(quick: bool, *, quick_counts: tuple, subset_counts: tuple = (10_000, 10_000),
+               book_counts: tuple = (60_000, 10_000), source: str = "the book",
+               full: bool | None = None) -> MnistPlan:
+    """The training and test counts an MNIST lesson uses, and what they are.
+
+    * ``--quick``: ``quick_counts``, always (a short tour whatever is installed);
+    * a full run with full MNIST present (``full``, default :func:`mnist.is_full() <pynet.
+      datasets.mnist.is_full>`): ``book_counts``, what ``source`` trains and tests on;
+    * a full run without it: ``subset_counts``, from the embedded 10,000-image subset.
+
+    >>> mnist_plan(False, quick_counts=(1500, 1000), full=True).data
+    "the book's 60,000 training and 10,000 test images"
+    >>> mnist_plan(False, quick_counts=(1500, 1000), full=False).data
+    "the first 10,000 of the book's 60,000 training images"
+    """
+    for name, counts in (("quick_counts", quick_counts), ("subset_counts", subset_counts),
+                         ("book_counts", book_counts)):
+        if (not isinstance(counts, tuple) or len(counts) != 2
+                or not all(isinstance(c, int) and not isinstance(c, bool) and c > 0
+                           for c in counts)):
+            raise ValueError(f"mnist_plan(): {name}= must be (n_train, n_test), two positive "
+                             f"integers; got {counts!r}")
+    book_train = book_counts[0]
+    owner = source + ("'" if source.endswith("s") else "'s")     # the book's, the notes'
+    if not quick:
+        if full is None:
+            from pynet.datasets import mnist
+
+            full = mnist.is_full()
+        if full:
+            n_train, n_test = book_counts
+            return MnistPlan(n_train, n_test, True,
+                             f"{owner} {n_train:,} training and {n_test:,} test images")
+    n_train, n_test = quick_counts if quick else subset_counts
+    return MnistPlan(n_train, n_test, False,
+                     f"the first {n_train:,} of {owner} {book_train:,} training images")

@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 
-from pynet.lessons import Report, main, speed_phrase
+from pynet.lessons import Report, main, mnist_plan, speed_phrase
 
 TITLE = "01 · Rashid's three-layer network on MNIST (784-200-10, lr 0.1)"
 SEED = 2026
@@ -79,7 +79,8 @@ def run(report: Report, quick: bool) -> None:
     from pynet.backprop.three_layer_network import BookNetwork, ThreeLayerNetwork
     from pynet.inspect.images import ascii_image
 
-    n_train, n_test = (1500, 1000) if quick else (10000, 10000)
+    plan = mnist_plan(quick, quick_counts=(1500, 1000))   # the book's 60,000 when downloaded
+    n_train, n_test = plan.n_train, plan.n_test
     epochs = 2 if quick else 5
     x, t, x_test, y_test = load(n_train, n_test)
     report.say(f"  training images: {n_train} (the book: 60,000); test images: {n_test}; "
@@ -114,11 +115,19 @@ def run(report: Report, quick: bool) -> None:
                            agree=None, note=f"we train on {n_train} images")
         else:
             report.compare("accuracy, book's back-query net vs ours", book=BOOK_BACKQUERY_NET,
-                           ours=ours, agree=None, note=f"book: 60k images; ours: {n_train}")
+                           ours=ours, note=f"book: 60k images; ours: {n_train}",
+                           # on the book's data: within ±0.01: the book's figures are single
+                           # unseeded runs (this net with rotations: 0.9745 to 0.9787)
+                           agree=bool(abs(ours - BOOK_BACKQUERY_NET) <= 0.01)
+                           if plan.book_data else None,
+                           headline=plan.book_data, tolerance=0.01, data=plan.data,
+                           kind="book" if plan.book_data else "differs",
+                           reason=f"{n_train:,} of the book's 60,000 training images")
         report.compare("accuracy, book's NumPy code on our data", book=theirs, ours=ours,
-                       agree=bool(abs(theirs - ours) <= 0.003), headline=epoch == epochs,
+                       agree=bool(abs(theirs - ours) <= 0.003),
+                       headline=epoch == epochs and not plan.book_data,
                        note="same data, same start", kind="same-data", tolerance=0.003,
-                       data=f"the first {n_train:,} of the book's 60,000 training images",
+                       data=plan.data,
                        reference="the book's own NumPy code (BookNetwork), same data and start "
                                  "('book' column)")
         diff = max(np.abs(net.wih - book.wih).max(), np.abs(net.who - book.who).max())

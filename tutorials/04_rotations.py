@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pynet.lessons import Report, main
+from pynet.lessons import Report, main, mnist_plan
 
 TITLE = "04 · Rotated training data: accuracy vs angle"
 SEED = 2026
@@ -53,7 +53,8 @@ def run(report: Report, quick: bool) -> None:
     from pynet.datasets import mnist
     from pynet.inspect.images import have_matplotlib, output_dir
 
-    n_train, n_test = (2000, 1000) if quick else (10000, 10000)
+    plan = mnist_plan(quick, quick_counts=(2000, 1000))   # the book's 60,000 when downloaded
+    n_train, n_test = plan.n_train, plan.n_test
     (x_train, y_train), (x_test, y_test) = mnist.load()
     x = mnist.rashid_inputs(x_train[:n_train])
     t = mnist.rashid_targets(y_train[:n_train])
@@ -76,8 +77,12 @@ def run(report: Report, quick: bool) -> None:
         report.say(f"  {angle:>2} deg  {plain[angle]:.4f}  {bar(plain[angle], low, 1.0)}")
     report.compare("no rotations", book=BOOK_PLAIN, ours=plain[0], agree=None,
                    note=f"book: 60k images; ours: {n_train}")
-    report.compare("with +/-10 degree copies", book=BOOK_AT_10, ours=plain[10], agree=None,
-                   headline=True, kind="differs",
+    report.compare("with +/-10 degree copies", book=BOOK_AT_10, ours=plain[10],
+                   # on the book's data: within ±0.01, about the spread of the book's single
+                   # unseeded runs of this net (0.954 plain, 0.9669 with copies, 1 epoch)
+                   agree=bool(abs(plain[10] - BOOK_AT_10) <= 0.01) if plan.book_data else None,
+                   headline=True, kind="book" if plan.book_data else "differs",
+                   tolerance=0.01, data=plan.data,
                    reason=f"trained on {n_train:,} of the book's 60,000 images, and no same-data "
                           "reference runs in this lesson (lesson 01 checks the network against "
                           "the book's code)")

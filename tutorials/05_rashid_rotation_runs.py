@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 
-from pynet.lessons import Report, main
+from pynet.lessons import Report, main, mnist_plan
 
 TITLE = "05 · Rashid's rotation runs: lr 0.01, 5 and 10 epochs"
 SEED = 31
@@ -114,7 +114,8 @@ def run(report: Report, quick: bool) -> None:
 def lesson(report: Report, quick: bool) -> None:
     from pynet.augment import with_rotations
 
-    n_train, n_test = (2000, 1000) if quick else (10000, 10000)
+    plan = mnist_plan(quick, quick_counts=(2000, 1000))   # the book's 60,000 when downloaded
+    n_train, n_test = plan.n_train, plan.n_test
     angles = (0, 10) if quick else ANGLES
     short, long = (2, 4) if quick else (5, 10)
     x, t, x_test, y_test = load(n_train, n_test)
@@ -139,10 +140,15 @@ def lesson(report: Report, quick: bool) -> None:
                    ours=scores[best_short][short], agree=None,
                    note=f"at {best_short} deg; book: 5 epochs at 10 deg, 60k images")
     report.compare(f"peak accuracy after {long} epochs", book=BOOK_10_EPOCHS,
-                   ours=scores[best_long][long], agree=None, headline=True,
+                   ours=scores[best_long][long], headline=True,
+                   # on the book's data: within ±0.01, as in lessons 01 and 04: the book's
+                   # figures are single unseeded runs (5 and 10 epochs: 0.9745, 0.9787)
+                   agree=bool(abs(scores[best_long][long] - BOOK_10_EPOCHS) <= 0.01)
+                   if plan.book_data else None, tolerance=0.01 if plan.book_data else None,
                    note=f"at {best_long} deg; book: 10 epochs, 60k images",
-                   kind="same-data" if report.importable("torch") else "differs",
-                   data=f"{n_train:,} of the book's 60,000 training images",
+                   kind="book" if plan.book_data
+                   else "same-data" if report.importable("torch") else "differs",
+                   data=plan.data,
                    reference="PyTorch from the same start on the same 10-degree data, within "
                              "0.002 (checked below)",
                    reason=f"{n_train:,} of the book's 60,000 images, and PyTorch (the same-data "

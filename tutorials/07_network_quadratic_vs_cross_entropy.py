@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from pynet.inspect.images import output_dir
-from pynet.lessons import Report, main
+from pynet.lessons import Report, main, mnist_plan
 
 TITLE = "07 · Nielsen's network: quadratic vs cross-entropy cost"
 SEED = 8
@@ -92,6 +92,8 @@ def run(report: Report, quick: bool) -> None:
     report.check(quad[299] < quad[0], "the quadratic neuron does learn eventually")
 
     n_train, n_test, epochs = (3000, 1000, 5) if quick else (10000, 10000, 30)
+    plan = mnist_plan(quick, quick_counts=(n_train, n_test), source="the text")
+    n_train, n_test = plan.n_train, plan.n_test      # the text's 60,000 when downloaded
     training_data, test_data = load(n_train, n_test)
     report.section(f"MNIST: {n_train} training images (the text: 60,000), {n_test} test images, "
                    f"{epochs} epochs, mini-batch 10; kernels: {kernels.BACKEND}")
@@ -104,10 +106,18 @@ def run(report: Report, quick: bool) -> None:
                           monitor_evaluation_accuracy=True, verbose=False)
         final = history.evaluation_accuracy[-1]
         report.compare(f"{cost.name}, [784,{hidden},10], η={eta:g}: test accuracy",
-                       book=BOOK[(cost.name, hidden)], ours=final, agree=None,
+                       book=BOOK[(cost.name, hidden)], ours=final,
+                       # on the text's data: within ±0.01 — its runs are unseeded (a few tenths
+                       # of a percent apart) and its own text and logs differ by up to 1.1 points
+                       # (checked on the headline run only)
+                       agree=bool(abs(final - BOOK[(cost.name, hidden)]) <= 0.01)
+                       if plan.book_data and cost is CrossEntropyCost and hidden == 30 else None,
+                       tolerance=0.01, data=plan.data,
                        note=f"text: 60k images; ours {n_train}; best epoch "
                             f"{max(history.evaluation_accuracy):.4f}",
-                       headline=(cost is CrossEntropyCost and hidden == 30), kind="differs",
+                       headline=(cost is CrossEntropyCost and hidden == 30),
+                       kind="book" if plan.book_data and cost is CrossEntropyCost and hidden == 30
+                       else "differs",
                        reason=f"{n_train:,} of the text's 60,000 training images (50,000 + "
                               "validation) and no same-data reference in this lesson")
         report.check(final > 0.3,

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from pynet.inspect.images import output_dir
-from pynet.lessons import Report, main
+from pynet.lessons import Report, main, mnist_plan
 
 TITLE = "09 · Overfitting and L2 regularisation (Nielsen's network)"
 SEED = 9
@@ -95,6 +95,8 @@ def run(report: Report, quick: bool) -> None:
     from pynet.backprop.costs import CrossEntropyCost
 
     epochs_small, n_full, epochs_full, n_test = (60, 3000, 3, 1000) if quick else (400, 10000, 30, 10000)
+    # the text's 60,000 training images when full MNIST is downloaded (the headline stays R9)
+    n_full = mnist_plan(quick, quick_counts=(n_full, n_test), source="the text").n_train
     small, test_data = load(1000, n_test)
 
     report.section(f"1,000 training images, {epochs_small} epochs (the text: 400), λ = 0")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from pynet.inspect.images import output_dir
-from pynet.lessons import Report, main
+from pynet.lessons import Report, main, mnist_plan
 
 TITLE = "10 · Weight initialisation: N(0, 1) vs N(0, 1/√n_in)"
 SEED = 10
@@ -91,6 +91,8 @@ def run(report: Report, quick: bool) -> None:
     _histogram(report, z_real)
 
     n_train, n_test, epochs = (3000, 1000, 3) if quick else (10000, 10000, 30)
+    plan = mnist_plan(quick, quick_counts=(n_train, n_test), source="the text")
+    n_train, n_test = plan.n_train, plan.n_test      # the text's 60,000 when downloaded
     training_data = mnist.nielsen_pairs(x_train[:n_train], y_train[:n_train], one_hot=True)
     test_data = mnist.nielsen_pairs(x_test[:n_test], y_test[:n_test], one_hot=False)
     report.section(f"[784, 30, 10] on {n_train} images (the text: 60,000), {epochs} epochs, "

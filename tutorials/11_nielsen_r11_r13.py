@@ -25,7 +25,7 @@ import copy
 
 import numpy as np
 
-from pynet.lessons import Report, main
+from pynet.lessons import Report, main, mnist_plan
 
 TITLE = "11 · Nielsen R11–R13: 100 hidden neurons, 60 epochs, accuracy vs training-set size"
 SEED = 30
@@ -147,7 +147,8 @@ def lesson(report: Report, quick: bool) -> None:
     except ImportError:
         torch = None
 
-    n_train, n_test = (2000, 2000) if quick else (10000, 10000)
+    plan = mnist_plan(quick, quick_counts=(2000, 2000), source="the text")
+    n_train, n_test = plan.n_train, plan.n_test      # the text's 60,000 when downloaded
     e11, e12, e_demo = (4, 6, 4) if quick else (30, 60, 30)
     training, test = load(n_train, n_test)
     report.say(f"  training images: {n_train} (the text: 60,000), test images: {n_test}"
@@ -160,8 +161,13 @@ def lesson(report: Report, quick: bool) -> None:
     _, h100, start = train([784, 100, 10], training, test, e11, 0.5, 5.0)
     _, h30, _ = train([784, 30, 10], training, test, e11, 0.5, 5.0)
     r11 = h100.evaluation_accuracy[-1]
-    report.compare("R11 test accuracy, 100 hidden", book=BOOK_R11, ours=r11, agree=None, headline=True,
-                   kind="differs", reason=f"{n_train:,} training images, not the text's 60,000, "
+    report.compare("R11 test accuracy, 100 hidden", book=BOOK_R11, ours=r11, headline=True,
+                   # on the text's data: within ±0.01 — its runs are unseeded (a few tenths of
+                   # a percent apart) and its own text and logs differ by up to 1.1 points
+                   agree=bool(abs(r11 - BOOK_R11) <= 0.01) if plan.book_data else None,
+                   tolerance=0.01, data=plan.data,
+                   kind="book" if plan.book_data else "differs",
+                   reason=f"{n_train:,} training images, not the text's 60,000, "
                    "and no same-data reference in this lesson",
                    note=f"{n_train} training images, not 60,000; λ 5 decays {60000 // n_train}× harder")
     report.compare("R11 against 30 hidden, same settings", book=BOOK_R11_30_HIDDEN,

@@ -23,7 +23,7 @@ import time
 
 import numpy as np
 
-from pynet.lessons import Report, main
+from pynet.lessons import Report, main, mnist_plan
 
 TITLE = "15 · The lecture notes' MNIST MLPs: 784-784-10 baseline (Adam) and 784-300-10 (SGD 0.5)"
 SEED = 13
@@ -160,6 +160,8 @@ def run(report: Report, quick: bool) -> None:
     clear_session()   # layer names start again at dense_1, as in a fresh Keras session
 
     n_train, n_test, epochs = (5000, 2000, 3) if quick else (10000, 10000, 10)
+    plan = mnist_plan(quick, quick_counts=(n_train, n_test), source="the notes")
+    n_train, n_test = plan.n_train, plan.n_test      # the notes' 60,000 when downloaded
     x_train, y_train, x_test, y_test = load_data(n_train, n_test)
     report.say(f"  training images: {n_train} (the notes: 60,000 and 55,000); test images: {n_test}")
 
@@ -183,8 +185,13 @@ def run(report: Report, quick: bool) -> None:
     scores = model.evaluate(x_test, y_test, verbose=0)
     error = 100 - scores[1] * 100
     report.say(f"  Baseline Error: {error:.2f}%")
-    report.compare("baseline error, %", book=BOOK_BASELINE_ERROR, ours=error, agree=None,
-                   note=f"we train on {n_train} images", headline=True, kind="differs",
+    report.compare("baseline error, %", book=BOOK_BASELINE_ERROR, ours=error,
+                   # on the notes' data: within ±0.4 points — the notes' own log moves by 0.37
+                   # points over its last five epochs (val_acc 0.9790..0.9827)
+                   agree=bool(abs(error - BOOK_BASELINE_ERROR) <= 0.4) if plan.book_data else None,
+                   tolerance="0.4 points", data=plan.data,
+                   note=f"we train on {n_train} images", headline=True,
+                   kind="book" if plan.book_data else "differs",
                    reason=f"{n_train:,} of the notes' 60,000 training images, and no same-data "
                           "reference runs in this lesson")
     limit = 12.0 if quick else 5.0

@@ -21,7 +21,7 @@ import time
 
 import numpy as np
 
-from pynet.lessons import Report, main
+from pynet.lessons import Report, main, mnist_plan
 
 TITLE = "16 · The lecture notes' CNNs (channels_first) and two architectures from the texts"
 SEED = 16
@@ -212,6 +212,8 @@ def run(report: Report, quick: bool) -> None:
     from pynet import initializers, kernels
 
     n_train, n_test, epochs = (4000, 2000, 3) if quick else (10000, 10000, 10)
+    plan = mnist_plan(quick, quick_counts=(n_train, n_test), source="the notes")
+    n_train, n_test = plan.n_train, plan.n_test      # the notes' 60,000 when downloaded
     report.say(f"  training images: {n_train} (the notes: 60,000); test images: {n_test}; "
                f"epochs: {epochs}, batch 200, Adam; kernels: {kernels.BACKEND}")
     x, y, x_test, y_test = load_channels_first(n_train, n_test)
@@ -230,8 +232,13 @@ def run(report: Report, quick: bool) -> None:
         error = 1.0 - float(acc)
         report.say(f"  trained in {seconds:.1f} s")
         report.compare(f"{name} test error, notes vs ours", book=book_error, ours=error,
-                       agree=None, note=f"notes: 60k images; ours: {n_train}",
-                       headline=name == "larger CNN", kind="differs",
+                       note=f"notes: 60k images; ours: {n_train}",
+                       # on the notes' data, for the headline (larger CNN): within ±0.003 — the
+                       # notes print one unseeded run per model, 0.22 points apart (1.11%, 0.89%)
+                       agree=bool(abs(error - book_error) <= 0.003)
+                       if plan.book_data and name == "larger CNN" else None,
+                       tolerance=0.003, data=plan.data, headline=name == "larger CNN",
+                       kind="book" if plan.book_data and name == "larger CNN" else "differs",
                        reason=f"{n_train:,} of the notes' 60,000 training images; the check "
                               "beside it is a channels_last twin, not a same-data reference")
         limit = 0.2 if quick else 0.03

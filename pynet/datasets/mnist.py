@@ -12,7 +12,9 @@ order, in
 4. the subset embedded in the package: the first 10,000 training images (original order) and
    the official 10,000 test images — so the lessons run offline, out of the box.
 
-:func:`where` tells which of them was used; ``pynet info`` prints the whole search.
+:func:`where` tells which of them was used and :func:`is_full` whether it holds the full
+60,000/10,000 set (the MNIST lessons then train on it in a full run); ``pynet info`` prints the
+whole search.
 
 The books encode the same images differently; the helpers below produce each encoding:
 :func:`rashid_inputs`/:func:`rashid_targets` (0.01..1.00 inputs, 0.01/0.99 targets),
@@ -32,7 +34,8 @@ from ._locate import cache_dir  # noqa: F401  (public: mnist.cache_dir())
 from .idx import read_idx
 
 __all__ = [
-    "load", "download", "where", "search_status", "verify_embedded", "candidate_dirs", "cache_dir",
+    "load", "download", "where", "is_full", "FULL_TRAIN", "FULL_TEST", "search_status",
+    "verify_embedded", "candidate_dirs", "cache_dir",
     "rashid_inputs", "rashid_targets", "to_categorical", "keras_images", "nielsen_inputs",
     "nielsen_pairs", "MIRRORS", "REMOTE_FILES", "EMBEDDED_DIR",
 ]
@@ -129,6 +132,23 @@ def locate(path=None):
 def where(path=None) -> Path:
     """The folder :func:`load` would read (with the same arguments)."""
     return locate(path)[2]
+
+
+#: The sizes of the published set (what :func:`download` fetches and the books train on).
+FULL_TRAIN, FULL_TEST = 60_000, 10_000
+
+
+def is_full(path=None) -> bool:
+    """Whether :func:`load` (with the same ``path``) would return the full 60,000/10,000 set.
+
+    Reads only the two image files' IDX headers (their item counts), not the images; False for
+    the embedded 10,000-image subset or when no complete set is found.
+    """
+    found, _ = search_status(path, warn=False)
+    if found is None:
+        return False
+    return (_locate.header_count(found.train[0]) == FULL_TRAIN
+            and _locate.header_count(found.test[0]) == FULL_TEST)
 
 
 def load(path=None):
