@@ -14,7 +14,6 @@ Rules
 """
 from __future__ import annotations
 
-
 import numpy as np
 
 from pynet import _validate as validate
