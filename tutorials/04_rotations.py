@@ -10,7 +10,7 @@
 # %%
 """Rotated copies as extra training data: accuracy against the rotation angle after one epoch.
 
-Run it: ``pynet run 04 [--quick]``; as a notebook: ``pynet notebook 04``.
+Rashid, ch. 3. Run it: ``pynet run 04 [--quick]``; as a notebook: ``pynet notebook 04``.
 """
 from __future__ import annotations
 

@@ -7,7 +7,7 @@
 # %%
 """Perceptrons and logic gates: the cheese festival, NAND, gates and adders from NANDs, AND vs XOR.
 
-Run it: ``pynet run 06 [--quick]``; as a notebook: ``pynet notebook 06``.
+Nielsen's course, §1.2. Run it: ``pynet run 06 [--quick]``; as a notebook: ``pynet notebook 06``.
 """
 from __future__ import annotations
 

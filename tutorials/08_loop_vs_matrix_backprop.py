@@ -10,7 +10,7 @@
 # %%
 """Backprop one example at a time (chapter 3) against the whole mini-batch as a matrix (§4.1), NumPy and compiled.
 
-Run it: ``pynet run 08 [--quick]``; as a notebook: ``pynet notebook 08``.
+Nielsen's course, §3.1 and §4.1. Run it: ``pynet run 08 [--quick]``; as a notebook: ``pynet notebook 08``.
 """
 from __future__ import annotations
 

@@ -9,7 +9,7 @@
 # %%
 """Weight initialisation: N(0, 1) against N(0, 1/√n_in) — the z-distribution widths and the first epoch.
 
-Run it: ``pynet run 10 [--quick]``; as a notebook: ``pynet notebook 10``.
+Nielsen's course, §6. Run it: ``pynet run 10 [--quick]``; as a notebook: ``pynet notebook 10``.
 """
 from __future__ import annotations
 

@@ -7,7 +7,7 @@
 # %%
 """The formal neuron and the hand-wired XOR net: activations, the weight matrix, a traced pass.
 
-Run it: ``pynet run 12 [--quick]``; as a notebook: ``pynet notebook 12``.
+The lecture notes, §1 and §5. Run it: ``pynet run 12 [--quick]``; as a notebook: ``pynet notebook 12``.
 """
 from __future__ import annotations
 

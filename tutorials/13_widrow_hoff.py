@@ -9,7 +9,7 @@
 # %%
 """Widrow–Hoff (the delta rule): a layer of linear neurons learns a linear map and a gate.
 
-Run it: ``pynet run 13 [--quick]``; as a notebook: ``pynet notebook 13``.
+The lecture notes, §7. Run it: ``pynet run 13 [--quick]``; as a notebook: ``pynet notebook 13``.
 """
 from __future__ import annotations
 

@@ -10,7 +10,7 @@
 # %%
 """The engine under every framework, on scalars: the chain rule on one neuron, then a 2-layer net learns XOR.
 
-Run it: ``pynet run 22 [--quick]``; as a notebook: ``pynet notebook 22``.
+Chollet §2.4 on scalars. Run it: ``pynet run 22 [--quick]``; as a notebook: ``pynet notebook 22``.
 """
 from __future__ import annotations
 

@@ -13,7 +13,7 @@
 # %%
 """DeepDream on a photo with pynet's own convnet: the loss of chosen layers climbs, octave by octave.
 
-Gradient ascent on a photo through a convnet pynet trains itself; the dream loss must climb.
+Chollet §8.2: gradient ascent on a photo through a convnet pynet trains itself; the loss climbs.
 """
 from __future__ import annotations
 

@@ -13,7 +13,7 @@
 # %%
 """Neural style transfer with pynet's own convnet: L-BFGS lowers the loss, the Gram matrices move to the style.
 
-L-BFGS on the pixels through lesson 42's convnet; the style distance must fall, the content stay.
+Chollet §8.3: L-BFGS on the pixels through lesson 42's convnet; style distance falls, content stays.
 """
 from __future__ import annotations
 
