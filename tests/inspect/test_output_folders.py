@@ -31,7 +31,7 @@ def test_inside_a_lesson_pictures_go_to_its_folder_with_a_marker(root):
         assert im.output_dir() == folder == root / "31_inside_a_convnet"
         assert (folder / im.MARKER).is_file()
     assert im.current_lesson() is None and im.output_dir() == root
-    assert im.output_dir(lesson="02_backquery") == root / "02_backquery"
+    assert im.output_dir(lesson="03_backquery") == root / "03_backquery"
 
 
 def test_the_lesson_folder_is_emptied_at_the_start_and_only_that_folder(root):
@@ -134,8 +134,8 @@ def test_lesson_name_of_code_outside_a_lesson_file_comes_from_the_title():
 
 def test_a_file_where_the_lesson_folder_should_be_is_named(root):
     root.mkdir(parents=True)
-    (root / "02_backquery").write_text("not a folder")
-    with pytest.raises(NotADirectoryError, match="lesson '02_backquery'.*is a file"):
-        im.output_dir(lesson="02_backquery")
-    assert im.clean_lesson_folder("02_backquery") == []          # and it is not deleted
-    assert (root / "02_backquery").read_text() == "not a folder"
+    (root / "03_backquery").write_text("not a folder")
+    with pytest.raises(NotADirectoryError, match="lesson '03_backquery'.*is a file"):
+        im.output_dir(lesson="03_backquery")
+    assert im.clean_lesson_folder("03_backquery") == []          # and it is not deleted
+    assert (root / "03_backquery").read_text() == "not a folder"

@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 03 · Own handwriting and the book's damaged digits
+# # 02 · Own handwriting and the book's damaged digits
 #
 # Rashid invites readers to draw digits, scale the pictures to 28×28 and query the trained
 # network. Readers who tried found it failing on their digits, because MNIST's digits were
@@ -9,7 +9,7 @@
 # %%
 """Your own handwriting: prepare any picture as MNIST did, and test the book's damaged digits.
 
-Run it: ``pynet run 03 [--quick]``; as a notebook: ``pynet notebook 03``.
+Run it: ``pynet run 02 [--quick]``; as a notebook: ``pynet notebook 02``.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from scipy import ndimage
 
 from pynet.lessons import Report, main
 
-TITLE = "03 · Own handwriting and the book's damaged digits"
+TITLE = "02 · Own handwriting and the book's damaged digits"
 SEED = 2026
 SEEDS = range(5)
 

@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 02 · Back-query: what the network thinks each digit looks like
+# # 03 · Back-query: what the network thinks each digit looks like
 #
 # A query sends an image forward and reads ten outputs. A back-query starts at the outputs, 0.99
 # for one label and 0.01 for the others, and pushes them backwards through Rashid's trained
@@ -11,7 +11,7 @@
 # %%
 """Back-query: run Rashid's trained network backwards and look at the ten images it 'imagines'.
 
-Run it: ``pynet run 02 [--quick]``; as a notebook: ``pynet notebook 02``.
+Run it: ``pynet run 03 [--quick]``; as a notebook: ``pynet notebook 03``.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ import numpy as np
 
 from pynet.lessons import Report, main
 
-TITLE = "02 · Back-query: what the network thinks each digit looks like"
+TITLE = "03 · Back-query: what the network thinks each digit looks like"
 SEED = 2026
 
 

@@ -1,4 +1,4 @@
-"""Lesson 02 runs quickly, draws the ten back-query images, and its checks can fail."""
+"""Lesson 03 runs quickly, draws the ten back-query images, and its checks can fail."""
 from __future__ import annotations
 
 import io
@@ -9,7 +9,7 @@ from pynet import lessons
 from pynet.lessons import LessonFailed, run_lesson
 
 def load_lesson():
-    return lessons.load_lesson("02_backquery")
+    return lessons.load_lesson("03_backquery")
 
 
 def test_quick_run_draws_ten_images(tmp_path, monkeypatch, require):
@@ -23,7 +23,7 @@ def test_quick_run_draws_ten_images(tmp_path, monkeypatch, require):
     assert "@" in text                                     # the ASCII art is there
     assert any(r.agree is True and "[0.01, 0.99]" in r.quantity for r in report.rows)
     require("matplotlib")   # skips here in a clone without it, fails under CI
-    assert (tmp_path / "02_backquery" / "backquery.png").stat().st_size > 1000
+    assert (tmp_path / "03_backquery" / "backquery.png").stat().st_size > 1000
 
 
 def test_lesson_notices_a_broken_rescale(tmp_path, monkeypatch):

@@ -1,4 +1,4 @@
-"""Lesson 03 runs quickly, reads a user's PNG, and its checks can fail."""
+"""Lesson 02 runs quickly, reads a user's PNG, and its checks can fail."""
 from __future__ import annotations
 
 import io
@@ -10,7 +10,7 @@ from pynet import lessons
 from pynet.lessons import LessonFailed, run_lesson
 
 def load_lesson():
-    return lessons.load_lesson("03_own_handwriting")
+    return lessons.load_lesson("02_own_handwriting")
 
 
 def test_quick_run_with_a_users_png(tmp_path, monkeypatch, require):
