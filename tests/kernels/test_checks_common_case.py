@@ -44,6 +44,6 @@ def test_same_dtype_names_every_argument_when_they_differ():
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), np.float32("inf"), -np.inf])
 def test_require_scalar_still_refuses_what_is_not_finite(value):
-    with pytest.raises(ValueError, match="'lr' must be finite"):
+    with pytest.raises(ValueError, match="'lr' must be a finite real number"):
         require_scalar("lr", value, where="k()")
     assert require_scalar("lr", np.float32(0.5), where="k()") == 0.5
