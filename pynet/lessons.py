@@ -44,6 +44,7 @@ from __future__ import annotations
 import argparse
 import enum
 import importlib
+import io
 import importlib.util
 import os
 import re
@@ -305,6 +306,15 @@ def run_lesson(run, title: str, *, quick: bool, out=None) -> tuple[Report, float
         raise LessonFailed(f"{title}: {len(report.failures)} comparison(s) disagreed: {names}",
                            report)
     return report, seconds
+
+
+def quick_run(lesson, *, quick: bool = True) -> tuple[Report, str]:
+    """Run ``lesson`` (a module from :func:`load_lesson`) with its printed text captured, quick
+    mode by default; return ``(report, text)``. Raises :class:`LessonFailed` on a disagreement.
+    The lesson tests run every lesson this way."""
+    out = io.StringIO()
+    report, _ = run_lesson(lesson.run, lesson.TITLE, quick=quick, out=out)
+    return report, out.getvalue()
 
 
 def headline_lines(report: Report) -> list[str]:

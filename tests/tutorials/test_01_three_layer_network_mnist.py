@@ -7,6 +7,7 @@ import pytest
 
 from pynet import lessons
 from pynet.lessons import LessonFailed, run_lesson
+from pynet.lessons import quick_run
 
 def load_lesson():
     return lessons.load_lesson("01_three_layer_network_mnist")
@@ -14,9 +15,7 @@ def load_lesson():
 
 def test_quick_run_matches_the_book_formulation():
     lesson = load_lesson()
-    out = io.StringIO()
-    report, _ = run_lesson(lesson.run, lesson.TITLE, quick=True, out=out)
-    text = out.getvalue()
+    report, text = quick_run(lesson)
     assert not report.failures
     same_code = [r for r in report.rows if r.quantity.startswith("accuracy, book's NumPy code")]
     assert len(same_code) == 2 and all(r.agree for r in same_code)

@@ -8,6 +8,7 @@ import pytest
 
 from pynet import lessons
 from pynet.lessons import LessonFailed, run_lesson
+from pynet.lessons import quick_run
 
 def load_lesson():
     return lessons.load_lesson("02_own_handwriting")
@@ -26,9 +27,7 @@ def test_quick_run_with_a_users_png(tmp_path, monkeypatch, require):
     monkeypatch.setenv("PYNET_OWN_DIGITS", str(folder))
     monkeypatch.setenv("PYNET_OUTPUT", str(tmp_path / "out"))
     lesson = load_lesson()
-    out = io.StringIO()
-    report, _ = run_lesson(lesson.run, lesson.TITLE, quick=True, out=out)
-    text = out.getvalue()
+    report, text = quick_run(lesson)
     assert not report.failures
     row = next(r for r in report.rows if r.quantity == f"my_own_{int(y_test[0])}.png")
     assert row.book == str(int(y_test[0])) and row.ours == row.book      # a clean 7 is read

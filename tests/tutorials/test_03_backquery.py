@@ -7,6 +7,7 @@ import pytest
 
 from pynet import lessons
 from pynet.lessons import LessonFailed, run_lesson
+from pynet.lessons import quick_run
 
 def load_lesson():
     return lessons.load_lesson("03_backquery")
@@ -15,9 +16,7 @@ def load_lesson():
 def test_quick_run_draws_ten_images(tmp_path, monkeypatch, require):
     monkeypatch.setenv("PYNET_OUTPUT", str(tmp_path))
     lesson = load_lesson()
-    out = io.StringIO()
-    report, _ = run_lesson(lesson.run, lesson.TITLE, quick=True, out=out)
-    text = out.getvalue()
+    report, text = quick_run(lesson)
     assert not report.failures
     assert all(f"label {d}" in text for d in range(10))
     assert "@" in text                                     # the ASCII art is there

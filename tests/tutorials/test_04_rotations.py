@@ -8,6 +8,7 @@ import pytest
 
 from pynet import lessons
 from pynet.lessons import LessonFailed, run_lesson
+from pynet.lessons import quick_run
 
 def load_lesson():
     return lessons.load_lesson("04_rotations")
@@ -16,9 +17,7 @@ def load_lesson():
 def test_quick_run(tmp_path, monkeypatch, require):
     monkeypatch.setenv("PYNET_OUTPUT", str(tmp_path))
     lesson = load_lesson()
-    out = io.StringIO()
-    report, _ = run_lesson(lesson.run, lesson.TITLE, quick=True, out=out)
-    text = out.getvalue()
+    report, text = quick_run(lesson)
     assert not report.failures
     for angle in lesson.ANGLES:
         assert f"{angle:>2} deg" in text

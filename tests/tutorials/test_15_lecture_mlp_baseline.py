@@ -1,10 +1,9 @@
 """Lesson 15 runs quickly; its parameter counts are exact and its custom loss passes the check."""
 from __future__ import annotations
 
-import io
 
 from pynet import lessons
-from pynet.lessons import run_lesson
+from pynet.lessons import quick_run
 
 def load_lesson():
     return lessons.load_lesson("15_lecture_mlp_baseline")
@@ -12,9 +11,7 @@ def load_lesson():
 
 def test_quick_run():
     lesson = load_lesson()
-    out = io.StringIO()
-    report, _ = run_lesson(lesson.run, lesson.TITLE, quick=True, out=out)
-    text = out.getvalue()
+    report, text = quick_run(lesson)
     assert "Baseline Error:" in text and "Total params: 623,290" in text
     rows = [r for r in report.rows if r.quantity == "parameters"]
     assert [r.ours for r in rows] == ["623290", "238510"] and all(r.agree for r in rows)

@@ -1,17 +1,14 @@
 """Lesson 17 reproduces the lecture's 433 parameters and 100% training accuracy."""
 from __future__ import annotations
 
-import io
 
 from pynet import lessons
-from pynet.lessons import run_lesson
+from pynet.lessons import quick_run
 
 
 def test_quick_run():
     lesson = lessons.load_lesson("17_word_embeddings")
-    out = io.StringIO()
-    report, _ = run_lesson(lesson.run, lesson.TITLE, quick=True, out=out)
-    text = out.getvalue()
+    report, text = quick_run(lesson)
     assert "Total params: 433" in text and "embedding_1 (Embedding)" in text
     rows = {r.quantity: r for r in report.rows}
     assert rows["total parameters"].agree is True

@@ -1,17 +1,14 @@
 """Lesson 19 builds the lecture's 213,301-parameter model and trains it on the stand-in."""
 from __future__ import annotations
 
-import io
 
 from pynet import lessons
-from pynet.lessons import run_lesson
+from pynet.lessons import quick_run
 
 
 def test_quick_run():
     lesson = lessons.load_lesson("19_lstm_text_classification")
-    out = io.StringIO()
-    report, _ = run_lesson(lesson.run, lesson.TITLE, quick=True, out=out)
-    text = out.getvalue()
+    report, text = quick_run(lesson)
     assert "Total params: 213,301" in text and "lstm_1 (LSTM)" in text
     rows = {r.quantity: r for r in report.rows}
     assert rows["parameters"].agree is True

@@ -7,6 +7,7 @@ import pytest
 
 from pynet import lessons
 from pynet.lessons import LessonFailed, run_lesson
+from pynet.lessons import quick_run
 
 
 def load_lesson():
@@ -16,9 +17,7 @@ def load_lesson():
 def test_quick_run_agrees_with_the_notes(monkeypatch, tmp_path):
     monkeypatch.setenv("PYNET_OUTPUT", str(tmp_path))
     lesson = load_lesson()
-    out = io.StringIO()
-    report, _ = run_lesson(lesson.run, lesson.TITLE, quick=True, out=out)
-    text = out.getvalue()
+    report, text = quick_run(lesson)
     assert not report.failures
     agreed = {r.quantity for r in report.rows if r.agree is True}
     assert {"session.run(y)", "session.run(z, feed_dict={x: 2.1, y: 3.0})", "C33: cos([0, 0, 0])",

@@ -1,10 +1,9 @@
 """Lesson 21 runs quickly, prints Keras's summary with 407,050 parameters, and its checks pass."""
 from __future__ import annotations
 
-import io
 
 from pynet import lessons
-from pynet.lessons import run_lesson
+from pynet.lessons import quick_run
 
 def load_lesson():
     return lessons.load_lesson("21_keras_mlp")
@@ -12,9 +11,7 @@ def load_lesson():
 
 def test_quick_run():
     lesson = load_lesson()
-    out = io.StringIO()
-    report, _ = run_lesson(lesson.run, lesson.TITLE, quick=True, out=out)
-    text = out.getvalue()
+    report, text = quick_run(lesson)
     assert "Total params: 407,050" in text and "dense_1 (Dense)" in text
     rows = {r.quantity: r for r in report.rows}
     assert rows["parameters"].agree is True and rows["parameters"].ours == "407050"

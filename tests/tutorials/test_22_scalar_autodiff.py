@@ -7,6 +7,7 @@ import pytest
 
 from pynet import lessons
 from pynet.lessons import LessonFailed, run_lesson
+from pynet.lessons import quick_run
 
 
 def load_lesson():
@@ -16,9 +17,7 @@ def load_lesson():
 def test_quick_run_agrees(monkeypatch, tmp_path):
     monkeypatch.setenv("PYNET_OUTPUT", str(tmp_path))
     lesson = load_lesson()
-    out = io.StringIO()
-    report, _ = run_lesson(lesson.run, lesson.TITLE, quick=True, out=out)
-    text = out.getvalue()
+    report, text = quick_run(lesson)
     assert not report.failures
     assert sum(r.agree is True for r in report.rows) == 6
     assert "dy/dw (chain rule by hand vs engine)" in text and "1.57289547" in text

@@ -7,6 +7,7 @@ import pytest
 
 from pynet import lessons
 from pynet.lessons import LessonFailed, run_lesson
+from pynet.lessons import quick_run
 
 
 def load_lesson():
@@ -15,9 +16,7 @@ def load_lesson():
 
 def test_quick_run_agrees():
     lesson = load_lesson()
-    out = io.StringIO()
-    report, _ = run_lesson(lesson.run, lesson.TITLE, quick=True, out=out)
-    text = out.getvalue()
+    report, text = quick_run(lesson)
     assert not report.failures
     grads = [r for r in report.rows if r.quantity.startswith("dL/d dense_")]
     assert len(grads) == 4 and all(r.agree is True for r in grads)

@@ -2,13 +2,12 @@
 from-scratch comparison only) and with a small file in GloVe's text format written here."""
 from __future__ import annotations
 
-import io
 
 import numpy as np
 
 from pynet import lessons
 from pynet.inspect.curves import matplotlib_available
-from pynet.lessons import run_lesson
+from pynet.lessons import quick_run
 
 
 def load_lesson():
@@ -31,9 +30,7 @@ def test_quick_run_without_glove(require, monkeypatch, tmp_path):
     monkeypatch.setenv("PYNET_DATA", str(tmp_path / "no-data"))
     monkeypatch.setenv("PYNET_OUTPUT", str(tmp_path))          # listing 6.15's curves go here
     lesson = load_lesson()
-    out = io.StringIO()
-    report, _ = run_lesson(lesson.run, lesson.TITLE, quick=True, out=out)
-    text = out.getvalue()
+    report, text = quick_run(lesson)
     assert "no GloVe file" in text
     rows = {r.quantity: r for r in report.rows}
     assert report.headline.quantity == "validation accuracy, Embedding(10000, 8) on 20 words"
@@ -63,9 +60,7 @@ def test_quick_run_with_a_small_glove_file(require, monkeypatch, tmp_path):
     path.write_text("\n".join(lines) + "\n")
     monkeypatch.setenv("PYNET_GLOVE", str(path))
     monkeypatch.setenv("PYNET_OUTPUT", str(tmp_path))
-    out = io.StringIO()
-    report, _ = run_lesson(lesson.run, lesson.TITLE, quick=True, out=out)
-    text = out.getvalue()
+    report, text = quick_run(lesson)
     assert "no GloVe file" not in text
     assert "glove.6B.100d.txt: 1,500 of our" in text and "1,500 of the 10,000 rows filled" in text
     assert "the frozen Embedding still holds the GloVe vectors after 10 epochs: ok" in text

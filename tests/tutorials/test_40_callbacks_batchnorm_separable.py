@@ -7,6 +7,7 @@ import pytest
 
 from pynet import lessons
 from pynet.lessons import LessonFailed, run_lesson
+from pynet.lessons import quick_run
 
 
 def load_lesson():
@@ -15,9 +16,7 @@ def load_lesson():
 
 def test_quick_run():
     lesson = load_lesson()
-    out = io.StringIO()
-    report, _ = run_lesson(lesson.run, lesson.TITLE, quick=True, out=out)
-    text = out.getvalue()
+    report, text = quick_run(lesson)
     rows = {r.quantity: r for r in report.rows}
     assert rows["parameters: chapter-5 vs separable+BN"].agree
     assert "SeparableConv2D" in text and "BatchNormalization" in text

@@ -7,16 +7,14 @@ import math
 import re
 
 from pynet import lessons
-from pynet.lessons import run_lesson
+from pynet.lessons import quick_run
 
 
 def test_quick_run(monkeypatch):
     monkeypatch.delenv("PYNET_DATA", raising=False)
     monkeypatch.delenv("PYNET_SHARED_DATA", raising=False)      # the embedded excerpt
     lesson = lessons.load_lesson("41_char_lstm_generation")
-    out = io.StringIO()
-    report, _ = run_lesson(lesson.run, lesson.TITLE, quick=True, out=out)
-    text = out.getvalue()
+    report, text = quick_run(lesson)
     rows = {r.quantity: r for r in report.rows}
     # 45,000 characters -> ceil(44,940 / 3) = 14,980 windows; 69 characters -> 110,277 weights
     assert rows["sequences (60 characters every 3)"].ours == "14980"

@@ -8,6 +8,7 @@ import numpy as np
 
 from pynet import lessons
 from pynet.lessons import run_lesson
+from pynet.lessons import quick_run
 
 
 def load_lesson():
@@ -18,9 +19,7 @@ def test_quick_run(monkeypatch, tmp_path):
     monkeypatch.setenv("PYNET_OUTPUT", str(tmp_path))
     monkeypatch.delenv("PYNET_VGG19_WEIGHTS", raising=False)
     lesson = load_lesson()
-    out = io.StringIO()
-    report, _ = run_lesson(lesson.run, lesson.TITLE, quick=True, out=out)
-    text = out.getvalue()
+    report, text = quick_run(lesson)
     assert "china.jpg" in text or "generated landscape" in text      # the photo is labelled
     assert "ImageNet's VGG19 is skipped" in text
     rows = {r.quantity: r for r in report.rows}

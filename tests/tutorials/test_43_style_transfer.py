@@ -7,15 +7,14 @@ from pathlib import Path
 
 from pynet import lessons
 from pynet.lessons import run_lesson
+from pynet.lessons import quick_run
 
 
 def test_quick_run(monkeypatch, tmp_path):
     monkeypatch.setenv("PYNET_OUTPUT", str(tmp_path))
     monkeypatch.delenv("PYNET_VGG19_WEIGHTS", raising=False)
     lesson = lessons.load_lesson("43_style_transfer")
-    out = io.StringIO()
-    report, _ = run_lesson(lesson.run, lesson.TITLE, quick=True, out=out)
-    text = out.getvalue()
+    report, text = quick_run(lesson)
     assert "content: " in text and "style:   " in text               # both pictures labelled
     rows = {r.quantity: r for r in report.rows}
     head = rows["total loss, photo / result"]

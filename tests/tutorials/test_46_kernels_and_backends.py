@@ -7,6 +7,7 @@ import pytest
 
 from pynet import lessons
 from pynet.lessons import run_lesson
+from pynet.lessons import quick_run
 
 def load_lesson():
     return lessons.load_lesson("46_kernels_and_backends")
@@ -17,9 +18,7 @@ def test_quick_run_agrees_and_reports_backend_and_blas():
     from pynet.kernels.threads import blas_info
 
     lesson = load_lesson()
-    out = io.StringIO()
-    report, _ = run_lesson(lesson.run, lesson.TITLE, quick=True, out=out)
-    text = out.getvalue()
+    report, text = quick_run(lesson)
     assert f"pynet.kernels.BACKEND = {kernels.BACKEND!r}" in text
     for lib in blas_info():
         assert lib.filename in text
