@@ -1,10 +1,8 @@
 """Lesson 12 runs in quick mode on the active backend, and every comparison agrees."""
 from __future__ import annotations
 
-import io
-
 from pynet import lessons
-from pynet.lessons import run_lesson
+from pynet.lessons import quick_run
 
 def load_lesson():
     return lessons.load_lesson("12_formal_neuron_and_xor_network")
@@ -13,9 +11,7 @@ def load_lesson():
 def test_quick_run_agrees_with_the_texts(monkeypatch, tmp_path):
     monkeypatch.setenv("PYNET_OUTPUT", str(tmp_path))          # any plot goes here
     lesson = load_lesson()
-    out = io.StringIO()
-    report, _ = run_lesson(lesson.run, lesson.TITLE, quick=True, out=out)   # raises on a mismatch
-    text = out.getvalue()
+    report, text = quick_run(lesson)   # raises on a mismatch
     assert not report.failures
     assert sum(r.agree is True for r in report.rows) >= 3
     assert 'net5 = 1·(−1)' in text

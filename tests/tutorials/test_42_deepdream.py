@@ -7,8 +7,7 @@ import io
 import numpy as np
 
 from pynet import lessons
-from pynet.lessons import run_lesson
-from pynet.lessons import quick_run
+from pynet.lessons import quick_run, run_lesson
 
 
 def load_lesson():

@@ -6,8 +6,7 @@ import io
 from pathlib import Path
 
 from pynet import lessons
-from pynet.lessons import run_lesson
-from pynet.lessons import quick_run
+from pynet.lessons import quick_run, run_lesson
 
 
 def test_quick_run(monkeypatch, tmp_path):

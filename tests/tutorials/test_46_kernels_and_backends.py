@@ -6,8 +6,7 @@ import io
 import pytest
 
 from pynet import lessons
-from pynet.lessons import run_lesson
-from pynet.lessons import quick_run
+from pynet.lessons import quick_run, run_lesson
 
 def load_lesson():
     return lessons.load_lesson("46_kernels_and_backends")
