@@ -297,6 +297,8 @@ cdef void _rnn_forward(floating[::1] x, floating[::1] w, floating[::1] rk, float
                        floating[::1] h0, floating[::1] mask, floating[::1] rmask, int code,
                        Py_ssize_t T, Py_ssize_t B, Py_ssize_t F, Py_ssize_t U,
                        floating[::1] out, floating[::1] scratch):
+    """h_t = act(x_t·W + h_{t−1}·U + b) for t = 0 … T−1 (masked steps carry h_{t−1}); the input
+    projection for every step is one GEMM first."""
     cdef Py_ssize_t t, b, u
     cdef const floating *prev
     cdef const floating *src
@@ -345,6 +347,8 @@ cdef void _rnn_backward(floating[::1] x, floating[::1] w, floating[::1] rk, floa
                         Py_ssize_t F, Py_ssize_t U, floating[::1] dA, floating[::1] prev,
                         floating[::1] dx, floating[::1] dw, floating[::1] drk,
                         floating[::1] db, floating[::1] dh, floating[::1] tmp):
+    """Backpropagation through time for SimpleRNN: dA_t = (dh_t + dA_{t+1}·Uᵀ)·act′ ; dW = Σ x_tᵀ
+    dA_t, dU = Σ h_{t−1}ᵀ dA_t, db = Σ dA_t."""
     cdef Py_ssize_t t, b, u, i
     cdef floating *mk = data(mask)
     cdef floating *rm = data(rmask)
@@ -418,6 +422,8 @@ cdef void _lstm_forward(floating[::1] x, floating[::1] w, floating[::1] rk, floa
                         floating[::1] rmask, int code, int rcode, Py_ssize_t T, Py_ssize_t B,
                         Py_ssize_t F, Py_ssize_t U, floating[::1] hs, floating[::1] cs,
                         floating[::1] gates, floating[::1] scratch):
+    """Gates i, f, c̃, o = σ/act(x_t·W + h_{t−1}·U + b); c_t = f·c_{t−1} + i·c̃; h_t = o·act(c_t)
+    (Keras's gate order i, f, c, o)."""
     cdef Py_ssize_t t, b, u, n = B * U, G = 4 * U
     cdef const floating *hprev
     cdef const floating *cprev
@@ -511,6 +517,8 @@ cdef void _lstm_backward(floating[::1] x, floating[::1] w, floating[::1] rk, flo
                          floating[::1] dx, floating[::1] dw, floating[::1] drk,
                          floating[::1] db, floating[::1] dh, floating[::1] dc,
                          floating[::1] dct, floating[::1] tmp):
+    """BPTT for the LSTM: from dh_t and dc_t back through o, act(c_t), f, i, c̃ to the gate
+    pre-activations, then dW, dU, db and dx as GEMMs."""
     cdef Py_ssize_t t, b, u, i, j, n = B * U, G = 4 * U
     cdef floating *mk = data(mask)
     cdef floating *rm = data(rmask)
@@ -609,6 +617,8 @@ cdef void _gru_forward(floating[::1] x, floating[::1] w, floating[::1] rk, float
                        Py_ssize_t T, Py_ssize_t B, Py_ssize_t F, Py_ssize_t U,
                        floating[::1] hs, floating[::1] gates, floating[::1] xw,
                        floating[::1] rec, floating[::1] scratch, floating[::1] rh):
+    """z, r = σ(x·W + h·U + b); h̃ = act(x·W_h + r·(h·U_h) + b) (reset_after) or act(x·W_h +
+    (r·h)·U_h + b); h_t = z·h_{t−1} + (1 − z)·h̃."""
     cdef Py_ssize_t t, b, u, i, n = B * U, G3 = 3 * U
     cdef Py_ssize_t GW = (4 if reset_after else 3) * U
     cdef const floating *hprev
@@ -731,6 +741,8 @@ cdef void _gru_backward(floating[::1] x, floating[::1] w, floating[::1] rk, floa
                         floating[::1] dx, floating[::1] dw, floating[::1] drk,
                         floating[::1] db, floating[::1] dh, floating[::1] tmp,
                         floating[::1] drh, floating[::1] rprev):
+    """BPTT for the GRU, either reset variant: from dh_t through z, r and h̃ to the
+    pre-activations, then dW, dU, the biases and dx."""
     cdef Py_ssize_t t, b, u, i, j, n = B * U, G3 = 3 * U
     cdef Py_ssize_t GW = (4 if reset_after else 3) * U
     cdef floating *mk = data(mask)
@@ -858,6 +870,7 @@ def gru_backward(x, kernel, recurrent_kernel, h0, h, gates, grad_h, *, mask=None
 
 cdef void _gather(const long long[::1] idx, floating[::1] emb, Py_ssize_t D,
                   floating[::1] out):
+    """out[i, :] = emb[idx[i], :] (the Embedding lookup)."""
     cdef Py_ssize_t i, n = idx.shape[0]
     with nogil:
         for i in range(n):
@@ -866,6 +879,7 @@ cdef void _gather(const long long[::1] idx, floating[::1] emb, Py_ssize_t D,
 
 cdef void _scatter_add(const long long[::1] idx, floating[::1] grad, Py_ssize_t D,
                        floating[::1] out):
+    """out[idx[i], :] += grad[i, :] (the Embedding gradient; repeated ids add up)."""
     cdef Py_ssize_t i, d, row, n = idx.shape[0]
     with nogil:
         for i in range(n):
