@@ -10,8 +10,11 @@ a ReLU is applied to each chunk's rows right after its GEMM, while they are stil
 Everything is channels last (NHWC); the kernel is ``(kh, kw, in_channels, filters)``.
 """
 from cython cimport floating
+from cython.parallel cimport prange, threadid
 from libc.string cimport memcpy, memset
 import numpy as np
+
+from pynet.kernels._checks import thread_count
 
 from blas cimport gemm_rm
 
@@ -20,6 +23,20 @@ from pynet.kernels._checks.conv import (
 )
 
 __all__ = ["conv2d_forward", "conv2d_backward", "im2col", "col2im"]
+
+cdef extern from *:
+    """
+    #ifdef _OPENMP
+    #define PYNET_CONV_OPENMP 1
+    #else
+    #define PYNET_CONV_OPENMP 0
+    #endif
+    """
+    int PYNET_CONV_OPENMP
+
+#: True when this module was compiled with OpenMP: ``threads > 1`` then splits a batch over
+#: threads (otherwise the parts run one after another, with the same numbers).
+OPENMP = bool(PYNET_CONV_OPENMP)
 
 # Target size of one chunk's im2col matrix, in elements (1 MiB of float32).
 cdef Py_ssize_t CHUNK_ELEMENTS = 1 << 18
@@ -171,39 +188,117 @@ cdef inline void _relu(floating *y, Py_ssize_t count) noexcept nogil:
         y[i] = y[i] if y[i] > 0 else 0
 
 
+# -- parts of the batch: what one thread does -------------------------------------------------
+#
+# The batch is cut into at most PARTS runs of whole images, and each run is one task for a
+# thread (OpenMP, ``threads`` of them; every BLAS call inside runs on the calling thread, the
+# thread policy sets the pool to one thread for the call). Whole images keep the parts apart:
+# no two parts write the same output or input-gradient pixel. The kernel and bias gradients
+# are summed per part and the parts added in a fixed order, so the numbers are the same
+# whatever the number of threads.
+
+cdef Py_ssize_t PARTS = 4
+
+
+cdef inline Py_ssize_t _parts(Py_ssize_t n) noexcept nogil:
+    """How many parts a batch of ``n`` images is cut into: min(n, PARTS)."""
+    return n if n < PARTS else PARTS
+
+
+cdef inline Py_ssize_t _first(Py_ssize_t n, Py_ssize_t parts, Py_ssize_t p) noexcept nogil:
+    """First image of part p: part p holds images ⌊n·p/parts⌋ … ⌊n·(p+1)/parts⌋ − 1."""
+    return n * p // parts
+
+
+cdef inline Py_ssize_t _even_step(Py_ssize_t rows, Py_ssize_t cap) noexcept nogil:
+    """Rows per chunk when ``rows`` rows are cut into the fewest chunks of at most ``cap``
+    rows, all about the same size (no small last GEMM)."""
+    cdef Py_ssize_t chunks = (rows + cap - 1) // cap
+    return (rows + chunks - 1) // chunks
+
+
+cdef inline void _add_parts(floating *total, const floating *parts, Py_ssize_t count,
+                            Py_ssize_t nparts) noexcept nogil:
+    """total[i] = Σ_p parts[p·count + i], the parts added in order p = 0, 1, …"""
+    cdef Py_ssize_t i, p
+    cdef floating s
+    for i in range(count):
+        s = parts[i]
+        for p in range(1, nparts):
+            s = s + parts[p * count + i]
+        total[i] = s
+
+
+cdef const floating *_relu_grad(const floating *dy, const floating *y, floating *masked,
+                                Py_ssize_t a, Py_ssize_t b) noexcept nogil:
+    """Elements a … b − 1 of dL/dz = dL/dy · [y > 0] written into ``masked`` (a product, as the
+    reference computes it, so a NaN gradient stays NaN); returns the array to read dL/dz from
+    (``dy`` itself when ``y`` is NULL: no fused ReLU)."""
+    cdef Py_ssize_t i
+    if y == NULL:
+        return dy
+    for i in range(a, b):
+        masked[i] = dy[i] * (1 if y[i] > 0 else 0)
+    return masked
+
+
+cdef void _bias_grad(const floating *dz, floating *db, Py_ssize_t r0, Py_ssize_t r1,
+                     Py_ssize_t f) noexcept nogil:
+    """db = Σ rows r0 … r1 − 1 of dz (f columns)."""
+    cdef Py_ssize_t r, j
+    cdef const floating *row
+    memset(db, 0, f * sizeof(floating))
+    for r in range(r0, r1):
+        row = dz + r * f
+        for j in range(f):
+            db[j] += row[j]
+
+
+cdef void _forward_part(const floating *xp, const floating *kp, const floating *bp, bint relu,
+                        floating *op, floating *cp, Py_ssize_t r0, Py_ssize_t r1,
+                        Py_ssize_t cap, Py_ssize_t f, Geometry g) noexcept nogil:
+    """Output rows r0 … r1 − 1 (whole images): the bias (if ``bp``), then im2col + GEMM a chunk
+    of at most ``cap`` rows at a time (β = 1 adds onto the bias), then ReLU on the chunk."""
+    cdef Py_ssize_t k = g.kh * g.kw * g.c, r, a, b, step
+    cdef floating beta = 1 if bp != NULL else 0
+    if bp != NULL:
+        for r in range(r0, r1):
+            memcpy(op + r * f, bp, f * sizeof(floating))
+    if _is_plain(g):
+        # x's rows are the im2col rows already
+        gemm_rm(False, False, <int>(r1 - r0), <int>f, <int>k, 1, xp + r0 * k, kp, beta,
+                op + r0 * f)
+        if relu:
+            _relu(op + r0 * f, (r1 - r0) * f)
+        return
+    step = _even_step(r1 - r0, cap)
+    a = r0
+    while a < r1:
+        b = min(a + step, r1)
+        _im2col_chunk(xp, cp, a, b, g)
+        gemm_rm(False, False, <int>(b - a), <int>f, <int>k, 1, cp, kp, beta, op + a * f)
+        if relu:
+            _relu(op + a * f, (b - a) * f)
+        a = b
+
+
 cdef void _forward(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] kernel,
                    const floating[::1] bias, bint has_bias, bint relu,
-                   floating[:, :, :, ::1] out, floating[::1] cols, Geometry g, Py_ssize_t chunk):
-    """out = im2col(x) @ K + b (then ReLU if ``relu``), a chunk of output rows per GEMM;
-    ``cols`` holds one chunk's im2col matrix (unused when the window is plain)."""
-    cdef Py_ssize_t n = x.shape[0], f = kernel.shape[3]
-    cdef Py_ssize_t k = g.kh * g.kw * g.c, rows_per_sample = g.oh * g.ow
-    cdef Py_ssize_t r0, r1, r, rows, total = n * rows_per_sample
+                   floating[:, :, :, ::1] out, floating[::1] cols, Geometry g,
+                   Py_ssize_t cap, int threads):
+    """out = im2col(x) @ K + b (then ReLU), each part of the batch on one thread; ``cols``
+    holds ``threads`` chunk buffers."""
+    cdef Py_ssize_t n = x.shape[0], f = kernel.shape[3], rows = g.oh * g.ow
+    cdef Py_ssize_t parts = _parts(n), p, stride = cols.shape[0] // threads
     cdef const floating *xp = &x[0, 0, 0, 0]
     cdef const floating *kp = &kernel[0, 0, 0, 0]
+    cdef const floating *bp = &bias[0] if has_bias else NULL
     cdef floating *op = &out[0, 0, 0, 0]
     cdef floating *cp = &cols[0]
-    cdef const floating *bp = &bias[0] if has_bias else NULL
-    cdef floating beta = 1 if has_bias else 0
-    cdef bint plain = _is_plain(g)
     with nogil:
-        if has_bias:
-            for r in range(n * rows_per_sample):
-                memcpy(op + r * f, bp, f * sizeof(floating))
-        if plain:
-            gemm_rm(False, False, <int>(n * rows_per_sample), <int>f, <int>k, 1, xp, kp, beta, op)
-            if relu:
-                _relu(op, n * rows_per_sample * f)
-        else:
-            r0 = 0
-            while r0 < total:
-                r1 = min(r0 + chunk, total)
-                rows = r1 - r0
-                _im2col_chunk(xp, cp, r0, r1, g)
-                gemm_rm(False, False, <int>rows, <int>f, <int>k, 1, cp, kp, beta, op + r0 * f)
-                if relu:
-                    _relu(op + r0 * f, rows * f)
-                r0 = r1
+        for p in prange(parts, num_threads=threads, schedule="static"):
+            _forward_part(xp, kp, bp, relu, op, cp + threadid() * stride,
+                          _first(n, parts, p) * rows, _first(n, parts, p + 1) * rows, cap, f, g)
 
 
 cdef inline bint _is_narrow(Geometry g, Py_ssize_t f) noexcept nogil:
@@ -282,65 +377,104 @@ cdef void _gather_rows(const floating *dy, floating *d, Py_ssize_t r0, Py_ssize_
                 n += 1
 
 
+cdef void _forward_narrow_part(const floating *xp, const floating *kp, const floating *bp,
+                               bint relu, floating *op, floating *zp, Py_ssize_t n0,
+                               Py_ssize_t n1, Py_ssize_t cap, Py_ssize_t f, Py_ssize_t m,
+                               Geometry g) noexcept nogil:
+    """Images n0 … n1 − 1 of the narrow forward: out = b + Σ_taps scatter(x @ Kr) (then ReLU),
+    a chunk of at most ``cap`` input pixels per GEMM into ``zp``."""
+    cdef Py_ssize_t o0 = n0 * g.oh * g.ow, o1 = n1 * g.oh * g.ow
+    cdef Py_ssize_t i0 = n0 * g.h * g.w, i1 = n1 * g.h * g.w, r, a, b, step
+    if bp != NULL:
+        for r in range(o0, o1):
+            memcpy(op + r * f, bp, f * sizeof(floating))
+    else:
+        memset(op + o0 * f, 0, (o1 - o0) * f * sizeof(floating))
+    step = _even_step(i1 - i0, cap)
+    a = i0
+    while a < i1:
+        b = min(a + step, i1)
+        gemm_rm(False, False, <int>(b - a), <int>m, <int>g.c, 1, xp + a * g.c, kp, 0, zp)
+        _scatter_rows(zp, op, a, b, g, f)
+        a = b
+    if relu:
+        _relu(op + o0 * f, (o1 - o0) * f)
+
+
 cdef void _forward_narrow(const floating[:, :, :, ::1] x, const floating[:, ::1] kr,
                           const floating[::1] bias, bint has_bias, bint relu,
                           floating[:, :, :, ::1] out, floating[::1] z, Geometry g,
-                          Py_ssize_t chunk):
-    """out = b + Σ_taps scatter(x @ Kr) (then ReLU), ``Kr[c, (p, q, f)] = K[p, q, c, f]``, a
-    chunk of input pixels per GEMM; ``z`` holds one chunk's product."""
+                          Py_ssize_t cap, int threads):
+    """out = b + Σ_taps scatter(x @ Kr) (then ReLU), ``Kr[c, (p, q, f)] = K[p, q, c, f]``, each
+    part of the batch on one thread; ``z`` holds ``threads`` chunk products."""
     cdef Py_ssize_t n = x.shape[0], f = out.shape[3], m = kr.shape[1]
-    cdef Py_ssize_t total = n * g.h * g.w, outputs = n * g.oh * g.ow * f, r0, r1, r
+    cdef Py_ssize_t parts = _parts(n), p, stride = z.shape[0] // threads
     cdef const floating *xp = &x[0, 0, 0, 0]
     cdef const floating *kp = &kr[0, 0]
+    cdef const floating *bp = &bias[0] if has_bias else NULL
     cdef floating *op = &out[0, 0, 0, 0]
     cdef floating *zp = &z[0]
     with nogil:
-        if has_bias:
-            for r in range(n * g.oh * g.ow):
-                memcpy(op + r * f, &bias[0], f * sizeof(floating))
-        else:
-            memset(op, 0, outputs * sizeof(floating))
-        r0 = 0
-        while r0 < total:
-            r1 = min(r0 + chunk, total)
-            gemm_rm(False, False, <int>(r1 - r0), <int>m, <int>g.c, 1, xp + r0 * g.c, kp, 0, zp)
-            _scatter_rows(zp, op, r0, r1, g, f)
-            r0 = r1
-        if relu:
-            _relu(op, outputs)
+        for p in prange(parts, num_threads=threads, schedule="static"):
+            _forward_narrow_part(xp, kp, bp, relu, op, zp + threadid() * stride,
+                                 _first(n, parts, p), _first(n, parts, p + 1), cap, f, m, g)
 
 
-cdef void _backward_narrow(const floating[:, :, :, ::1] x, const floating[:, ::1] kr,
-                           const floating[:, :, :, ::1] dy, floating[:, :, :, ::1] dx,
-                           bint need_dx, floating[:, ::1] dkr, floating[::1] d, Geometry g,
-                           Py_ssize_t chunk):
-    """The narrow forward's gradients, a chunk of input pixels at a time: D = gather(dY),
-    dKr += xᵀ @ D, dx = D @ Krᵀ (db is summed by the caller)."""
-    cdef Py_ssize_t n = x.shape[0], f = dy.shape[3], m = kr.shape[1]
-    cdef Py_ssize_t total = n * g.h * g.w, r0, r1
-    cdef const floating *xp = &x[0, 0, 0, 0]
-    cdef const floating *kp = &kr[0, 0]
-    cdef const floating *gp = &dy[0, 0, 0, 0]
-    cdef floating *dxp = &dx[0, 0, 0, 0] if need_dx else NULL
-    cdef floating *dkp = &dkr[0, 0]
-    cdef floating *dp = &d[0]
-    with nogil:
-        memset(dkp, 0, g.c * m * sizeof(floating))
-        r0 = 0
-        while r0 < total:
-            r1 = min(r0 + chunk, total)
-            _gather_rows(gp, dp, r0, r1, g, f)
-            gemm_rm(True, False, <int>g.c, <int>m, <int>(r1 - r0), 1, xp + r0 * g.c, dp, 1, dkp)
-            if need_dx:
-                gemm_rm(False, True, <int>(r1 - r0), <int>g.c, <int>m, 1, dp, kp, 0,
-                        dxp + r0 * g.c)
-            r0 = r1
+cdef void _backward_narrow_part(const floating *xp, const floating *kp, const floating *dz,
+                                floating *dxp, floating *dkp, floating *dp, Py_ssize_t n0,
+                                Py_ssize_t n1, Py_ssize_t cap, Py_ssize_t f, Py_ssize_t m,
+                                Geometry g) noexcept nogil:
+    """Images n0 … n1 − 1 of the narrow backward, a chunk of input pixels at a time:
+    D = gather(dZ), dKr_part += xᵀ @ D, dx = D @ Krᵀ (when ``dxp``)."""
+    cdef Py_ssize_t i0 = n0 * g.h * g.w, i1 = n1 * g.h * g.w, a, b, step
+    memset(dkp, 0, g.c * m * sizeof(floating))
+    step = _even_step(i1 - i0, cap)
+    a = i0
+    while a < i1:
+        b = min(a + step, i1)
+        _gather_rows(dz, dp, a, b, g, f)
+        gemm_rm(True, False, <int>g.c, <int>m, <int>(b - a), 1, xp + a * g.c, dp, 1, dkp)
+        if dxp != NULL:
+            gemm_rm(False, True, <int>(b - a), <int>g.c, <int>m, 1, dp, kp, 0, dxp + a * g.c)
+        a = b
+
+
+cdef void _backward_part(const floating *xp, const floating *kp, const floating *dz,
+                         floating *dxp, floating *dkp, floating *cp, floating *dcp,
+                         Py_ssize_t r0, Py_ssize_t r1, Py_ssize_t cap, Py_ssize_t f,
+                         Geometry g) noexcept nogil:
+    """Output rows r0 … r1 − 1 (whole images): dK_part = Σ_chunks im2col(x)ᵀ @ dZ, and, when
+    ``dxp``, dx = col2im(dZ @ Kᵀ) for these images (dx zeroed by the caller)."""
+    cdef Py_ssize_t k = g.kh * g.kw * g.c, a, b, step
+    if _is_plain(g):
+        # x is its own im2col matrix and dx = dZ @ Kᵀ needs no col2im.
+        gemm_rm(True, False, <int>k, <int>f, <int>(r1 - r0), 1, xp + r0 * k, dz + r0 * f, 0, dkp)
+        if dxp != NULL:
+            gemm_rm(False, True, <int>(r1 - r0), <int>k, <int>f, 1, dz + r0 * f, kp, 0,
+                    dxp + r0 * k)
+        return
+    memset(dkp, 0, k * f * sizeof(floating))
+    step = _even_step(r1 - r0, cap)
+    a = r0
+    while a < r1:
+        b = min(a + step, r1)
+        _im2col_chunk(xp, cp, a, b, g)
+        # dK += colsᵀ @ dZ  (the chunks' contributions add up in place)
+        gemm_rm(True, False, <int>k, <int>f, <int>(b - a), 1, cp, dz + a * f, 1, dkp)
+        if dxp != NULL:
+            # dcols = dZ @ Kᵀ, then scatter-add onto the windows
+            gemm_rm(False, True, <int>(b - a), <int>k, <int>f, 1, dz + a * f, kp, 0, dcp)
+            _col2im_chunk(dcp, dxp, a, b, g)
+        a = b
+
 
 
 def conv2d_forward(x, kernel, bias=None, *, strides=1, padding="valid", dilation=1,
-                   activation="linear", out=None):
+                   activation="linear", out=None, threads=1):
     """2-D cross-correlation, NHWC, optionally with a fused ReLU; same contract as
-    :func:`pynet.kernels.reference.conv.conv2d_forward`."""
+    :func:`pynet.kernels.reference.conv.conv2d_forward`. ``threads``: the batch's parts run on
+    up to this many threads (the thread policy chooses it; the numbers do not depend on it)."""
+    threads = thread_count("conv2d_forward", threads)
     x, kernel, bias, out, geometry, activation = prepare_conv2d_forward(
         x, kernel, bias, strides, padding, dilation, out, activation)
     relu = activation == "relu"
@@ -356,77 +490,78 @@ def conv2d_forward(x, kernel, bias=None, *, strides=1, padding="valid", dilation
     if not has_bias:
         bias = np.zeros(1, dtype=x.dtype)
     f = kernel.shape[3]
+    n = x.shape[0]
+    parts = _parts(n)
+    threads = min(threads, parts)
+    per_part = -(-n // parts)                       # images in the largest part
     if _is_narrow(g, f):
         kr = _narrow_kernel(kernel)
-        chunk = min(_narrow_chunk_rows(g, f), x.shape[0] * g.h * g.w)
-        z = np.empty(chunk * kr.shape[1], dtype=x.dtype)
+        cap = min(_narrow_chunk_rows(g, f), per_part * g.h * g.w)
+        z = np.empty(threads * cap * kr.shape[1], dtype=x.dtype)
         if x.dtype == np.float64:
-            _forward_narrow[double](x, kr, bias, has_bias, relu, out, z, g, chunk)
+            _forward_narrow[double](x, kr, bias, has_bias, relu, out, z, g, cap, threads)
         else:
-            _forward_narrow[float](x, kr, bias, has_bias, relu, out, z, g, chunk)
+            _forward_narrow[float](x, kr, bias, has_bias, relu, out, z, g, cap, threads)
         return out
-    chunk = min(_chunk_rows(g), x.shape[0] * g.oh * g.ow)
-    cols = np.empty(1 if _is_plain(g) else chunk * g.kh * g.kw * g.c, dtype=x.dtype)
+    cap = min(_chunk_rows(g), per_part * g.oh * g.ow)
+    cols = np.empty(threads * (1 if _is_plain(g) else cap * g.kh * g.kw * g.c), dtype=x.dtype)
     if x.dtype == np.float64:
-        _forward[double](x, kernel, bias, has_bias, relu, out, cols, g, chunk)
+        _forward[double](x, kernel, bias, has_bias, relu, out, cols, g, cap, threads)
     else:
-        _forward[float](x, kernel, bias, has_bias, relu, out, cols, g, chunk)
+        _forward[float](x, kernel, bias, has_bias, relu, out, cols, g, cap, threads)
     return out
 
 
 cdef void _backward(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] kernel,
-                    const floating[:, :, :, ::1] dy, floating[:, :, :, ::1] dx, bint need_dx,
-                    floating[:, :, :, ::1] dk, floating[::1] db, bint need_db,
-                    floating[::1] cols, floating[::1] dcols, Geometry g, Py_ssize_t chunk):
-    """db = Σ dY over rows; dK = Σ_chunks im2col(x)ᵀ @ dY; dx = col2im(dY @ Kᵀ) when
-    ``need_dx`` (dY is the gradient after the activation's derivative)."""
-    cdef Py_ssize_t n = x.shape[0], f = kernel.shape[3]
-    cdef Py_ssize_t k = g.kh * g.kw * g.c, rows_per_sample = g.oh * g.ow
-    cdef Py_ssize_t r0, r1, r, j, rows, total = n * rows_per_sample
+                    const floating[:, :, :, ::1] dy, const floating[:, :, :, ::1] y,
+                    bint relu, floating[:, :, :, ::1] masked, floating[:, :, :, ::1] dx,
+                    bint need_dx, floating[:, ::1] dk_parts, floating[:, ::1] db_parts,
+                    bint need_db, floating[::1] cols, floating[::1] dcols, bint narrow,
+                    Geometry g, Py_ssize_t cap, int threads):
+    """Each part of the batch on one thread: dZ = dY ⊙ [y > 0] with a fused ReLU (into
+    ``masked``), the part's bias and kernel gradients (rows of ``db_parts`` / ``dk_parts``),
+    and its images' dx. For the narrow path ``kernel`` is Kr and ``dcols`` the gathered
+    chunk buffers. ``cols``/``dcols`` hold ``threads`` chunk buffers each."""
+    cdef Py_ssize_t n = x.shape[0], f = dy.shape[3], rows = g.oh * g.ow
+    cdef Py_ssize_t parts = _parts(n), p, r0, r1
+    cdef Py_ssize_t stride = cols.shape[0] // threads, dstride = dcols.shape[0] // threads
+    cdef Py_ssize_t m = kernel.shape[1] if narrow else 0
     cdef const floating *xp = &x[0, 0, 0, 0]
     cdef const floating *kp = &kernel[0, 0, 0, 0]
     cdef const floating *gp = &dy[0, 0, 0, 0]
-    cdef const floating *grow
+    cdef const floating *yp = &y[0, 0, 0, 0] if relu else NULL
+    cdef floating *mp = &masked[0, 0, 0, 0]
+    cdef const floating *dz
     cdef floating *dxp = &dx[0, 0, 0, 0] if need_dx else NULL
-    cdef floating *dkp = &dk[0, 0, 0, 0]
-    cdef floating *dbp = &db[0]
+    cdef floating *dkp = &dk_parts[0, 0]
+    cdef floating *dbp = &db_parts[0, 0]
     cdef floating *cp = &cols[0]
-    cdef floating *dcp = &dcols[0] if need_dx else NULL
-    cdef bint plain = _is_plain(g)
+    cdef floating *dcp = &dcols[0]
+    cdef Py_ssize_t kf = dk_parts.shape[1]
     with nogil:
-        if need_db:
-            memset(dbp, 0, f * sizeof(floating))
-            for r in range(n * rows_per_sample):
-                grow = gp + r * f
-                for j in range(f):
-                    dbp[j] += grow[j]
-        if plain:
-            # x is its own im2col matrix and dx = dY @ Kᵀ needs no col2im.
-            gemm_rm(True, False, <int>k, <int>f, <int>(n * rows_per_sample), 1, xp, gp, 0, dkp)
-            if need_dx:
-                gemm_rm(False, True, <int>(n * rows_per_sample), <int>k, <int>f, 1, gp, kp, 0, dxp)
-        else:
-            memset(dkp, 0, k * f * sizeof(floating))
-            r0 = 0
-            while r0 < total:
-                r1 = min(r0 + chunk, total)
-                rows = r1 - r0
-                _im2col_chunk(xp, cp, r0, r1, g)
-                # dK += colsᵀ @ dY  (the chunks' contributions add up in place)
-                gemm_rm(True, False, <int>k, <int>f, <int>rows, 1, cp, gp + r0 * f, 1, dkp)
-                if need_dx:
-                    # dcols = dY @ Kᵀ, then scatter-add onto the windows
-                    gemm_rm(False, True, <int>rows, <int>k, <int>f, 1, gp + r0 * f, kp, 0, dcp)
-                    _col2im_chunk(dcp, dxp, r0, r1, g)
-                r0 = r1
+        for p in prange(parts, num_threads=threads, schedule="static"):
+            r0 = _first(n, parts, p) * rows
+            r1 = _first(n, parts, p + 1) * rows
+            dz = _relu_grad(gp, yp, mp, r0 * f, r1 * f)
+            if need_db:
+                _bias_grad(dz, dbp + p * f, r0, r1, f)
+            if narrow:
+                _backward_narrow_part(xp, kp, dz, dxp, dkp + p * kf, dcp + threadid() * dstride,
+                                      _first(n, parts, p), _first(n, parts, p + 1), cap, f, m, g)
+            else:
+                _backward_part(xp, kp, dz, dxp, dkp + p * kf, cp + threadid() * stride,
+                               dcp + threadid() * dstride, r0, r1, cap, f, g)
 
 
 def conv2d_backward(x, kernel, grad_output, *, strides=1, padding="valid", dilation=1,
-                    activation="linear", output=None, need_input_grad=True, need_bias_grad=True):
+                    activation="linear", output=None, need_input_grad=True, need_bias_grad=True,
+                    threads=1):
     """Gradients of :func:`conv2d_forward`: ``(grad_input or None, grad_kernel, grad_bias or
-    None)``; same contract as :func:`pynet.kernels.reference.conv.conv2d_backward`."""
-    x, kernel, grad_output, geometry = prepare_conv2d_backward(
-        x, kernel, grad_output, strides, padding, dilation, activation, output)
+    None)``; same contract as :func:`pynet.kernels.reference.conv.conv2d_backward`.
+    ``threads`` as for :func:`conv2d_forward`."""
+    threads = thread_count("conv2d_backward", threads)
+    x, kernel, grad_output, geometry, output = prepare_conv2d_backward(
+        x, kernel, grad_output, strides, padding, dilation, activation, output, mask=False)
     need_dx, need_db = bool(need_input_grad), bool(need_bias_grad)
     dtype = x.dtype
     f = kernel.shape[3]
@@ -436,30 +571,64 @@ def conv2d_backward(x, kernel, grad_output, *, strides=1, padding="valid", dilat
     if x.size == 0 or grad_output.size == 0 or kernel.size == 0:
         return (dx if need_dx else None), dk, (db[:f] if need_db else None)
     cdef Geometry g = _geometry(x.shape, kernel.shape[0], kernel.shape[1], geometry)
-    if _is_narrow(g, f):
-        if need_db:
-            db = grad_output.sum(axis=(0, 1, 2), dtype=dtype)
+    relu = output is not None
+    if relu:
+        output = np.ascontiguousarray(output)
+    masked = np.empty(grad_output.shape if relu else (1, 1, 1, 1), dtype=dtype)
+    n = x.shape[0]
+    parts = _parts(n)
+    threads = min(threads, parts)
+    per_part = -(-n // parts)
+    narrow = _is_narrow(g, f)
+    if narrow:
         kr = _narrow_kernel(kernel)
-        dkr = np.empty(kr.shape, dtype=dtype)
-        chunk = min(_narrow_chunk_rows(g, f), x.shape[0] * g.h * g.w)
-        d = np.empty(chunk * kr.shape[1], dtype=dtype)
+        m = kr.shape[1]
+        cap = min(_narrow_chunk_rows(g, f), per_part * g.h * g.w)
+        mat = kr.reshape(kr.shape[0], m, 1, 1)
+        cols = np.empty(threads, dtype=dtype)
+        dcols = np.empty(threads * cap * m, dtype=dtype)
+        dk_parts = np.empty((parts, g.c * m), dtype=dtype)
         if need_dx:
-            dx = np.empty(x.shape, dtype=dtype)        # every row is written by one GEMM
-        if dtype == np.float64:
-            _backward_narrow[double](x, kr, grad_output, dx, need_dx, dkr, d, g, chunk)
-        else:
-            _backward_narrow[float](x, kr, grad_output, dx, need_dx, dkr, d, g, chunk)
-        dk[...] = dkr.reshape(g.c, g.kh, g.kw, f).transpose(1, 2, 0, 3)
-        return (dx if need_dx else None), dk, (db if need_db else None)
-    chunk = min(_chunk_rows(g), x.shape[0] * g.oh * g.ow)
-    size = 1 if _is_plain(g) else chunk * g.kh * g.kw * g.c
-    cols = np.empty(size, dtype=dtype)
-    dcols = np.empty(size if need_dx else 1, dtype=dtype)
-    if dtype == np.float64:
-        _backward[double](x, kernel, grad_output, dx, need_dx, dk, db, need_db, cols, dcols, g, chunk)
+            dx = np.empty(x.shape, dtype=dtype)      # every row is written by one GEMM
     else:
-        _backward[float](x, kernel, grad_output, dx, need_dx, dk, db, need_db, cols, dcols, g, chunk)
-    return (dx if need_dx else None), dk, (db if need_db else None)
+        k = g.kh * g.kw * g.c
+        cap = min(_chunk_rows(g), per_part * g.oh * g.ow)
+        size = 1 if _is_plain(g) else cap * k
+        mat = kernel
+        cols = np.empty(threads * size, dtype=dtype)
+        dcols = np.empty(threads * size if need_dx else threads, dtype=dtype)
+        dk_parts = np.empty((parts, k * f), dtype=dtype)
+    db_parts = np.empty((parts, f), dtype=dtype)
+    y = output if relu else masked
+    if dtype == np.float64:
+        _backward[double](x, mat, grad_output, y, relu, masked, dx, need_dx, dk_parts, db_parts,
+                          need_db, cols, dcols, narrow, g, cap, threads)
+    else:
+        _backward[float](x, mat, grad_output, y, relu, masked, dx, need_dx, dk_parts, db_parts,
+                         need_db, cols, dcols, narrow, g, cap, threads)
+    if narrow:
+        dkr = np.empty(dk_parts.shape[1], dtype=dtype)
+        _sum_parts(dk_parts, dkr)
+        dk[...] = dkr.reshape(g.c, g.kh, g.kw, f).transpose(1, 2, 0, 3)
+    else:
+        _sum_parts(dk_parts, dk.reshape(-1))
+    if need_db:
+        _sum_parts(db_parts, db[:f])
+    return (dx if need_dx else None), dk, (db[:f] if need_db else None)
+
+
+def _sum_parts(parts, total):
+    """total = the rows of ``parts`` added in order."""
+    if parts.dtype == np.float64:
+        _sum_parts_typed[double](parts, total)
+    else:
+        _sum_parts_typed[float](parts, total)
+
+
+cdef void _sum_parts_typed(const floating[:, ::1] parts, floating[::1] total):
+    """total[i] = Σ_p parts[p, i], in order p = 0, 1, …"""
+    with nogil:
+        _add_parts(&total[0], &parts[0, 0], parts.shape[1], parts.shape[0])
 
 
 cdef void _im2col_all(const floating[:, :, :, ::1] x, floating[:, ::1] cols, Geometry g):

@@ -6,9 +6,12 @@ memory. Same tie rule as the reference: scanning row by row, a later value repla
 only if strictly greater, so the first maximum wins. Overlapping windows add their gradients.
 """
 from cython cimport floating
+from cython.parallel cimport prange
 from libc.stdint cimport int32_t, int64_t
 from libc.string cimport memcpy
 import numpy as np
+
+from pynet.kernels._checks import thread_count
 
 from pynet.kernels._checks.pooling import (
     prepare_avg_pool_backward, prepare_max_pool_backward, prepare_pool_forward,
@@ -82,61 +85,86 @@ cdef enum:
     BLOCK = 64      # channels handled at once in local (stack) buffers
 
 
-cdef void _max_forward(const floating[:, :, :, ::1] x, floating[:, :, :, ::1] y,
-                       long long[:, :, :, ::1] argmax, Window g):
-    """y[n, i, j, c] = max over the window of x[n, ·, ·, c]; argmax keeps its flat position"""
+cdef extern from *:
+    """
+    #ifdef _OPENMP
+    #define PYNET_POOL_OPENMP 1
+    #else
+    #define PYNET_POOL_OPENMP 0
+    #endif
+    """
+    int PYNET_POOL_OPENMP
+
+#: True when this module was compiled with OpenMP: ``threads > 1`` then shares a batch's images
+#: among threads (each image is independent, so the numbers do not depend on it).
+OPENMP = bool(PYNET_POOL_OPENMP)
+
+
+
+cdef void _max_forward_image(const floating *xp, floating *yp, long long *ap, Py_ssize_t n,
+                             Window g) noexcept nogil:
+    """Image n: y[n, i, j, c] = max over the window of x[n, ·, ·, c]; argmax keeps its flat
+    position."""
     # The running maxima live in small local arrays rather than in the output: the compiler
     # then knows they cannot alias the input and turns the compare-and-keep into vector code.
-    cdef Py_ssize_t n, i, j, r, s, ch, r0, r1, s0, s1, c0, cb
-    cdef Py_ssize_t batch = x.shape[0]
-    cdef const floating *xp = &x[0, 0, 0, 0]
+    cdef Py_ssize_t i, j, r, s, ch, r0, r1, s0, s1, c0, cb
     cdef const floating *src
-    cdef floating *yp = &y[0, 0, 0, 0]
-    cdef long long *ap = &argmax[0, 0, 0, 0]
     cdef floating *dst
     cdef long long *where_out
     cdef floating best[BLOCK]
     cdef int32_t where32[BLOCK]
     cdef int64_t where64[BLOCK]
     cdef Py_ssize_t pos
+    for i in range(g.oh):
+        _clip(i * g.sh - g.pt, g.ph, g.h, &r0, &r1)
+        for j in range(g.ow):
+            _clip(j * g.sw - g.pl, g.pw, g.w, &s0, &s1)
+            dst = yp + ((n * g.oh + i) * g.ow + j) * g.c
+            where_out = ap + ((n * g.oh + i) * g.ow + j) * g.c
+            c0 = 0
+            while c0 < g.c:
+                cb = min(<Py_ssize_t>BLOCK, g.c - c0)
+                # start from the window's first real pixel, then keep strictly larger
+                src = xp + ((n * g.h + r0) * g.w + s0) * g.c + c0
+                pos = r0 * g.w + s0
+                for ch in range(cb):
+                    best[ch] = src[ch]
+                    where32[ch] = <int32_t>pos
+                    where64[ch] = pos
+                for r in range(r0, r1):
+                    for s in range(s0, s1):
+                        src = xp + ((n * g.h + r) * g.w + s) * g.c + c0
+                        pos = r * g.w + s
+                        if floating is float:
+                            max_step_f(src, best, where32, <int32_t>pos, cb)
+                        else:
+                            max_step_d(src, best, where64, pos, cb)
+                for ch in range(cb):
+                    dst[c0 + ch] = best[ch]
+                    if floating is float:
+                        where_out[c0 + ch] = where32[ch]
+                    else:
+                        where_out[c0 + ch] = where64[ch]
+                c0 += cb
+
+
+cdef void _max_forward(const floating[:, :, :, ::1] x, floating[:, :, :, ::1] y,
+                       long long[:, :, :, ::1] argmax, Window g, int threads):
+    """Every image of the batch, shared among ``threads`` threads."""
+    cdef Py_ssize_t n
+    cdef const floating *xp = &x[0, 0, 0, 0]
+    cdef floating *yp = &y[0, 0, 0, 0]
+    cdef long long *ap = &argmax[0, 0, 0, 0]
     with nogil:
-        for n in range(batch):
-            for i in range(g.oh):
-                _clip(i * g.sh - g.pt, g.ph, g.h, &r0, &r1)
-                for j in range(g.ow):
-                    _clip(j * g.sw - g.pl, g.pw, g.w, &s0, &s1)
-                    dst = yp + ((n * g.oh + i) * g.ow + j) * g.c
-                    where_out = ap + ((n * g.oh + i) * g.ow + j) * g.c
-                    c0 = 0
-                    while c0 < g.c:
-                        cb = min(<Py_ssize_t>BLOCK, g.c - c0)
-                        # start from the window's first real pixel, then keep strictly larger
-                        src = xp + ((n * g.h + r0) * g.w + s0) * g.c + c0
-                        pos = r0 * g.w + s0
-                        for ch in range(cb):
-                            best[ch] = src[ch]
-                            where32[ch] = <int32_t>pos
-                            where64[ch] = pos
-                        for r in range(r0, r1):
-                            for s in range(s0, s1):
-                                src = xp + ((n * g.h + r) * g.w + s) * g.c + c0
-                                pos = r * g.w + s
-                                if floating is float:
-                                    max_step_f(src, best, where32, <int32_t>pos, cb)
-                                else:
-                                    max_step_d(src, best, where64, pos, cb)
-                        for ch in range(cb):
-                            dst[c0 + ch] = best[ch]
-                            if floating is float:
-                                where_out[c0 + ch] = where32[ch]
-                            else:
-                                where_out[c0 + ch] = where64[ch]
-                        c0 += cb
+        for n in prange(x.shape[0], num_threads=threads, schedule="static"):
+            _max_forward_image(xp, yp, ap, n, g)
 
 
-def max_pool2d_forward(x, pool_size, *, strides=None, padding="valid"):
+def max_pool2d_forward(x, pool_size, *, strides=None, padding="valid", threads=1):
     """Max pooling, NHWC; returns ``(y, argmax)``. Same contract as
-    :func:`pynet.kernels.reference.pooling.max_pool2d_forward`."""
+    :func:`pynet.kernels.reference.pooling.max_pool2d_forward`; ``threads``: the images are
+    shared among up to this many threads (the thread policy chooses it)."""
+    threads = thread_count("max_pool2d_forward", threads)
     x, geometry = prepare_pool_forward("max_pool2d_forward", x, pool_size, strides, padding)
     _, _, oh, ow, _, _ = geometry
     shape = (x.shape[0], oh, ow, x.shape[3])
@@ -146,74 +174,94 @@ def max_pool2d_forward(x, pool_size, *, strides=None, padding="valid"):
         return y, argmax
     cdef Window g = _window(x.shape, geometry)
     if x.dtype == np.float64:
-        _max_forward[double](x, y, argmax, g)
+        _max_forward[double](x, y, argmax, g, threads)
     else:
-        _max_forward[float](x, y, argmax, g)
+        _max_forward[float](x, y, argmax, g, threads)
     return y, argmax
 
 
+cdef void _max_backward_image(const floating *gp, const long long *ap, floating *dp,
+                              Py_ssize_t n, Py_ssize_t positions, Py_ssize_t c,
+                              Py_ssize_t plane) noexcept nogil:
+    """Image n: dx[n, argmax[n, i, j, c], c] += dy[n, i, j, c]"""
+    cdef Py_ssize_t r, ch, k
+    for r in range(positions):
+        k = (n * positions + r) * c
+        for ch in range(c):
+            dp[n * plane + ap[k + ch] * c + ch] += gp[k + ch]
+
+
 cdef void _max_backward(const floating[:, :, :, ::1] dy, const long long[:, :, :, ::1] argmax,
-                        floating[:, :, :, ::1] dx):
-    """dx[n, argmax[n, i, j, c], c] += dy[n, i, j, c]"""
-    cdef Py_ssize_t n, r, ch
-    cdef Py_ssize_t batch = dy.shape[0], positions = dy.shape[1] * dy.shape[2]
+                        floating[:, :, :, ::1] dx, int threads):
+    """Every image of the batch, shared among ``threads`` threads."""
+    cdef Py_ssize_t n
+    cdef Py_ssize_t positions = dy.shape[1] * dy.shape[2]
     cdef Py_ssize_t c = dy.shape[3], plane = dx.shape[1] * dx.shape[2] * dx.shape[3]
     cdef const floating *gp = &dy[0, 0, 0, 0]
     cdef const long long *ap = &argmax[0, 0, 0, 0]
     cdef floating *dp = &dx[0, 0, 0, 0]
-    cdef Py_ssize_t k
     with nogil:
-        for n in range(batch):
-            for r in range(positions):
-                k = (n * positions + r) * c
-                for ch in range(c):
-                    dp[n * plane + ap[k + ch] * c + ch] += gp[k + ch]
+        for n in prange(dy.shape[0], num_threads=threads, schedule="static"):
+            _max_backward_image(gp, ap, dp, n, positions, c, plane)
 
 
-def max_pool2d_backward(grad_output, argmax, input_shape):
+def max_pool2d_backward(grad_output, argmax, input_shape, *, threads=1):
     """Gradients to the winning positions, adding up where windows overlap. Same contract as
-    :func:`pynet.kernels.reference.pooling.max_pool2d_backward`."""
+    :func:`pynet.kernels.reference.pooling.max_pool2d_backward`; ``threads`` as for
+    :func:`max_pool2d_forward`."""
+    threads = thread_count("max_pool2d_backward", threads)
     grad_output, argmax, input_shape = prepare_max_pool_backward(grad_output, argmax, input_shape)
     dx = np.zeros(input_shape, dtype=grad_output.dtype)
     if grad_output.size == 0 or dx.size == 0:
         return dx
     if grad_output.dtype == np.float64:
-        _max_backward[double](grad_output, argmax, dx)
+        _max_backward[double](grad_output, argmax, dx, threads)
     else:
-        _max_backward[float](grad_output, argmax, dx)
+        _max_backward[float](grad_output, argmax, dx, threads)
     return dx
 
 
-cdef void _avg_forward(const floating[:, :, :, ::1] x, floating[:, :, :, ::1] y, Window g):
-    """y[n, i, j, c] = mean of x[n, ·, ·, c] over the window's pixels inside the image"""
-    cdef Py_ssize_t n, i, j, r, s, ch, r0, r1, s0, s1
-    cdef Py_ssize_t batch = x.shape[0]
-    cdef const floating *xp = &x[0, 0, 0, 0]
+cdef void _avg_forward_image(const floating *xp, floating *yp, Py_ssize_t n,
+                             Window g) noexcept nogil:
+    """Image n: y[n, i, j, c] = mean of x[n, ·, ·, c] over the window's pixels inside the
+    image"""
+    cdef Py_ssize_t i, j, r, s, ch, r0, r1, s0, s1
     cdef const floating *src
     cdef floating *acc
     cdef floating inv
+    for i in range(g.oh):
+        _clip(i * g.sh - g.pt, g.ph, g.h, &r0, &r1)
+        for j in range(g.ow):
+            _clip(j * g.sw - g.pl, g.pw, g.w, &s0, &s1)
+            acc = yp + ((n * g.oh + i) * g.ow + j) * g.c
+            for ch in range(g.c):
+                acc[ch] = 0
+            for r in range(r0, r1):
+                for s in range(s0, s1):
+                    src = xp + ((n * g.h + r) * g.w + s) * g.c
+                    for ch in range(g.c):
+                        acc[ch] += src[ch]
+            inv = <floating>1.0 / <floating>((r1 - r0) * (s1 - s0))
+            for ch in range(g.c):
+                acc[ch] = acc[ch] * inv
+
+
+cdef void _avg_forward(const floating[:, :, :, ::1] x, floating[:, :, :, ::1] y, Window g,
+                       int threads):
+    """Every image of the batch, shared among ``threads`` threads."""
+    cdef Py_ssize_t n
+    cdef const floating *xp = &x[0, 0, 0, 0]
+    cdef floating *yp = &y[0, 0, 0, 0]
     with nogil:
-        for n in range(batch):
-            for i in range(g.oh):
-                _clip(i * g.sh - g.pt, g.ph, g.h, &r0, &r1)
-                for j in range(g.ow):
-                    _clip(j * g.sw - g.pl, g.pw, g.w, &s0, &s1)
-                    acc = &y[n, i, j, 0]
-                    for ch in range(g.c):
-                        acc[ch] = 0
-                    for r in range(r0, r1):
-                        for s in range(s0, s1):
-                            src = xp + ((n * g.h + r) * g.w + s) * g.c
-                            for ch in range(g.c):
-                                acc[ch] += src[ch]
-                    inv = <floating>1.0 / <floating>((r1 - r0) * (s1 - s0))
-                    for ch in range(g.c):
-                        acc[ch] = acc[ch] * inv
+        for n in prange(x.shape[0], num_threads=threads, schedule="static"):
+            _avg_forward_image(xp, yp, n, g)
 
 
-def avg_pool2d_forward(x, pool_size, *, strides=None, padding="valid"):
+def avg_pool2d_forward(x, pool_size, *, strides=None, padding="valid", threads=1):
     """Average pooling over the real pixels of each window, NHWC. Same contract as
-    :func:`pynet.kernels.reference.pooling.avg_pool2d_forward`."""
+    :func:`pynet.kernels.reference.pooling.avg_pool2d_forward`; ``threads`` as for
+    :func:`max_pool2d_forward`."""
+    threads = thread_count("avg_pool2d_forward", threads)
     x, geometry = prepare_pool_forward("avg_pool2d_forward", x, pool_size, strides, padding)
     _, _, oh, ow, _, _ = geometry
     y = np.empty((x.shape[0], oh, ow, x.shape[3]), dtype=x.dtype)
@@ -221,39 +269,51 @@ def avg_pool2d_forward(x, pool_size, *, strides=None, padding="valid"):
         return y
     cdef Window g = _window(x.shape, geometry)
     if x.dtype == np.float64:
-        _avg_forward[double](x, y, g)
+        _avg_forward[double](x, y, g, threads)
     else:
-        _avg_forward[float](x, y, g)
+        _avg_forward[float](x, y, g, threads)
     return y
 
 
-cdef void _avg_backward(const floating[:, :, :, ::1] dy, floating[:, :, :, ::1] dx, Window g):
-    """dx[n, r, s, c] += dy[n, i, j, c] / (window's pixel count), for every (r, s) in the window"""
-    cdef Py_ssize_t n, i, j, r, s, ch, r0, r1, s0, s1
-    cdef Py_ssize_t batch = dy.shape[0]
+cdef void _avg_backward_image(const floating *gp, floating *dp, Py_ssize_t n,
+                              Window g) noexcept nogil:
+    """Image n: dx[n, r, s, c] += dy[n, i, j, c] / (window's pixel count), for every (r, s) in
+    the window"""
+    cdef Py_ssize_t i, j, r, s, ch, r0, r1, s0, s1
     cdef const floating *src
     cdef floating *dst
-    cdef floating *dp = &dx[0, 0, 0, 0]
     cdef floating inv
+    for i in range(g.oh):
+        _clip(i * g.sh - g.pt, g.ph, g.h, &r0, &r1)
+        for j in range(g.ow):
+            _clip(j * g.sw - g.pl, g.pw, g.w, &s0, &s1)
+            src = gp + ((n * g.oh + i) * g.ow + j) * g.c
+            # divide by the count in floating point, as the reference does
+            inv = <floating>((r1 - r0) * (s1 - s0))
+            for r in range(r0, r1):
+                for s in range(s0, s1):
+                    dst = dp + ((n * g.h + r) * g.w + s) * g.c
+                    for ch in range(g.c):
+                        dst[ch] += src[ch] / inv
+
+
+cdef void _avg_backward(const floating[:, :, :, ::1] dy, floating[:, :, :, ::1] dx, Window g,
+                        int threads):
+    """Every image of the batch, shared among ``threads`` threads."""
+    cdef Py_ssize_t n
+    cdef const floating *gp = &dy[0, 0, 0, 0]
+    cdef floating *dp = &dx[0, 0, 0, 0]
     with nogil:
-        for n in range(batch):
-            for i in range(g.oh):
-                _clip(i * g.sh - g.pt, g.ph, g.h, &r0, &r1)
-                for j in range(g.ow):
-                    _clip(j * g.sw - g.pl, g.pw, g.w, &s0, &s1)
-                    src = &dy[n, i, j, 0]
-                    # divide by the count in floating point, as the reference does
-                    inv = <floating>((r1 - r0) * (s1 - s0))
-                    for r in range(r0, r1):
-                        for s in range(s0, s1):
-                            dst = dp + ((n * g.h + r) * g.w + s) * g.c
-                            for ch in range(g.c):
-                                dst[ch] += src[ch] / inv
+        for n in prange(dy.shape[0], num_threads=threads, schedule="static"):
+            _avg_backward_image(gp, dp, n, g)
 
 
-def avg_pool2d_backward(grad_output, input_shape, pool_size, *, strides=None, padding="valid"):
+def avg_pool2d_backward(grad_output, input_shape, pool_size, *, strides=None, padding="valid",
+                        threads=1):
     """Each window's gradient, divided by its pixel count, to every real pixel in it. Same
-    contract as :func:`pynet.kernels.reference.pooling.avg_pool2d_backward`."""
+    contract as :func:`pynet.kernels.reference.pooling.avg_pool2d_backward`; ``threads`` as
+    for :func:`max_pool2d_forward`."""
+    threads = thread_count("avg_pool2d_backward", threads)
     grad_output, input_shape, geometry = prepare_avg_pool_backward(
         grad_output, input_shape, pool_size, strides, padding)
     dx = np.zeros(input_shape, dtype=grad_output.dtype)
@@ -261,7 +321,7 @@ def avg_pool2d_backward(grad_output, input_shape, pool_size, *, strides=None, pa
         return dx
     cdef Window g = _window(input_shape, geometry)
     if grad_output.dtype == np.float64:
-        _avg_backward[double](grad_output, dx, g)
+        _avg_backward[double](grad_output, dx, g, threads)
     else:
-        _avg_backward[float](grad_output, dx, g)
+        _avg_backward[float](grad_output, dx, g, threads)
     return dx

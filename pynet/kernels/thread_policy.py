@@ -56,7 +56,9 @@ import time
 import warnings
 from dataclasses import dataclass, field
 
-from .thread_work import CONV_CHUNK_ELEMENTS, WORK, call_flops  # noqa: F401 - re-exported
+from .thread_work import (  # noqa: F401 - re-exported
+    CONV_CHUNK_ELEMENTS, THREADED, WORK, call_flops, shared_work,
+)
 
 __all__ = ["SMALL_CALL_FLOPS", "ENV_VAR", "Policy", "current", "set_policy", "threads_for",
            "call_flops", "wrap_kernels"]
@@ -156,6 +158,14 @@ class Policy:
                      f"  BLAS products under {SMALL_CALL_FLOPS:,} flops: 1 thread; larger: {large}"]
             if self.backend == "cython":
                 lines.append("  NumPy's own pool is not touched (the compiled kernels do not use it)")
+                if openmp_kernels():
+                    lines.append("  convolution and pooling: a large call shares its images among "
+                                 "as many threads as a large BLAS call would get (OpenMP), each "
+                                 "thread's BLAS products on that thread"
+                                 + (f"; at most OMP_NUM_THREADS={_omp_cap()}" if _omp_cap() else ""))
+                else:
+                    lines.append("  convolution and pooling: one thread (the kernels were compiled "
+                                 "without OpenMP); their BLAS products as above")
             else:
                 lines.append("  NumPy's pool is set to 1 thread only during a small kernel call")
         for problem in self.problems:
@@ -449,11 +459,91 @@ def _wrap(name: str, kernel, package: str):
     return sized
 
 
+def _omp_cap() -> int | None:
+    """The user's ``OMP_NUM_THREADS`` (its first number), or None when unset or not a number:
+    pynet's OpenMP kernels never use more threads than it allows."""
+    text = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
+    try:
+        value = int(text)
+    except ValueError:
+        return None
+    return value if value >= 1 else None
+
+
+def _has_openmp(fn) -> bool:
+    """True when ``fn``'s compiled module was built with OpenMP (its ``OPENMP`` flag)."""
+    import sys
+
+    return bool(getattr(sys.modules.get(getattr(fn, "__module__", ""), None), "OPENMP", False))
+
+
+def openmp_kernels() -> bool:
+    """True when the compiled convolution and pooling kernels can share a batch among threads."""
+    import importlib
+
+    try:
+        return all(importlib.import_module(f"pynet.kernels._c_{m}").OPENMP
+                   for m in ("conv", "conv_transpose", "pooling"))
+    except (ImportError, AttributeError):
+        return False
+
+
+def _wrap_threaded(name: str, kernel, package: str):
+    """A compiled kernel that shares a batch among threads itself (:data:`THREADED`): the policy
+    chooses ``threads`` as it would size a large BLAS call (1 for a small call or a busy
+    machine), and sets the BLAS pool to one thread for the call, so that each thread's GEMMs run
+    on that thread instead of waking workers that the other threads need."""
+    estimate = THREADED[name]
+    blas_only = _wrap(name, kernel, package) if name in WORK else kernel
+
+    @functools.wraps(kernel)
+    def shared(*args, **kwargs):
+        mode = _state["mode"]
+        if mode == "off" or "threads" in kwargs:
+            return blas_only(*args, **kwargs)
+        entry = _pools.get(package) or _resolve_pool(package)
+        pool = entry[0]
+        if pool is None:        # cannot keep BLAS to one thread per thread: one thread
+            return blas_only(*args, **kwargs)
+        try:
+            work = estimate(*args, **kwargs)
+        except Exception:  # noqa: BLE001 - not arrays: the kernel's own checks will say so
+            work = 0
+        have = pool.get()
+        if work < SMALL_CALL_FLOPS:
+            threads = 1
+        elif mode == "auto":
+            threads = min(have, free_cores(), _omp_cap() or have)
+            _load["ours"] = threads
+        else:
+            threads = _state["threads"]
+        if have == 1:
+            return kernel(*args, threads=threads, **kwargs)
+        pool.set(1)
+        try:
+            return kernel(*args, threads=threads, **kwargs)
+        finally:
+            pool.set(have)
+
+    shared.unsized = kernel
+    return shared
+
+
 def wrap_kernels(namespace: dict, backend: str) -> dict:
     """Return ``namespace`` (kernel name -> function of ``backend``) with every kernel named in
-    :data:`WORK` wrapped by the policy; the others are returned as they are."""
+    :data:`WORK` wrapped by the policy, and, for compiled kernels built with OpenMP, every kernel
+    in :data:`THREADED` given its thread count; the others are returned as they are."""
     if _state["mode"] is None:
         _init_from_env()
     package = _package(backend)
-    return {name: _wrap(name, fn, package) if name in WORK and callable(fn) else fn
-            for name, fn in namespace.items()}
+    wrapped = {}
+    for name, fn in namespace.items():
+        if not callable(fn):
+            wrapped[name] = fn
+        elif backend == "cython" and name in THREADED and _has_openmp(fn):
+            wrapped[name] = _wrap_threaded(name, fn, package)
+        elif name in WORK:
+            wrapped[name] = _wrap(name, fn, package)
+        else:
+            wrapped[name] = fn
+    return wrapped

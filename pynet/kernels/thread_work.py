@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["WORK", "WITHOUT_BLAS", "call_flops", "CONV_CHUNK_ELEMENTS"]
+__all__ = ["WORK", "WITHOUT_BLAS", "THREADED", "call_flops", "shared_work", "CONV_CHUNK_ELEMENTS",
+           "POOL_ELEMENT_FLOPS"]
 
 #: Elements of the im2col buffer filled per GEMM by the compiled convolution (csrc/conv.pyx).
 CONV_CHUNK_ELEMENTS = 1 << 18
@@ -146,6 +147,54 @@ WITHOUT_BLAS = frozenset({
     "sgd_update", "rmsprop_update", "adam_update", "adagrad_update",
     "embedding_forward", "embedding_backward",
 })
+
+
+# -- kernels that share a batch among threads themselves ----------------------------------------
+
+#: What one pooled input element costs, in GEMM flops on this machine (measured: max pooling
+#: reads ~2 elements a nanosecond on one core, where sgemm does ~170 flops a nanosecond).
+POOL_ELEMENT_FLOPS = 64
+
+
+def _conv_total(x, kernel, *args, **kw):
+    """The whole call's flops, 2·N·H·W·kh·kw·C·F (the input's pixels standing in for the
+    output's)."""
+    n, h, w = _shape(x)[:3]
+    return 2 * n * h * w * _size(kernel)
+
+
+def _conv_transpose_total(x, kernel, *args, **kw):
+    """The whole call's flops: one (N·H·W, C) @ (C, kh·kw·F) product."""
+    return _conv_transpose(x, kernel)
+
+
+def _pool_total(a, *args, **kw):
+    """The pooled array's elements (x forward, the output gradient backward), in GEMM flops."""
+    return POOL_ELEMENT_FLOPS * _size(a)
+
+
+#: Kernels that share a batch's images among threads themselves (OpenMP in csrc/conv.pyx,
+#: csrc/conv_transpose.pyx and csrc/pooling.pyx, a ``threads=`` argument), and the work of a
+#: whole call in flops (or its equivalent): below the policy's small-call size, one thread.
+THREADED = {
+    "conv2d_forward": _conv_total,
+    "conv2d_backward": _conv_total,
+    "conv2d_transpose_forward": _conv_transpose_total,
+    "conv2d_transpose_backward": _conv_transpose_total,
+    "max_pool2d_forward": _pool_total,
+    "max_pool2d_backward": _pool_total,
+    "avg_pool2d_forward": _pool_total,
+    "avg_pool2d_backward": _pool_total,
+}
+
+
+def shared_work(name: str, *args, **kwargs) -> int:
+    """The work (flops or their equivalent) of a whole call of a :data:`THREADED` kernel; 0 when
+    the arguments are not arrays the estimate understands."""
+    try:
+        return int(THREADED[name](*args, **kwargs))
+    except Exception:  # noqa: BLE001 - an estimate never stops a call; the kernel checks
+        return 0
 
 
 def call_flops(name: str, *args, **kwargs) -> int:

@@ -22,6 +22,13 @@ FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _F32, _F64 = FLOAT_DTYPES
 
 
+def thread_count(kernel: str, threads) -> int:
+    """The ``threads=`` argument of the kernels that share a batch among threads (convolution,
+    pooling): a whole number >= 1. The compiled kernels use up to that many; the reference
+    kernels check it and compute as NumPy does. The thread policy chooses it for the layers."""
+    return validate.positive_int(f"{kernel}()", "threads", threads)
+
+
 def describe(arr) -> str:
     """Short description used in messages: ``float64 array of shape (3, 4)``."""
     a = np.asarray(arr)

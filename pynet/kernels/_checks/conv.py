@@ -155,11 +155,14 @@ def prepare_conv2d_forward(x, kernel, bias, strides, padding, dilation, out, act
 
 
 def prepare_conv2d_backward(x, kernel, grad_output, strides, padding, dilation,
-                            activation=LINEAR, output=None):
+                            activation=LINEAR, output=None, mask=True):
     """Validate ``conv2d_backward`` arguments; return ``(x, kernel, grad_z, geometry)``.
 
     With ``activation='relu'`` the forward pass's ``output`` is required, and the returned
-    gradient is already the one before the activation: ``grad_output · [output > 0]``.
+    gradient is already the one before the activation: ``grad_output · [output > 0]``. With
+    ``mask=False`` (the compiled kernel, which applies that product itself, a part of the batch
+    per thread) ``grad_output`` is returned as it is, followed by the checked ``output`` (None
+    without ReLU): ``(x, kernel, grad_output, geometry, output)``.
     """
     k = "conv2d_backward"
     where = f"{k}()"
@@ -192,8 +195,12 @@ def prepare_conv2d_backward(x, kernel, grad_output, strides, padding, dilation,
         if output.shape != grad_output.shape or output.dtype != grad_output.dtype:
             raise ValueError(f"{where}: output must be the forward result, {grad_output.dtype} "
                              f"of shape {grad_output.shape}, got {describe(output)}")
-        grad_output = grad_output * (output > 0)     # dReLU/dz = 1 where the output is positive
+        if mask:
+            grad_output = grad_output * (output > 0)     # dReLU/dz = 1 where the output is > 0
     blas_dims(k, output_pixels=n * oh * ow, patch=kh * kw * c, filters=f)
+    if not mask:
+        return x, kernel, grad_output, (strides, dilation, oh, ow, pt, pl), \
+            (output if activation == RELU else None)
     return x, kernel, grad_output, (strides, dilation, oh, ow, pt, pl)
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._checks import thread_count
 from .._checks.conv import (
     VALID, prepare_col2im, prepare_conv2d_backward, prepare_conv2d_forward, prepare_im2col,
 )
@@ -106,7 +107,7 @@ def col2im(cols, input_shape, kernel_size, *, strides=1, padding=VALID, dilation
 
 
 def conv2d_forward(x, kernel, bias=None, *, strides=1, padding=VALID, dilation=1,
-                   activation=LINEAR, out=None):
+                   activation=LINEAR, out=None, threads=1):
     """2-D cross-correlation of a batch of images with a bank of filters.
 
     Parameters
@@ -125,12 +126,16 @@ def conv2d_forward(x, kernel, bias=None, *, strides=1, padding=VALID, dilation=1
         activation itself).
     out : ndarray, shape (N, OH, OW, F), optional
         C-contiguous array that receives the result.
+    threads : int
+        How many threads the compiled kernel may share the batch among (checked here; NumPy
+        computes this version with its own threads).
 
     Returns
     -------
     ndarray, shape (N, OH, OW, F)
         ``y[n, i, j, f] = bias[f] + Σ_{p,q,c} x_pad[n, i·s + p·d, j·s + q·d, c] · kernel[p, q, c, f]``
     """
+    thread_count("conv2d_forward", threads)
     x, kernel, bias, out, geometry, activation = prepare_conv2d_forward(
         x, kernel, bias, strides, padding, dilation, out, activation)
     kh, kw, c, f = kernel.shape
@@ -144,7 +149,8 @@ def conv2d_forward(x, kernel, bias=None, *, strides=1, padding=VALID, dilation=1
 
 
 def conv2d_backward(x, kernel, grad_output, *, strides=1, padding=VALID, dilation=1,
-                    activation=LINEAR, output=None, need_input_grad=True, need_bias_grad=True):
+                    activation=LINEAR, output=None, need_input_grad=True, need_bias_grad=True,
+                    threads=1):
     """Gradients of :func:`conv2d_forward` given dL/dy.
 
     Parameters
@@ -161,6 +167,8 @@ def conv2d_backward(x, kernel, grad_output, *, strides=1, padding=VALID, dilatio
         result; the ReLU's derivative ``[output > 0]`` is applied first.
     need_input_grad, need_bias_grad : bool
         Skip dL/dx (the first layer of a network needs none) or dL/db (no bias).
+    threads : int
+        As for :func:`conv2d_forward`.
 
     Returns
     -------
@@ -168,6 +176,7 @@ def conv2d_backward(x, kernel, grad_output, *, strides=1, padding=VALID, dilatio
     grad_kernel : ndarray (KH, KW, C, F)
     grad_bias : ndarray (F,) or None
     """
+    thread_count("conv2d_backward", threads)
     x, kernel, grad_output, geometry = prepare_conv2d_backward(
         x, kernel, grad_output, strides, padding, dilation, activation, output)
     kh, kw, c, f = kernel.shape

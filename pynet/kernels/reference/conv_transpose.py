@@ -16,6 +16,7 @@ convolution's forward: ``dx = im2col(dy) @ K`` (``= conv2d(dy, K)``), ``dK = im2
 from __future__ import annotations
 
 
+from pynet.kernels._checks import thread_count
 from pynet.kernels._checks.conv import VALID
 from pynet.kernels._checks.conv_transpose import (
     prepare_conv2d_transpose_backward, prepare_conv2d_transpose_forward,
@@ -26,7 +27,7 @@ __all__ = ["conv2d_transpose_forward", "conv2d_transpose_backward"]
 
 
 def conv2d_transpose_forward(x, kernel, bias=None, *, strides=1, padding=VALID,
-                             output_padding=None):
+                             output_padding=None, threads=1):
     """Transposed convolution of a batch ``x (N, H, W, C)`` with ``kernel (kh, kw, F, C)``.
 
     Returns ``y (N, OH, OW, F)`` with Keras's output size (see
@@ -34,6 +35,7 @@ def conv2d_transpose_forward(x, kernel, bias=None, *, strides=1, padding=VALID,
 
         y[n, i·s + p − pad_top, j·s + q − pad_left, f] += Σ_c x[n, i, j, c] · kernel[p, q, f, c]
     """
+    thread_count("conv2d_transpose_forward", threads)    # used by the compiled twin only
     x, kernel, bias, geometry, out_shape = prepare_conv2d_transpose_forward(
         x, kernel, bias, strides, padding, output_padding)
     kh, kw, f, c = kernel.shape
@@ -45,9 +47,11 @@ def conv2d_transpose_forward(x, kernel, bias=None, *, strides=1, padding=VALID,
 
 
 def conv2d_transpose_backward(x, kernel, grad_output, *, strides=1, padding=VALID,
-                              output_padding=None, need_input_grad=True, need_bias_grad=True):
+                              output_padding=None, need_input_grad=True, need_bias_grad=True,
+                              threads=1):
     """Gradients of :func:`conv2d_transpose_forward` given ``dL/dy``:
     ``(grad_input or None, grad_kernel, grad_bias or None)``."""
+    thread_count("conv2d_transpose_backward", threads)
     x, kernel, grad_output, geometry = prepare_conv2d_transpose_backward(
         x, kernel, grad_output, strides, padding, output_padding)
     kh, kw, f, c = kernel.shape

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._checks import thread_count
 from .._checks.conv import VALID
 from .._checks.pooling import (
     prepare_avg_pool_backward, prepare_max_pool_backward, prepare_pool_forward,
@@ -42,7 +43,7 @@ def _tap(xp, p, q, geometry):
     return xp[:, p:p + sh * (oh - 1) + 1:sh, q:q + sw * (ow - 1) + 1:sw, :]
 
 
-def max_pool2d_forward(x, pool_size, *, strides=None, padding=VALID):
+def max_pool2d_forward(x, pool_size, *, strides=None, padding=VALID, threads=1):
     """Max pooling.
 
     Parameters
@@ -52,6 +53,9 @@ def max_pool2d_forward(x, pool_size, *, strides=None, padding=VALID):
     strides : int or (int, int), optional
         Defaults to ``pool_size`` (non-overlapping windows).
     padding : {'valid', 'same'}
+    threads : int
+        How many threads the compiled kernel may share the images among (checked here; this
+        version computes with NumPy).
 
     Returns
     -------
@@ -60,6 +64,7 @@ def max_pool2d_forward(x, pool_size, *, strides=None, padding=VALID):
     argmax : ndarray of int64, shape (N, OH, OW, C)
         Flat position ``row · W + col`` of the winner (first one on ties).
     """
+    thread_count("max_pool2d_forward", threads)
     x, geometry = prepare_pool_forward("max_pool2d_forward", x, pool_size, strides, padding)
     (ph, pw), (sh, sw), oh, ow, pt, pl = geometry
     n, h, w, c = x.shape
@@ -82,12 +87,13 @@ def max_pool2d_forward(x, pool_size, *, strides=None, padding=VALID):
     return np.ascontiguousarray(best, dtype=x.dtype), np.ascontiguousarray(argmax)
 
 
-def max_pool2d_backward(grad_output, argmax, input_shape):
+def max_pool2d_backward(grad_output, argmax, input_shape, *, threads=1):
     """Send each output gradient to the input position that won its window.
 
     ``grad_input[n, argmax[n, i, j, c], c] += grad_output[n, i, j, c]`` (flat spatial index);
     gradients of overlapping windows that share a winner add up.
     """
+    thread_count("max_pool2d_backward", threads)
     grad_output, argmax, input_shape = prepare_max_pool_backward(grad_output, argmax, input_shape)
     n, h, w, c = input_shape
     grad = np.zeros((n, h * w, c), dtype=grad_output.dtype)
@@ -97,11 +103,12 @@ def max_pool2d_backward(grad_output, argmax, input_shape):
     return grad.reshape(input_shape)
 
 
-def avg_pool2d_forward(x, pool_size, *, strides=None, padding=VALID):
+def avg_pool2d_forward(x, pool_size, *, strides=None, padding=VALID, threads=1):
     """Average pooling: the mean of the real pixels of each window, per channel.
 
     Same arguments as :func:`max_pool2d_forward`; returns ``y`` of shape (N, OH, OW, C).
     """
+    thread_count("avg_pool2d_forward", threads)
     x, geometry = prepare_pool_forward("avg_pool2d_forward", x, pool_size, strides, padding)
     (ph, pw), (sh, sw), oh, ow, pt, pl = geometry
     n, h, w, c = x.shape
@@ -120,11 +127,13 @@ def _counts(h, w, geometry):
     return (count_h[:, None] * count_w[None, :])[None, :, :, None]
 
 
-def avg_pool2d_backward(grad_output, input_shape, pool_size, *, strides=None, padding=VALID):
+def avg_pool2d_backward(grad_output, input_shape, pool_size, *, strides=None, padding=VALID,
+                        threads=1):
     """Each window's gradient, divided by its pixel count, goes to every real pixel in it.
 
     Returns ``grad_input`` of ``input_shape`` (N, H, W, C).
     """
+    thread_count("avg_pool2d_backward", threads)
     grad_output, input_shape, geometry = prepare_avg_pool_backward(
         grad_output, input_shape, pool_size, strides, padding)
     (ph, pw), (sh, sw), oh, ow, pt, pl = geometry
