@@ -331,3 +331,33 @@ def test_the_layers_get_the_same_numbers_at_one_and_two_threads(skip_or_fail):
                            timeout=300)
             outs.append(np.load(path))
     assert np.array_equal(outs[0], outs[1])
+
+
+def test_a_forked_child_runs_the_kernels_on_one_thread_instead_of_hanging(skip_or_fail):
+    """GNU OpenMP cannot start threads in a child made by fork once the parent used them: the
+    child would wait forever. The kernels must finish there (on one thread), in a fresh
+    interpreter so that a hang is a timeout, not a stuck test run."""
+    if not pynet.kernels.compiled_available():
+        skip_or_fail("compiled kernels not built")
+    if not hasattr(os, "fork"):
+        skip_or_fail("no os.fork on this platform")
+    script = textwrap.dedent("""
+        import os, numpy as np
+        from pynet import kernels
+        x, k = np.random.rand(8, 10, 10, 4), np.random.rand(3, 3, 4, 5)
+        raw = kernels.conv2d_forward.unsized if hasattr(kernels.conv2d_forward, "unsized") \\
+            else kernels.conv2d_forward
+        expected = raw(x, k, threads=2)
+        pid = os.fork()
+        if pid == 0:
+            y = raw(x, k, threads=2)
+            y2, _ = kernels.max_pool2d_forward(y, 2, threads=2)
+            os._exit(0 if np.array_equal(y, expected) else 3)
+        _, status = os.waitpid(pid, 0)
+        print(os.waitstatus_to_exitcode(status))
+    """)
+    env = dict(os.environ, PYNET_BACKEND="cython")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "0"

@@ -14,6 +14,8 @@ Rules
 """
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from pynet import _validate as validate
@@ -22,11 +24,27 @@ FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _F32, _F64 = FLOAT_DTYPES
 
 
+#: Set in a child process made by ``os.fork``: GNU OpenMP cannot start threads there once the
+#: parent has used them (the child waits forever), so the kernels run on one thread.
+_forked = {"child": False}
+
+
+def _after_fork_in_child() -> None:
+    _forked["child"] = True
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def thread_count(kernel: str, threads) -> int:
     """The ``threads=`` argument of the kernels that share a batch among threads (convolution,
     pooling): a whole number >= 1. The compiled kernels use up to that many; the reference
-    kernels check it and compute as NumPy does. The thread policy chooses it for the layers."""
-    return validate.positive_int(f"{kernel}()", "threads", threads)
+    kernels check it and compute as NumPy does. The thread policy chooses it for the layers.
+    In a child process made by ``os.fork`` (``multiprocessing``'s default on Linux) the answer
+    is 1 whatever was asked: see ``_forked``."""
+    threads = validate.positive_int(f"{kernel}()", "threads", threads)
+    return 1 if _forked["child"] else threads
 
 
 def describe(arr) -> str:
