@@ -131,8 +131,11 @@ def conv_model(channels):
 # ## The dense network in PyTorch, over seeds
 #
 # Listing 6.37's network in PyTorch starts from pynet's initial weights of the same seed and draws
-# its batch order from `default_rng(seed)` as pynet's `fit(seed=...)` does, so it follows the same
-# trajectory. The best validation MAE over several seeds, in both, must agree within seed noise.
+# its batch order from `default_rng(seed)` as pynet's `fit(seed=...)` does, so it starts on the
+# same trajectory: after the first epoch the two agree to float32 round-off. Over twenty epochs
+# that round-off grows (the MAE loss's gradient is a sign, and one flipped sign sends a step
+# elsewhere), so the best validation MAEs are compared as samples: their means must agree within
+# the seeds' spread.
 
 # %%
 def torch_dense_val_mae(torch, start, x, y, x_val, y_val, epochs, seed):
@@ -165,9 +168,10 @@ def torch_dense_val_mae(torch, start, x, y, x_val, y_val, epochs, seed):
 
 
 def dense_seed_spread(torch, x_train, y_train, x_val, y_val, epochs, seeds):
-    """Best validation MAE of listing 6.37's net over several seeds, in pynet and in PyTorch
-    (PyTorch starts from pynet's initial weights of the same seed and draws its batch order from
-    ``default_rng(seed)`` as pynet's ``fit(seed=...)`` does, so it follows the same trajectory)."""
+    """Validation MAE of listing 6.37's net after each epoch, for several seeds, in pynet and in
+    PyTorch (PyTorch starts from pynet's initial weights of the same seed and draws its batch
+    order from ``default_rng(seed)`` as pynet's ``fit(seed=...)`` does, so it starts on the same
+    trajectory): two arrays of shape (seeds, epochs), the second empty without PyTorch."""
     from pynet.utils import set_seed
 
     ours, theirs = [], []
@@ -178,12 +182,12 @@ def dense_seed_spread(torch, x_train, y_train, x_val, y_val, epochs, seeds):
         start.set_weights(model.get_weights())
         history = model.fit(x_train, y_train, epochs=epochs, batch_size=BATCH, verbose=0,
                             validation_data=(x_val, y_val), seed=seed)
-        ours.append(float(min(history.history["val_loss"])))
+        ours.append(history.history["val_loss"])
         if torch is not None:
             torch.manual_seed(seed)
-            theirs.append(min(torch_dense_val_mae(torch, start, x_train, y_train, x_val, y_val,
-                                                  epochs, seed)))
-    return np.array(ours), np.array(theirs)
+            theirs.append(torch_dense_val_mae(torch, start, x_train, y_train, x_val, y_val,
+                                              epochs, seed))
+    return np.array(ours, dtype=float), np.array(theirs, dtype=float)
 
 
 # %% [markdown]
@@ -273,20 +277,28 @@ def lesson(report: Report, quick: bool) -> None:
         torch = None
         report.say("  PyTorch is not installed: the same-data reference is skipped")
     seeds = (SEED, SEED + 1) if quick else tuple(range(SEED, SEED + 5))
-    ours, theirs = dense_seed_spread(torch, x_train, y_train, x_val, y_val, epochs, seeds)
+    ours_curves, theirs_curves = dense_seed_spread(torch, x_train, y_train, x_val, y_val, epochs,
+                                                   seeds)
+    ours = ours_curves.min(axis=1)
     report.say(f"  pynet, seeds {seeds[0]}–{seeds[-1]}: best val MAE "
                + " ".join(f"{v:.3f}" for v in ours) + f" (mean {ours.mean():.3f} ± {ours.std(ddof=1):.3f})")
     if torch is not None:
+        theirs = theirs_curves.min(axis=1)
         report.say(f"  PyTorch, same starts: best val MAE " + " ".join(f"{v:.3f}" for v in theirs)
                    + f" (mean {theirs.mean():.3f} ± {theirs.std(ddof=1):.3f})")
-        # Same start and the same batch order (both draw it from default_rng(seed)), so the two
-        # trajectories may differ only by float32 round-off; the seeds' spread is the noise a
-        # different start or order brings, for scale.
-        gap = float(np.max(np.abs(ours - theirs)))
+        # Same start and the same batch order (both draw it from default_rng(seed)): after one
+        # epoch the two differ only by float32 round-off. Later the round-off grows, so the best
+        # MAEs are compared as two samples, against the seeds' spread.
+        first_gap = float(np.max(np.abs(ours_curves[:, 0] - theirs_curves[:, 0])))
+        spread = max(ours.std(ddof=1), theirs.std(ddof=1))
+        report.say(f"  after epoch 1 (same trajectory so far): largest per-seed difference "
+                   f"{first_gap:.1e} (limit 5e-3)")
         report.compare("dense net, mean best val MAE, pynet vs PyTorch", book=round(theirs.mean(), 3),
-                       ours=ours.mean(), agree=gap < 5e-3,
-                       note=f"the book column is PyTorch here, same starts and batch order: largest "
-                            f"per-seed difference {gap:.1e}; the seeds' spread ±{ours.std(ddof=1):.3f}")
+                       ours=ours.mean(),
+                       agree=first_gap < 5e-3 and abs(ours.mean() - theirs.mean()) <= spread,
+                       note=f"the book column is PyTorch here, same starts and batch order; the "
+                            f"means must differ by at most the seeds' spread ±{spread:.3f}, and "
+                            f"the first epoch by round-off only")
 
     report.section("Listing 6.47: a 1-D convnet on the series")
     set_seed(SEED)
