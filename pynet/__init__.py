@@ -9,3 +9,7 @@ pynet.layers     the Keras-like layer API (with pynet.sequential, losses, optimi
 pynet.datasets   MNIST (embedded subset), Fashion-MNIST, IDX and CSV readers, own digits
 """
 __version__ = "0.1.0"
+
+from pynet import _blas_spin
+
+_blas_spin.prepare()   # before SciPy's OpenBLAS loads: see pynet/_blas_spin.py

@@ -138,8 +138,11 @@ def chollet(workload, side, data, n):
         model.fit(x[:WARMUP], y1h[:WARMUP], batch_size=batch, epochs=1, verbose=0, seed=0)
         seconds = _timed(lambda: model.fit(x, y1h, batch_size=batch, epochs=1, verbose=0,
                                            seed=1))
-        from pynet import kernels
-        return seconds, {"backend": kernels.BACKEND}
+        from pynet import _blas_spin, kernels
+        from pynet.kernels import thread_policy
+        shared = thread_policy.openmp_kernels() and _blas_spin.short_enough()
+        return seconds, {"backend": kernels.BACKEND,
+                         "conv/pool threads": "shared (OpenMP)" if shared else "one"}
     os.environ.setdefault("KERAS_BACKEND", "torch")
     import keras
 

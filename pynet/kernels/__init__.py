@@ -26,7 +26,15 @@ import os
 import types
 import warnings
 
-from . import reference, thread_policy
+from pynet import _blas_spin
+
+try:
+    # Load SciPy's OpenBLAS now, while the spin pynet chose is set (pynet/_blas_spin.py).
+    import scipy.linalg  # noqa: F401
+finally:
+    _blas_spin.settle()
+
+from . import reference, thread_policy  # noqa: E402 - after the library above is loaded
 
 __all__ = ["BACKEND", "DOMAINS", "KERNEL_NAMES", "load_backend", "compiled_available"]
 

@@ -56,6 +56,8 @@ import time
 import warnings
 from dataclasses import dataclass, field
 
+from pynet import _blas_spin
+
 from .thread_work import (  # noqa: F401 - re-exported
     CONV_CHUNK_ELEMENTS, THREADED, WORK, call_flops, shared_work,
 )
@@ -158,7 +160,11 @@ class Policy:
                      f"  BLAS products under {SMALL_CALL_FLOPS:,} flops: 1 thread; larger: {large}"]
             if self.backend == "cython":
                 lines.append("  NumPy's own pool is not touched (the compiled kernels do not use it)")
-                if openmp_kernels():
+                lines.append(f"  OpenBLAS workers' spin after a call: {_blas_spin.status()}")
+                if openmp_kernels() and not _blas_spin.short_enough():
+                    lines.append("  convolution and pooling: one thread (OpenBLAS's idle workers "
+                                 "spin too long to share the cores with them)")
+                elif openmp_kernels():
                     lines.append("  convolution and pooling: a large call shares its images among "
                                  "as many threads as a large BLAS call would get (OpenMP), each "
                                  "thread's BLAS products on that thread"
@@ -492,31 +498,38 @@ def _wrap_threaded(name: str, kernel, package: str):
     """A compiled kernel that shares a batch among threads itself (:data:`THREADED`): the policy
     chooses ``threads`` as it would size a large BLAS call (1 for a small call or a busy
     machine), and sets the BLAS pool to one thread for the call, so that each thread's GEMMs run
-    on that thread instead of waking workers that the other threads need."""
+    on that thread instead of waking workers that the other threads need. When OpenBLAS's idle
+    workers spin too long (:mod:`pynet._blas_spin`: SciPy loaded before pynet, or the user's own
+    long ``OPENBLAS_THREAD_TIMEOUT``) they would compete with those threads: the kernel then runs
+    on one thread and its BLAS products are sized as any other kernel's."""
     estimate = THREADED[name]
     blas_only = _wrap(name, kernel, package) if name in WORK else kernel
 
     @functools.wraps(kernel)
     def shared(*args, **kwargs):
         mode = _state["mode"]
-        if mode == "off" or "threads" in kwargs:
+        explicit = "threads" in kwargs          # the caller's own choice: kept, BLAS on 1 thread
+        if mode == "off" or not (explicit or _blas_spin.short_enough()):
             return blas_only(*args, **kwargs)
         entry = _pools.get(package) or _resolve_pool(package)
         pool = entry[0]
         if pool is None:        # cannot keep BLAS to one thread per thread: one thread
             return blas_only(*args, **kwargs)
-        try:
-            work = estimate(*args, **kwargs)
-        except Exception:  # noqa: BLE001 - not arrays: the kernel's own checks will say so
-            work = 0
         have = pool.get()
-        if work < SMALL_CALL_FLOPS:
-            threads = 1
-        elif mode == "auto":
-            threads = min(have, free_cores(), _omp_cap() or have)
-            _load["ours"] = threads
+        if explicit:
+            threads = kwargs.pop("threads")    # checked by the kernel
         else:
-            threads = _state["threads"]
+            try:
+                work = estimate(*args, **kwargs)
+            except Exception:  # noqa: BLE001 - not arrays: the kernel's own checks will say so
+                work = 0
+            if work < SMALL_CALL_FLOPS:
+                threads = 1
+            elif mode == "auto":
+                threads = min(have, free_cores(), _omp_cap() or have)
+                _load["ours"] = threads
+            else:
+                threads = _state["threads"]
         if have == 1:
             return kernel(*args, threads=threads, **kwargs)
         pool.set(1)

@@ -41,16 +41,14 @@ CASES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def compiled(request):
+@pytest.fixture
+def compiled(skip_or_fail):
     if not pynet.kernels.compiled_available():
-        if os.environ.get("CI"):
-            pytest.fail("compiled kernels not built")
-        pytest.skip("compiled kernels not built")
+        skip_or_fail("compiled kernels not built")
     return load_backend("cython")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def reference():
     return load_backend("python")
 
@@ -241,7 +239,15 @@ def _recorder(seen):
     return kernel
 
 
+@pytest.fixture
+def short_spin(monkeypatch):
+    """As after a plain ``import pynet`` (the test process may have loaded SciPy first)."""
+    from pynet import _blas_spin
+    monkeypatch.setitem(_blas_spin._state, "spin", _blas_spin.SPIN)
+
+
 @needs_own_pools
+@pytest.mark.usefixtures("short_spin")
 def test_a_large_call_gets_the_free_cores_and_blas_one_thread_each(monkeypatch):
     seen = []
     kernel = thread_policy._wrap_threaded("conv2d_forward", _recorder(seen), "scipy")
@@ -257,6 +263,7 @@ def test_a_large_call_gets_the_free_cores_and_blas_one_thread_each(monkeypatch):
 
 
 @needs_own_pools
+@pytest.mark.usefixtures("short_spin")
 def test_small_calls_user_settings_and_explicit_counts_are_respected(monkeypatch):
     seen = []
     kernel = thread_policy._wrap_threaded("max_pool2d_forward", _recorder(seen), "scipy")
@@ -281,6 +288,50 @@ def test_small_calls_user_settings_and_explicit_counts_are_respected(monkeypatch
     assert seen[-1] == {"threads": 1, "pool": 2}          # off: nothing chosen, pool untouched
 
 
+@needs_own_pools
+def test_with_long_spinning_blas_workers_the_kernels_run_on_one_thread(monkeypatch):
+    from pynet import _blas_spin
+    monkeypatch.setitem(_blas_spin._state, "spin", 28)
+    seen = []
+    kernel = thread_policy._wrap_threaded("max_pool2d_forward", _recorder(seen), "scipy")
+    with limit_blas_threads({"scipy": 2}):
+        kernel(np.empty((64, 26, 26, 32)), 2)
+    assert seen[-1]["threads"] == 1
+
+
+SPIN_SCRIPT = textwrap.dedent("""
+    import json, os, sys
+    if sys.argv[1] == "scipy-first":
+        import scipy.linalg
+    import pynet.kernels
+    from pynet import _blas_spin
+    from pynet.kernels import thread_policy
+    print(json.dumps({"env": os.environ.get("OPENBLAS_THREAD_TIMEOUT"),
+                      "status": _blas_spin.status(), "short": _blas_spin.short_enough(),
+                      "info": thread_policy.current().describe()}))
+""")
+
+
+@pytest.mark.parametrize("how,user,env_after,short,says", [
+    ("pynet-first", None, None, True, "set by pynet"),
+    ("scipy-first", None, None, False, "loaded before pynet"),
+    ("pynet-first", "10", "10", True, "(yours)"),
+    ("pynet-first", "28", "28", False, "(yours)"),
+])
+def test_the_blas_spin_is_set_only_while_scipys_library_loads(how, user, env_after, short, says):
+    import json
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_THREAD_TIMEOUT"}
+    if user is not None:
+        env["OPENBLAS_THREAD_TIMEOUT"] = user
+    done = subprocess.run([sys.executable, "-c", SPIN_SCRIPT, how], capture_output=True,
+                          text=True, env=env, timeout=120, check=True)
+    got = json.loads(done.stdout.strip().splitlines()[-1])
+    assert got["env"] == env_after          # removed again when pynet set it; the user's kept
+    assert got["short"] is short
+    assert says in got["status"]
+    assert any("OpenBLAS workers' spin" in line and says in line for line in got["info"])
+
+
 def test_policy_work_estimates():
     x, k = np.empty((64, 13, 13, 32)), np.empty((3, 3, 32, 64))
     assert thread_policy.shared_work("conv2d_forward", x, k) == 2 * 64 * 13 * 13 * 3 * 3 * 32 * 64
@@ -292,10 +343,14 @@ def test_policy_work_estimates():
 def test_pynet_info_says_how_convolutions_use_threads(skip_or_fail):
     if not pynet.kernels.compiled_available():
         skip_or_fail("compiled kernels not built")
+    from pynet import _blas_spin
+
     lines = thread_policy.current().describe()
     text = "\n".join(lines)
     assert "convolution and pooling" in text
-    assert ("OpenMP" in text) == thread_policy.openmp_kernels()
+    assert "OpenBLAS workers' spin after a call" in text
+    shared = thread_policy.openmp_kernels() and _blas_spin.short_enough()
+    assert ("shares its images among" in text) == shared
 
 
 def test_the_layers_get_the_same_numbers_at_one_and_two_threads(skip_or_fail):
