@@ -26,7 +26,9 @@ import os
 import types
 import warnings
 
-from pynet import _blas_spin
+from pynet import _blas_spin, _malloc
+
+_malloc.apply()      # large freed blocks kept for reuse: see pynet/_malloc.py
 
 try:
     # Load SciPy's OpenBLAS now, while the spin pynet chose is set (pynet/_blas_spin.py).

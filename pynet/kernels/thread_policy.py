@@ -56,7 +56,7 @@ import time
 import warnings
 from dataclasses import dataclass, field
 
-from pynet import _blas_spin
+from pynet import _blas_spin, _malloc
 
 from .thread_work import (  # noqa: F401 - re-exported
     CONV_CHUNK_ELEMENTS, THREADED, WORK, call_flops, shared_work,
@@ -161,6 +161,7 @@ class Policy:
             if self.backend == "cython":
                 lines.append("  NumPy's own pool is not touched (the compiled kernels do not use it)")
                 lines.append(f"  OpenBLAS workers' spin after a call: {_blas_spin.status()}")
+                lines.append(f"  glibc malloc: {_malloc.status()}")
                 if openmp_kernels() and not _blas_spin.short_enough():
                     lines.append("  convolution and pooling: one thread (OpenBLAS's idle workers "
                                  "spin too long to share the cores with them)")
