@@ -8,6 +8,9 @@ end inside an image: one 28×28 image under a 5×5×32 window is already a 2.5 M
 output first and the GEMM adds onto it (``beta = 1``), so there is no separate pass for it, and
 a ReLU is applied to each chunk's rows right after its GEMM, while they are still in cache.
 Everything is channels last (NHWC); the kernel is ``(kh, kw, in_channels, filters)``.
+
+Threads: the batch is cut into at most ``PARTS`` runs of whole images, shared among ``threads``
+OpenMP threads (see "parts of the batch" below); the numbers do not depend on the thread count.
 """
 from cython cimport floating
 from cython.parallel cimport prange, threadid

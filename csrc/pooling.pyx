@@ -4,6 +4,7 @@ Direct loops, channels last: for every output position the window's rows and col
 to the image once, and the innermost loop runs over the channels, which are contiguous in
 memory. Same tie rule as the reference: scanning row by row, a later value replaces the best
 only if strictly greater, so the first maximum wins. Overlapping windows add their gradients.
+Each image is independent, so a batch's images are shared among ``threads`` OpenMP threads.
 """
 from cython cimport floating
 from cython.parallel cimport prange
@@ -246,17 +247,6 @@ cdef void _avg_forward_image(const floating *xp, floating *yp, Py_ssize_t n,
                 acc[ch] = acc[ch] * inv
 
 
-cdef void _avg_forward(const floating[:, :, :, ::1] x, floating[:, :, :, ::1] y, Window g,
-                       int threads):
-    """Every image of the batch, shared among ``threads`` threads."""
-    cdef Py_ssize_t n
-    cdef const floating *xp = &x[0, 0, 0, 0]
-    cdef floating *yp = &y[0, 0, 0, 0]
-    with nogil:
-        for n in prange(x.shape[0], num_threads=threads, schedule="static"):
-            _avg_forward_image(xp, yp, n, g)
-
-
 def avg_pool2d_forward(x, pool_size, *, strides=None, padding="valid", threads=1):
     """Average pooling over the real pixels of each window, NHWC. Same contract as
     :func:`pynet.kernels.reference.pooling.avg_pool2d_forward`; ``threads`` as for
@@ -269,9 +259,9 @@ def avg_pool2d_forward(x, pool_size, *, strides=None, padding="valid", threads=1
         return y
     cdef Window g = _window(x.shape, geometry)
     if x.dtype == np.float64:
-        _avg_forward[double](x, y, g, threads)
+        _avg[double](x, y, g, False, threads)
     else:
-        _avg_forward[float](x, y, g, threads)
+        _avg[float](x, y, g, False, threads)
     return y
 
 
@@ -297,15 +287,19 @@ cdef void _avg_backward_image(const floating *gp, floating *dp, Py_ssize_t n,
                         dst[ch] += src[ch] / inv
 
 
-cdef void _avg_backward(const floating[:, :, :, ::1] dy, floating[:, :, :, ::1] dx, Window g,
-                        int threads):
-    """Every image of the batch, shared among ``threads`` threads."""
+cdef void _avg(const floating[:, :, :, ::1] src, floating[:, :, :, ::1] dst, Window g,
+               bint backward, int threads):
+    """Every image of the batch, shared among ``threads`` threads: the forward pass (``src`` = x,
+    ``dst`` = y) or, with ``backward``, the backward pass (``src`` = dy, ``dst`` = dx)."""
     cdef Py_ssize_t n
-    cdef const floating *gp = &dy[0, 0, 0, 0]
-    cdef floating *dp = &dx[0, 0, 0, 0]
+    cdef const floating *sp = &src[0, 0, 0, 0]
+    cdef floating *dp = &dst[0, 0, 0, 0]
     with nogil:
-        for n in prange(dy.shape[0], num_threads=threads, schedule="static"):
-            _avg_backward_image(gp, dp, n, g)
+        for n in prange(src.shape[0], num_threads=threads, schedule="static"):
+            if backward:
+                _avg_backward_image(sp, dp, n, g)
+            else:
+                _avg_forward_image(sp, dp, n, g)
 
 
 def avg_pool2d_backward(grad_output, input_shape, pool_size, *, strides=None, padding="valid",
@@ -321,7 +315,7 @@ def avg_pool2d_backward(grad_output, input_shape, pool_size, *, strides=None, pa
         return dx
     cdef Window g = _window(input_shape, geometry)
     if grad_output.dtype == np.float64:
-        _avg_backward[double](grad_output, dx, g, threads)
+        _avg[double](grad_output, dx, g, True, threads)
     else:
-        _avg_backward[float](grad_output, dx, g, threads)
+        _avg[float](grad_output, dx, g, True, threads)
     return dx
