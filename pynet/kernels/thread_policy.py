@@ -160,24 +160,29 @@ class Policy:
                      f"  BLAS products under {SMALL_CALL_FLOPS:,} flops: 1 thread; larger: {large}"]
             if self.backend == "cython":
                 lines.append("  NumPy's own pool is not touched (the compiled kernels do not use it)")
-                lines.append(f"  OpenBLAS workers' spin after a call: {_blas_spin.status()}")
-                lines.append(f"  glibc malloc: {_malloc.status()}")
-                if openmp_kernels() and not _blas_spin.short_enough():
-                    lines.append("  convolution and pooling: one thread (OpenBLAS's idle workers "
-                                 "spin too long to share the cores with them)")
-                elif openmp_kernels():
-                    lines.append("  convolution and pooling: a large call shares its images among "
-                                 "as many threads as a large BLAS call would get (OpenMP), each "
-                                 "thread's BLAS products on that thread"
-                                 + (f"; at most OMP_NUM_THREADS={_omp_cap()}" if _omp_cap() else ""))
-                else:
-                    lines.append("  convolution and pooling: one thread (the kernels were compiled "
-                                 "without OpenMP); their BLAS products as above")
             else:
                 lines.append("  NumPy's pool is set to 1 thread only during a small kernel call")
+        lines.append(f"  OpenBLAS workers' spin after a call: {_blas_spin.status()}")
+        lines.append(f"  glibc malloc: {_malloc.status()}")
+        lines.append("  convolution and pooling: " + _shared_kernels_line(self))
         for problem in self.problems:
             lines.append(f"  NOT APPLIED: {problem}")
         return lines
+
+
+def _shared_kernels_line(policy) -> str:
+    """How the convolution and pooling kernels use threads, for ``pynet info``."""
+    if policy.backend != "cython":
+        return "the NumPy twins (they compute with NumPy's own threads)"
+    if not openmp_kernels():
+        return "one thread (the kernels were compiled without OpenMP); their BLAS products as above"
+    if policy.mode == "off":
+        return "one thread (the policy is off: pynet chooses no thread count)"
+    if not _blas_spin.short_enough():
+        return "one thread (OpenBLAS's idle workers spin too long to share the cores with them)"
+    return ("a large call shares its images among as many threads as a large BLAS call would get "
+            "(OpenMP), each thread's BLAS products on that thread"
+            + (f"; at most OMP_NUM_THREADS={_omp_cap()}" if _omp_cap() else ""))
 
 
 _lock = threading.Lock()

@@ -340,17 +340,20 @@ def test_policy_work_estimates():
     assert thread_policy.shared_work("conv2d_forward", "x", None) == 0
 
 
-def test_pynet_info_says_how_convolutions_use_threads(skip_or_fail):
-    if not pynet.kernels.compiled_available():
-        skip_or_fail("compiled kernels not built")
+@pytest.mark.parametrize("mode", ["auto", "off"])
+def test_pynet_info_says_how_convolutions_use_threads(mode):
     from pynet import _blas_spin
 
-    lines = thread_policy.current().describe()
-    text = "\n".join(lines)
-    assert "convolution and pooling" in text
-    assert "OpenBLAS workers' spin after a call" in text
-    shared = thread_policy.openmp_kernels() and _blas_spin.short_enough()
+    thread_policy.set_policy(mode)
+    policy = thread_policy.current()
+    text = "\n".join(policy.describe())
+    assert "convolution and pooling: " in text
+    assert "OpenBLAS workers' spin after a call" in text and "glibc malloc: " in text
+    shared = policy.backend == "cython" and mode == "auto" and \
+        thread_policy.openmp_kernels() and _blas_spin.short_enough()
     assert ("shares its images among" in text) == shared
+    if policy.backend != "cython":
+        assert "the NumPy twins" in text
 
 
 def test_the_layers_get_the_same_numbers_at_one_and_two_threads(skip_or_fail):
