@@ -17,7 +17,7 @@ from cython.parallel cimport prange, threadid
 from libc.string cimport memcpy, memset
 import numpy as np
 
-from pynet.kernels._checks import thread_count
+from pynet.kernels._checks import sum_parts, thread_count
 
 from blas cimport gemm_rm
 
@@ -218,18 +218,6 @@ cdef inline Py_ssize_t _even_step(Py_ssize_t rows, Py_ssize_t cap) noexcept nogi
     rows, all about the same size (no small last GEMM)."""
     cdef Py_ssize_t chunks = (rows + cap - 1) // cap
     return (rows + chunks - 1) // chunks
-
-
-cdef inline void _add_parts(floating *total, const floating *parts, Py_ssize_t count,
-                            Py_ssize_t nparts) noexcept nogil:
-    """total[i] = Σ_p parts[p·count + i], the parts added in order p = 0, 1, …"""
-    cdef Py_ssize_t i, p
-    cdef floating s
-    for i in range(count):
-        s = parts[i]
-        for p in range(1, nparts):
-            s = s + parts[p * count + i]
-        total[i] = s
 
 
 cdef const floating *_relu_grad(const floating *dy, const floating *y, floating *masked,
@@ -609,29 +597,16 @@ def conv2d_backward(x, kernel, grad_output, *, strides=1, padding="valid", dilat
     else:
         _backward[float](x, mat, grad_output, y, relu, masked, dx, need_dx, dk_parts, db_parts,
                          need_db, cols, dcols, narrow, g, cap, threads)
+    dk_sum = sum_parts(dk_parts)
     if narrow:
-        dkr = np.empty(dk_parts.shape[1], dtype=dtype)
-        _sum_parts(dk_parts, dkr)
-        dk[...] = dkr.reshape(g.c, g.kh, g.kw, f).transpose(1, 2, 0, 3)
+        dk[...] = dk_sum.reshape(g.c, g.kh, g.kw, f).transpose(1, 2, 0, 3)
     else:
-        _sum_parts(dk_parts, dk.reshape(-1))
+        dk[...] = dk_sum.reshape(dk.shape)
     if need_db:
-        _sum_parts(db_parts, db[:f])
+        db[:f] = sum_parts(db_parts)
     return (dx if need_dx else None), dk, (db[:f] if need_db else None)
 
 
-def _sum_parts(parts, total):
-    """total = the rows of ``parts`` added in order."""
-    if parts.dtype == np.float64:
-        _sum_parts_typed[double](parts, total)
-    else:
-        _sum_parts_typed[float](parts, total)
-
-
-cdef void _sum_parts_typed(const floating[:, ::1] parts, floating[::1] total):
-    """total[i] = Σ_p parts[p, i], in order p = 0, 1, …"""
-    with nogil:
-        _add_parts(&total[0], &parts[0, 0], parts.shape[1], parts.shape[0])
 
 
 cdef void _im2col_all(const floating[:, :, :, ::1] x, floating[:, ::1] cols, Geometry g):

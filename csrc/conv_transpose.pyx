@@ -13,7 +13,7 @@ from libc.string cimport memcpy, memset
 
 import numpy as np
 
-from pynet.kernels._checks import thread_count
+from pynet.kernels._checks import sum_parts, thread_count
 
 from blas cimport gemm_rm
 
@@ -265,9 +265,5 @@ def conv2d_transpose_backward(x, kernel, grad_output, *, strides=1, padding="val
         else:
             _backward[float](x, kernel, grad_output, dx, need_dx, dk_parts, cols, g, chunk,
                              threads)
-        # the parts' gradients added in order (the same numbers for any thread count)
-        total = dk_parts[0].copy()
-        for p in range(1, parts):
-            total += dk_parts[p]
-        dk[...] = total.reshape(dk.shape)
+        dk[...] = sum_parts(dk_parts).reshape(dk.shape)
     return (dx if need_dx else None), dk, db

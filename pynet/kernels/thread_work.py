@@ -163,11 +163,6 @@ def _conv_total(x, kernel, *args, **kw):
     return 2 * n * h * w * _size(kernel)
 
 
-def _conv_transpose_total(x, kernel, *args, **kw):
-    """The whole call's flops: one (N·H·W, C) @ (C, kh·kw·F) product."""
-    return _conv_transpose(x, kernel)
-
-
 def _pool_total(a, *args, **kw):
     """The pooled array's elements (x forward, the output gradient backward), in GEMM flops."""
     return POOL_ELEMENT_FLOPS * _size(a)
@@ -179,8 +174,8 @@ def _pool_total(a, *args, **kw):
 THREADED = {
     "conv2d_forward": _conv_total,
     "conv2d_backward": _conv_total,
-    "conv2d_transpose_forward": _conv_transpose_total,
-    "conv2d_transpose_backward": _conv_transpose_total,
+    "conv2d_transpose_forward": _conv_transpose,     # its one product is the whole call
+    "conv2d_transpose_backward": _conv_transpose,
     "max_pool2d_forward": _pool_total,
     "max_pool2d_backward": _pool_total,
     "avg_pool2d_forward": _pool_total,

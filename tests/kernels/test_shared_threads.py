@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import pynet.kernels
-from pynet.kernels import load_backend, thread_policy
+from pynet.kernels import load_backend, thread_policy, thread_work
 from pynet.kernels.threads import limit_blas_threads
 
 from .test_thread_policy import (  # noqa: F401 - fixtures used by name
@@ -336,7 +336,7 @@ def test_policy_work_estimates():
     x, k = np.empty((64, 13, 13, 32)), np.empty((3, 3, 32, 64))
     assert thread_policy.shared_work("conv2d_forward", x, k) == 2 * 64 * 13 * 13 * 3 * 3 * 32 * 64
     assert thread_policy.shared_work("max_pool2d_forward", np.empty((2, 4, 4, 3)), 2) == \
-        thread_policy.THREADED["max_pool2d_forward"](np.empty((2, 4, 4, 3)))
+        thread_work.POOL_ELEMENT_FLOPS * 2 * 4 * 4 * 3
     assert thread_policy.shared_work("conv2d_forward", "x", None) == 0
 
 

@@ -47,6 +47,15 @@ def thread_count(kernel: str, threads) -> int:
     return 1 if _forked["child"] else threads
 
 
+def sum_parts(parts: np.ndarray) -> np.ndarray:
+    """The rows of ``parts`` (one per run of images of a threaded kernel) added in order
+    0, 1, 2, …, so the sum does not depend on which thread computed which row."""
+    total = parts[0].copy()
+    for row in parts[1:]:
+        total += row
+    return total
+
+
 def describe(arr) -> str:
     """Short description used in messages: ``float64 array of shape (3, 4)``."""
     a = np.asarray(arr)
