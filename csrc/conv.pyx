@@ -37,6 +37,38 @@ cdef extern from *:
     """
     int PYNET_CONV_OPENMP
 
+cdef extern from "direct_conv.h" nogil:
+    int pynet_dc_supported()
+    void pynet_dc_image(const float *x, Py_ssize_t h, Py_ssize_t w, Py_ssize_t c, Py_ssize_t pt,
+                        Py_ssize_t pb, Py_ssize_t pl, Py_ssize_t pr, const float *k,
+                        Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t f, const float *bias, int relu,
+                        float *y, float *buf)
+    void pynet_dc_kgrad_image(const float *x, Py_ssize_t h, Py_ssize_t w, Py_ssize_t c,
+                              Py_ssize_t pt, Py_ssize_t pb, Py_ssize_t pl, Py_ssize_t pr,
+                              const float *dz, Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t f,
+                              float *dk, float *buf)
+
+#: True when this CPU runs the direct float32 convolution (AVX-512F, csrc/direct_conv.h).
+DIRECT = bool(pynet_dc_supported())
+cdef bint _direct_on = DIRECT
+cdef Py_ssize_t _direct_count = 0
+
+
+def _direct_calls():
+    """How many direct convolutions (forward, kernel gradient or input gradient passes) this
+    module has run: the tests check that their shapes do take the direct path."""
+    return _direct_count
+
+
+def _use_direct(flag):
+    """Switch the direct path on or off (tests and benches compare it with im2col + GEMM);
+    returns the previous setting. It cannot be switched on where :data:`DIRECT` is False."""
+    global _direct_on
+    previous = bool(_direct_on)
+    _direct_on = bool(flag) and DIRECT
+    return previous
+
+
 #: True when this module was compiled with OpenMP: ``threads > 1`` then splits a batch over
 #: threads (otherwise the parts run one after another, with the same numbers).
 OPENMP = bool(PYNET_CONV_OPENMP)
@@ -460,6 +492,118 @@ cdef void _backward_part(const floating *xp, const floating *kp, const floating 
 
 
 
+# -- the direct path (float32, stride 1, no dilation; csrc/direct_conv.h) ----------------------
+#
+# Where it applies, a convolution with 16 or more filters is computed directly (no im2col
+# matrix, no GEMM), one image per task; and the input gradient of any stride-1 convolution
+# with 16 or more input channels is the direct convolution of dL/dz, padded, with the kernel
+# turned by 180° and its channel axes swapped:
+#     dx[r, s, c] = Σ_{i, j, f} dzpad[r + i, s + j, f] · K[KH − 1 − i, KW − 1 − j, c, f]
+# with dzpad = dL/dz padded by KH − 1 − pad_top rows above and KH − 1 − pad_bottom below (and
+# the same for columns). Each output number is one sum in a fixed order, so the result does not
+# depend on the thread count either.
+
+cdef inline bint _direct_geometry(Geometry g) noexcept nogil:
+    """The direct path is on, stride 1, no dilation, and a window of more than one tap."""
+    return (_direct_on and g.sh == 1 and g.sw == 1 and g.dh == 1 and g.dw == 1
+            and g.kh * g.kw > 1)
+
+
+cdef inline Py_ssize_t _pad_bottom(Geometry g) noexcept nogil:
+    """Zero rows below the image (stride 1, no dilation): OH + KH − 1 − H − pad_top."""
+    return g.oh + g.kh - 1 - g.h - g.pt
+
+
+cdef inline Py_ssize_t _pad_right(Geometry g) noexcept nogil:
+    """Zero columns right of the image (stride 1, no dilation): OW + KW − 1 − W − pad_left."""
+    return g.ow + g.kw - 1 - g.w - g.pl
+
+
+cdef inline bint _direct_forward_applies(Geometry g, Py_ssize_t f, object dtype):
+    """The direct forward pass (and kernel gradient) applies: float32, 16 or more filters."""
+    return (dtype == np.float32 and _direct_geometry(g) and f >= 16
+            and _pad_bottom(g) >= 0 and _pad_right(g) >= 0)
+
+
+cdef inline bint _direct_dx_applies(Geometry g, object dtype):
+    """The direct input gradient applies: 16 or more input channels (its filters), and
+    dL/dz's padding is never negative."""
+    return (dtype == np.float32 and _direct_geometry(g) and g.c >= 16
+            and g.pt <= g.kh - 1 and g.pl <= g.kw - 1
+            and 0 <= _pad_bottom(g) <= g.kh - 1 and 0 <= _pad_right(g) <= g.kw - 1)
+
+
+cdef void _direct(const float[:, :, :, ::1] x, const float[:, :, :, ::1] kernel,
+                  const float *bias, bint relu, float[:, :, :, ::1] out, Py_ssize_t pt,
+                  Py_ssize_t pb, Py_ssize_t pl, Py_ssize_t pr, int threads):
+    """out[n] = direct convolution of image n (padded by pt/pb/pl/pr zeros), images shared
+    among ``threads`` OpenMP threads, each with its own padded-image buffer."""
+    global _direct_count
+    _direct_count += 1
+    cdef Py_ssize_t n = x.shape[0], h = x.shape[1], w = x.shape[2], c = x.shape[3]
+    cdef Py_ssize_t kh = kernel.shape[0], kw = kernel.shape[1], f = kernel.shape[3]
+    cdef Py_ssize_t size = (h + pt + pb) * (w + pl + pr) * c, i
+    cdef Py_ssize_t per_x = h * w * c, per_y = out.shape[1] * out.shape[2] * f
+    buffer = np.empty(max(1, threads * size), dtype=np.float32)
+    cdef float[::1] buf = buffer
+    cdef const float *xp = &x[0, 0, 0, 0]
+    cdef const float *kp = &kernel[0, 0, 0, 0]
+    cdef float *op = &out[0, 0, 0, 0]
+    cdef float *bp = &buf[0]
+    with nogil:
+        for i in prange(n, num_threads=threads, schedule="static"):
+            pynet_dc_image(xp + i * per_x, h, w, c, pt, pb, pl, pr, kp, kh, kw, f, bias,
+                           relu, op + i * per_y, bp + threadid() * size)
+
+
+cdef void _direct_backward(const float[:, :, :, ::1] x, const float[:, :, :, ::1] dy,
+                           const float[:, :, :, ::1] y, bint relu, float[:, :, :, ::1] masked,
+                           float[:, ::1] dk_parts, float[:, ::1] db_parts, bint need_db,
+                           Geometry g, int threads):
+    """Each part of the batch on one thread: dZ (with the fused ReLU's mask), the part's bias
+    gradient and its kernel gradient, image after image (csrc/direct_conv.h)."""
+    global _direct_count
+    _direct_count += 1
+    cdef Py_ssize_t n = x.shape[0], f = dy.shape[3], rows = g.oh * g.ow
+    cdef Py_ssize_t parts = _parts(n), p, i, r0, r1
+    cdef Py_ssize_t pb = _pad_bottom(g), pr = _pad_right(g)
+    cdef Py_ssize_t size = (g.h + g.pt + pb) * (g.w + g.pl + pr) * g.c
+    cdef Py_ssize_t per_x = g.h * g.w * g.c, kf = dk_parts.shape[1]
+    buffer = np.empty(max(1, threads * size), dtype=np.float32)
+    cdef float[::1] buf = buffer
+    cdef const float *xp = &x[0, 0, 0, 0]
+    cdef const float *gp = &dy[0, 0, 0, 0]
+    cdef const float *yp = &y[0, 0, 0, 0] if relu else NULL
+    cdef float *mp = &masked[0, 0, 0, 0]
+    cdef const float *dz
+    cdef float *dkp = &dk_parts[0, 0]
+    cdef float *dbp = &db_parts[0, 0]
+    cdef float *bp = &buf[0]
+    with nogil:
+        for p in prange(parts, num_threads=threads, schedule="static"):
+            r0 = _first(n, parts, p) * rows
+            r1 = _first(n, parts, p + 1) * rows
+            dz = _relu_grad(gp, yp, mp, r0 * f, r1 * f)
+            if need_db:
+                _bias_grad(dz, dbp + p * f, r0, r1, f)
+            memset(dkp + p * kf, 0, kf * sizeof(float))
+            for i in range(_first(n, parts, p), _first(n, parts, p + 1)):
+                pynet_dc_kgrad_image(xp + i * per_x, g.h, g.w, g.c, g.pt, pb, g.pl, pr,
+                                     dz + i * rows * f, g.kh, g.kw, f, dkp + p * kf,
+                                     bp + threadid() * size)
+
+
+cdef void _direct_forward(const float[:, :, :, ::1] x, const float[:, :, :, ::1] kernel, bias,
+                          bint relu, float[:, :, :, ::1] out, Geometry g, int threads):
+    """:func:`_direct` with the forward pass's own padding and the bias (or None)."""
+    cdef const float[::1] b
+    cdef const float *bp = NULL
+    if bias is not None:
+        b = bias
+        bp = &b[0]
+    _direct(x, kernel, bp, relu, out, g.pt, _pad_bottom(g), g.pl, _pad_right(g), threads)
+
+
 def conv2d_forward(x, kernel, bias=None, *, strides=1, padding="valid", dilation=1,
                    activation="linear", out=None, threads=1):
     """2-D cross-correlation, NHWC, optionally with a fused ReLU; same contract as
@@ -485,6 +629,9 @@ def conv2d_forward(x, kernel, bias=None, *, strides=1, padding="valid", dilation
     parts = _parts(n)
     threads = min(threads, parts)
     per_part = -(-n // parts)                       # images in the largest part
+    if _direct_forward_applies(g, f, x.dtype):
+        _direct_forward(x, kernel, bias if has_bias else None, relu, out, g, threads)
+        return out
     if _is_narrow(g, f):
         kr = _narrow_kernel(kernel)
         cap = min(_narrow_chunk_rows(g, f), per_part * g.h * g.w)
@@ -571,6 +718,11 @@ def conv2d_backward(x, kernel, grad_output, *, strides=1, padding="valid", dilat
     threads = min(threads, parts)
     per_part = -(-n // parts)
     narrow = _is_narrow(g, f)
+    direct_dx = need_dx and _direct_dx_applies(g, dtype)
+    # the direct kernel gradient (then narrow is False: f >= 16) leaves dx to the direct path
+    direct_dk = _direct_forward_applies(g, f, dtype) and (direct_dx or not need_dx)
+    if direct_dx:
+        need_dx = False                  # the im2col pass makes dK and db only
     if narrow:
         kr = _narrow_kernel(kernel)
         m = kr.shape[1]
@@ -584,14 +736,17 @@ def conv2d_backward(x, kernel, grad_output, *, strides=1, padding="valid", dilat
     else:
         k = g.kh * g.kw * g.c
         cap = min(_chunk_rows(g), per_part * g.oh * g.ow)
-        size = 1 if _is_plain(g) else cap * k
+        size = 1 if _is_plain(g) or direct_dk else cap * k
         mat = kernel
         cols = np.empty(threads * size, dtype=dtype)
         dcols = np.empty(threads * size if need_dx else threads, dtype=dtype)
         dk_parts = np.empty((parts, k * f), dtype=dtype)
     db_parts = np.empty((parts, f), dtype=dtype)
     y = output if relu else masked
-    if dtype == np.float64:
+    if direct_dk:
+        _direct_backward(x, grad_output, y, relu, masked, dk_parts, db_parts, need_db, g,
+                         threads)
+    elif dtype == np.float64:
         _backward[double](x, mat, grad_output, y, relu, masked, dx, need_dx, dk_parts, db_parts,
                           need_db, cols, dcols, narrow, g, cap, threads)
     else:
@@ -604,6 +759,12 @@ def conv2d_backward(x, kernel, grad_output, *, strides=1, padding="valid", dilat
         dk[...] = dk_sum.reshape(dk.shape)
     if need_db:
         db[:f] = sum_parts(db_parts)
+    if direct_dx:
+        turned = np.ascontiguousarray(kernel[::-1, ::-1].transpose(0, 1, 3, 2))
+        _direct(masked if relu else grad_output, turned, NULL, False, dx,
+                g.kh - 1 - g.pt, g.kh - 1 - _pad_bottom(g), g.kw - 1 - g.pl,
+                g.kw - 1 - _pad_right(g), threads)
+        need_dx = True
     return (dx if need_dx else None), dk, (db[:f] if need_db else None)
 
 

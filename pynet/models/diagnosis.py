@@ -102,6 +102,44 @@ def _outputs_overflow(model, probe):
     return bad
 
 
+#: ``train_on_batch`` runs its inference probe (the batch again, see :func:`check_finite_weights`)
+#: only after a step that moved some layer's weights by more than this fraction of that layer's
+#: largest weight (before the step). Ordinary steps stay far below it: the largest fraction over
+#: the GAN and VAE lessons' steps is said in docs/models.md; a step that blows a model up moves
+#: its weights by many times their size.
+PROBE_STEP_FRACTION = 0.25
+
+
+def step_was_large(model, snapshot) -> bool:
+    """Did the update since ``snapshot`` (a :class:`Snapshot` of ``model``) move some layer's
+    weights by more than :data:`PROBE_STEP_FRACTION` × that layer's largest weight before it?
+    (A layer whose weights were all 0 counts as moved by any change; NaN/Inf count as large.)"""
+    return largest_step_fraction(model, snapshot) > PROBE_STEP_FRACTION
+
+
+def largest_step_fraction(model, snapshot) -> float:
+    """max over layers of max|W − W_before| / max|W_before| (∞ when a layer that was all 0
+    changed, NaN → ∞)."""
+    old = iter(snapshot.weights)
+    largest = 0.0
+    with np.errstate(invalid="ignore", over="ignore"):
+        for layer in model._compute_layers():
+            size = moved = 0.0
+            for p in layer.params.values():
+                before = next(old)
+                if p.size == 0:
+                    continue
+                size = max(size, float(np.max(np.abs(before))))
+                change = float(np.max(np.abs(p - before)))
+                if not change <= moved:            # NaN counts as large
+                    moved = change if change == change else np.inf
+            if moved == 0.0:
+                continue
+            fraction = moved / size if size > 0 else np.inf
+            largest = max(largest, fraction if fraction == fraction else np.inf)
+    return largest
+
+
 def check_finite_weights(model, *, epoch=None, history=None, restore=None, probe=None):
     """Raise :class:`TrainingDiverged` if an update left NaN/Inf in any weight, or weights so
     large that the outputs on the batch ``probe`` overflow (after putting back the

@@ -509,7 +509,9 @@ class Model(Layer):
             if not np.isfinite(loss):
                 raise diagnosis.TrainingDiverged(diagnosis.diagnose(self, xs, loss, epoch=None,
                                                                     batch=None))
-            diagnosis.check_finite_weights(self, restore=before, probe=(xs, ys, loss))
+            # the batch again in inference mode, after a step large enough to blow the model up
+            probe = (xs, ys, loss) if diagnosis.step_was_large(self, before) else None
+            diagnosis.check_finite_weights(self, restore=before, probe=probe)
         finally:
             self._variables = None
         values = [float(loss)] + self._values_beyond_loss(ys, outs, sws)

@@ -146,6 +146,72 @@ def test_a_diverging_step_puts_back_adams_moments_and_step_count():
         np.testing.assert_array_equal(a, b)
 
 
+# -- the probe after a train_on_batch step -------------------------------------------------------
+
+def test_a_step_with_finite_weights_whose_outputs_overflow_is_undone():
+    """SGD moves one weight from 1 to about 1e30 (finite in float32); on inputs of 1e10 the
+    outputs are then ~1e40, past float32's range. The probe sees it and the step is undone."""
+    x = np.full((4, 1), 1e10, dtype=np.float32)
+    model = Sequential([Dense(1, input_shape=(1,), use_bias=False)])
+    model.compile(optimizer=optimizers.SGD(learning_rate=1.0), loss="mse")
+    model.set_weights([np.ones((1, 1), np.float32)])
+    y = np.full((4, 1), -5e9, dtype=np.float32)     # dL/dw = 2·mean((w·x − y)·x) ≈ 3e20
+    model.optimizer.learning_rate = 3e9             # the step: about −1e30, finite
+    with pytest.raises(TrainingDiverged, match="outputs of .*back as they were"):
+        model.train_on_batch(x, y)
+    np.testing.assert_array_equal(model.get_weights()[0], np.ones((1, 1), np.float32))
+
+
+def test_the_probe_runs_after_large_steps_only():
+    from pynet.models import diagnosis
+    x, y = regression()
+    model = Sequential([Dense(4, input_shape=(3,)), Dense(1)])
+    model.compile(optimizer=optimizers.SGD(learning_rate=1e-3), loss="mse")
+    runs = []
+    forward = model._runner.forward
+
+    def counted(*args, **kwargs):
+        runs.append(kwargs.get("training"))
+        return forward(*args, **kwargs)
+    model._runner.forward = counted
+    model.train_on_batch(x, y)                        # a small step: the training pass only
+    assert runs.count(False) == 0 and runs.count(True) == 1
+    model.optimizer.learning_rate = 50.0              # a step far larger than the weights
+    before = diagnosis.Snapshot(model)
+    try:
+        model.train_on_batch(x, y)
+    except TrainingDiverged:
+        pass
+    assert runs.count(False) == 1                     # the probe ran
+    model.set_weights([w for w in before.weights])
+
+
+def test_largest_step_fraction_per_layer():
+    from pynet.models import diagnosis
+    model = Sequential([Dense(2, input_shape=(2,)), Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.set_weights([np.array([[1.0, -4.0], [2.0, 0.5]], np.float32), np.zeros(2, np.float32),
+                       np.array([[2.0], [1.0]], np.float32), np.zeros(1, np.float32)])
+    snap = diagnosis.Snapshot(model)
+    assert diagnosis.largest_step_fraction(model, snap) == 0.0
+    first = model.layers[0].params
+    first[next(iter(first))][0, 0] += 0.5            # 0.5 / 4 (the layer's largest |w|)
+    assert diagnosis.largest_step_fraction(model, snap) == pytest.approx(0.125)
+    assert not diagnosis.step_was_large(model, snap)
+    second = model.layers[1].params
+    second[next(iter(second))][1, 0] -= 1.0          # 1 / 2 in the second layer
+    assert diagnosis.largest_step_fraction(model, snap) == pytest.approx(0.5)
+    assert diagnosis.step_was_large(model, snap)
+    snap.restore()
+    model.set_weights([np.zeros((2, 2), np.float32), np.zeros(2, np.float32),
+                       np.array([[2.0], [1.0]], np.float32), np.zeros(1, np.float32)])
+    snap = diagnosis.Snapshot(model)
+    first[next(iter(first))][1, 1] = 1e-6            # a layer that was all 0 moved: large
+    assert diagnosis.largest_step_fraction(model, snap) == np.inf
+    first[next(iter(first))][1, 1] = np.nan
+    assert diagnosis.largest_step_fraction(model, snap) == np.inf
+
+
 # -- trainable is read at compile time (Keras; Chollet listing 8.31) -----------------------------
 
 def changed(before, after):

@@ -1,0 +1,277 @@
+/* A direct 2-D convolution (stride 1, no dilation) for float32 NHWC, with AVX-512F.
+ *
+ * Used by csrc/conv.pyx where it applies (see _direct_applies there); its readable twin is the
+ * same cross-correlation in pynet/kernels/reference/conv.py, and the tests compare the two.
+ *
+ *     y[oh, ow, f] = b[f] + sum over (i, j, c) of xpad[oh + i, ow + j, c] * K[i, j, c, f]
+ *
+ * One call works on one image. The image is first copied into ``buf`` with its zero border
+ * (when it has one), so the inner loop never tests a bound. The output is made in tiles of up
+ * to PYNET_DC_NW neighbouring pixels of one row by 32 filters (two 16-wide vectors): the
+ * tile's 2 * NW sums stay in registers while the loop walks the whole window, and each step
+ * of that loop loads the 32 filters' weights for one (i, j, c) once and multiplies them by NW
+ * input numbers. For a fixed window row i the pairs (j, c) are adjacent in memory both in the
+ * input row (pixel ow + j, channel c) and in the kernel, so the loop over them is one loop of
+ * KW * C steps. Each output is one sum in a fixed order, whatever the tiling or the threads.
+ *
+ * Without AVX-512F (another CPU, or a compiler without the target attribute) pynet_dc_supported()
+ * is 0 and conv.pyx keeps its im2col + GEMM path.
+ */
+#ifndef PYNET_DIRECT_CONV_H
+#define PYNET_DIRECT_CONV_H
+
+#include <stddef.h>
+#include <string.h>
+
+#define PYNET_DC_NW 14
+
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#define PYNET_DC_X86 1
+#include <immintrin.h>
+#else
+#define PYNET_DC_X86 0
+#endif
+
+#if PYNET_DC_X86
+
+static inline int pynet_dc_supported(void)
+{
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") ? 1 : 0;
+}
+
+#define PYNET_DC_TARGET __attribute__((target("avx512f")))
+
+/* One tile: NW pixels (of a padded input row), NV (1 or 2) vectors of 16 filters. */
+static inline __attribute__((always_inline)) PYNET_DC_TARGET void
+pynet_dc_tile(const int NW, const int NV, const float *xrow, ptrdiff_t xrow_step,
+              const float *k, ptrdiff_t krow_step, ptrdiff_t f, ptrdiff_t kh, ptrdiff_t run,
+              ptrdiff_t c, const float *bias, int relu, float *y, __mmask16 m0, __mmask16 m1)
+{
+    __m512 a0[PYNET_DC_NW], a1[PYNET_DC_NW];
+    __m512 b0 = bias ? _mm512_maskz_loadu_ps(m0, bias) : _mm512_setzero_ps();
+    __m512 b1 = (bias && NV > 1) ? _mm512_maskz_loadu_ps(m1, bias + 16) : _mm512_setzero_ps();
+#pragma GCC unroll 16
+    for (int q = 0; q < NW; q++) {
+        a0[q] = b0;
+        a1[q] = b1;
+    }
+    for (ptrdiff_t i = 0; i < kh; i++) {
+        const float *xs = xrow + i * xrow_step;
+        const float *ks = k + i * krow_step;
+        for (ptrdiff_t t = 0; t < run; t++) {
+            __m512 w0 = _mm512_maskz_loadu_ps(m0, ks + t * f);
+            __m512 w1 = NV > 1 ? _mm512_maskz_loadu_ps(m1, ks + t * f + 16) : w0;
+#pragma GCC unroll 16
+            for (int q = 0; q < NW; q++) {
+                __m512 v = _mm512_set1_ps(xs[q * c + t]);
+                a0[q] = _mm512_fmadd_ps(v, w0, a0[q]);
+                if (NV > 1)
+                    a1[q] = _mm512_fmadd_ps(v, w1, a1[q]);
+            }
+        }
+    }
+    __m512 zero = _mm512_setzero_ps();
+#pragma GCC unroll 16
+    for (int q = 0; q < NW; q++) {
+        __m512 r0 = relu ? _mm512_max_ps(a0[q], zero) : a0[q];
+        _mm512_mask_storeu_ps(y + q * f, m0, r0);
+        if (NV > 1) {
+            __m512 r1 = relu ? _mm512_max_ps(a1[q], zero) : a1[q];
+            _mm512_mask_storeu_ps(y + q * f + 16, m1, r1);
+        }
+    }
+}
+
+#define PYNET_DC_CASE(NWV)                                                                   \
+    case NWV:                                                                                \
+        if (nv == 2)                                                                         \
+            pynet_dc_tile(NWV, 2, xrow, xrow_step, k, krow_step, f, kh, run, c, bias, relu,  \
+                          y, m0, m1);                                                        \
+        else                                                                                 \
+            pynet_dc_tile(NWV, 1, xrow, xrow_step, k, krow_step, f, kh, run, c, bias, relu,  \
+                          y, m0, m1);                                                        \
+        break;
+
+static PYNET_DC_TARGET void
+pynet_dc_tile_any(int nw, int nv, const float *xrow, ptrdiff_t xrow_step, const float *k,
+                  ptrdiff_t krow_step, ptrdiff_t f, ptrdiff_t kh, ptrdiff_t run, ptrdiff_t c,
+                  const float *bias, int relu, float *y, __mmask16 m0, __mmask16 m1)
+{
+    switch (nw) {
+        PYNET_DC_CASE(14) PYNET_DC_CASE(13) PYNET_DC_CASE(12) PYNET_DC_CASE(11)
+        PYNET_DC_CASE(10) PYNET_DC_CASE(9) PYNET_DC_CASE(8) PYNET_DC_CASE(7)
+        PYNET_DC_CASE(6) PYNET_DC_CASE(5) PYNET_DC_CASE(4) PYNET_DC_CASE(3)
+        PYNET_DC_CASE(2) PYNET_DC_CASE(1)
+        default: break;
+    }
+}
+
+/* Pixels per tile along a row of ``ow``: tiles as even as possible, none wider than NW. */
+static inline ptrdiff_t pynet_dc_tile_width(ptrdiff_t ow)
+{
+    ptrdiff_t tiles = (ow + PYNET_DC_NW - 1) / PYNET_DC_NW;
+    return (ow + tiles - 1) / tiles;
+}
+
+/* One image. x: (h, w, c); k: (kh, kw, c, f); y: (h + pt + pb - kh + 1, w + pl + pr - kw + 1, f);
+ * bias: (f,) or NULL; buf: (h + pt + pb) * (w + pl + pr) * c floats when any pad is > 0. */
+static PYNET_DC_TARGET void
+pynet_dc_image(const float *x, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, ptrdiff_t pt, ptrdiff_t pb,
+               ptrdiff_t pl, ptrdiff_t pr, const float *k, ptrdiff_t kh, ptrdiff_t kw,
+               ptrdiff_t f, const float *bias, int relu, float *y, float *buf)
+{
+    ptrdiff_t hp = h + pt + pb, wp = w + pl + pr;
+    ptrdiff_t oh = hp - kh + 1, ow = wp - kw + 1;
+    const float *xp = x;
+    if (pt || pb || pl || pr) {
+        memset(buf, 0, (size_t)(hp * wp * c) * sizeof(float));
+        for (ptrdiff_t r = 0; r < h; r++)
+            memcpy(buf + ((r + pt) * wp + pl) * c, x + r * w * c, (size_t)(w * c) * sizeof(float));
+        xp = buf;
+    }
+    ptrdiff_t tw = pynet_dc_tile_width(ow);
+    ptrdiff_t run = kw * c, xrow_step = wp * c, krow_step = kw * c * f;
+    for (ptrdiff_t r = 0; r < oh; r++) {
+        for (ptrdiff_t s = 0; s < ow; s += tw) {
+            int nw = (int)(ow - s < tw ? ow - s : tw);
+            for (ptrdiff_t f0 = 0; f0 < f; f0 += 32) {
+                ptrdiff_t rem = f - f0;
+                int nv = rem > 16 ? 2 : 1;
+                __mmask16 m0 = rem >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << rem) - 1u);
+                __mmask16 m1 = rem >= 32 ? (__mmask16)0xFFFF
+                             : rem > 16 ? (__mmask16)((1u << (rem - 16)) - 1u) : (__mmask16)0;
+                pynet_dc_tile_any(nw, nv, xp + (r * wp + s) * c, xrow_step, k + f0, krow_step,
+                                  f, kh, run, c, bias ? bias + f0 : NULL, relu,
+                                  y + (r * ow + s) * f + f0, m0, m1);
+            }
+        }
+    }
+}
+
+
+/* ---- the kernel gradient ------------------------------------------------------------------
+ *
+ *     dK[i, j, c, f] += sum over (r, s) of xpad[r + i, s + j, c] * dz[r, s, f]
+ *
+ * For a fixed window row i, (j, c) is again one index t = j * C + c of KW * C adjacent numbers,
+ * both in the input row (pixel s, then t) and in the kernel. A tile is NT neighbouring t by 32
+ * filters: its 2 * NT sums stay in registers while the loop walks every output pixel of the
+ * image (one load of dz's 32 numbers, NT broadcasts of input numbers). Called image after
+ * image on the same dK, each sum is added in image, row, column order. */
+static inline __attribute__((always_inline)) PYNET_DC_TARGET void
+pynet_dc_ktile(const int NT, const int NV, const float *xs, ptrdiff_t xrow_step, ptrdiff_t c,
+               const float *dz, ptrdiff_t f, ptrdiff_t oh, ptrdiff_t ow, float *dk,
+               __mmask16 m0, __mmask16 m1)
+{
+    __m512 a0[PYNET_DC_NW], a1[PYNET_DC_NW];
+#pragma GCC unroll 16
+    for (int q = 0; q < NT; q++) {
+        a0[q] = _mm512_maskz_loadu_ps(m0, dk + q * f);
+        a1[q] = NV > 1 ? _mm512_maskz_loadu_ps(m1, dk + q * f + 16) : a0[q];
+    }
+    for (ptrdiff_t r = 0; r < oh; r++) {
+        const float *xr = xs + r * xrow_step;
+        const float *dr = dz + r * ow * f;
+        for (ptrdiff_t s = 0; s < ow; s++) {
+            __m512 d0 = _mm512_maskz_loadu_ps(m0, dr + s * f);
+            __m512 d1 = NV > 1 ? _mm512_maskz_loadu_ps(m1, dr + s * f + 16) : d0;
+            const float *xq = xr + s * c;
+#pragma GCC unroll 16
+            for (int q = 0; q < NT; q++) {
+                __m512 v = _mm512_set1_ps(xq[q]);
+                a0[q] = _mm512_fmadd_ps(v, d0, a0[q]);
+                if (NV > 1)
+                    a1[q] = _mm512_fmadd_ps(v, d1, a1[q]);
+            }
+        }
+    }
+#pragma GCC unroll 16
+    for (int q = 0; q < NT; q++) {
+        _mm512_mask_storeu_ps(dk + q * f, m0, a0[q]);
+        if (NV > 1)
+            _mm512_mask_storeu_ps(dk + q * f + 16, m1, a1[q]);
+    }
+}
+
+#define PYNET_DC_KCASE(NTV)                                                                  \
+    case NTV:                                                                                \
+        if (nv == 2)                                                                         \
+            pynet_dc_ktile(NTV, 2, xs, xrow_step, c, dz, f, oh, ow, dk, m0, m1);             \
+        else                                                                                 \
+            pynet_dc_ktile(NTV, 1, xs, xrow_step, c, dz, f, oh, ow, dk, m0, m1);             \
+        break;
+
+static PYNET_DC_TARGET void
+pynet_dc_ktile_any(int nt, int nv, const float *xs, ptrdiff_t xrow_step, ptrdiff_t c,
+                   const float *dz, ptrdiff_t f, ptrdiff_t oh, ptrdiff_t ow, float *dk,
+                   __mmask16 m0, __mmask16 m1)
+{
+    switch (nt) {
+        PYNET_DC_KCASE(14) PYNET_DC_KCASE(13) PYNET_DC_KCASE(12) PYNET_DC_KCASE(11)
+        PYNET_DC_KCASE(10) PYNET_DC_KCASE(9) PYNET_DC_KCASE(8) PYNET_DC_KCASE(7)
+        PYNET_DC_KCASE(6) PYNET_DC_KCASE(5) PYNET_DC_KCASE(4) PYNET_DC_KCASE(3)
+        PYNET_DC_KCASE(2) PYNET_DC_KCASE(1)
+        default: break;
+    }
+}
+
+/* dk (kh, kw, c, f) += the kernel gradient of one image: x (h, w, c), dz (oh, ow, f) with
+ * oh = h + pt + pb - kh + 1 (and ow likewise); buf as for pynet_dc_image. */
+static PYNET_DC_TARGET void
+pynet_dc_kgrad_image(const float *x, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, ptrdiff_t pt,
+                     ptrdiff_t pb, ptrdiff_t pl, ptrdiff_t pr, const float *dz, ptrdiff_t kh,
+                     ptrdiff_t kw, ptrdiff_t f, float *dk, float *buf)
+{
+    ptrdiff_t hp = h + pt + pb, wp = w + pl + pr;
+    ptrdiff_t oh = hp - kh + 1, ow = wp - kw + 1;
+    const float *xp = x;
+    if (pt || pb || pl || pr) {
+        memset(buf, 0, (size_t)(hp * wp * c) * sizeof(float));
+        for (ptrdiff_t r = 0; r < h; r++)
+            memcpy(buf + ((r + pt) * wp + pl) * c, x + r * w * c, (size_t)(w * c) * sizeof(float));
+        xp = buf;
+    }
+    ptrdiff_t run = kw * c, xrow_step = wp * c;
+    ptrdiff_t tiles = (run + PYNET_DC_NW - 1) / PYNET_DC_NW;
+    ptrdiff_t tt = (run + tiles - 1) / tiles;
+    for (ptrdiff_t i = 0; i < kh; i++) {
+        for (ptrdiff_t t0 = 0; t0 < run; t0 += tt) {
+            int nt = (int)(run - t0 < tt ? run - t0 : tt);
+            for (ptrdiff_t f0 = 0; f0 < f; f0 += 32) {
+                ptrdiff_t rem = f - f0;
+                int nv = rem > 16 ? 2 : 1;
+                __mmask16 m0 = rem >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << rem) - 1u);
+                __mmask16 m1 = rem >= 32 ? (__mmask16)0xFFFF
+                             : rem > 16 ? (__mmask16)((1u << (rem - 16)) - 1u) : (__mmask16)0;
+                pynet_dc_ktile_any(nt, nv, xp + i * xrow_step + t0, xrow_step, c, dz + f0, f,
+                                   oh, ow, dk + (i * run + t0) * f + f0, m0, m1);
+            }
+        }
+    }
+}
+
+#else  /* not x86 with GCC/Clang */
+
+static inline int pynet_dc_supported(void) { return 0; }
+
+static void
+pynet_dc_image(const float *x, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, ptrdiff_t pt, ptrdiff_t pb,
+               ptrdiff_t pl, ptrdiff_t pr, const float *k, ptrdiff_t kh, ptrdiff_t kw,
+               ptrdiff_t f, const float *bias, int relu, float *y, float *buf)
+{
+    (void)x; (void)h; (void)w; (void)c; (void)pt; (void)pb; (void)pl; (void)pr; (void)k;
+    (void)kh; (void)kw; (void)f; (void)bias; (void)relu; (void)y; (void)buf;
+}
+
+static void
+pynet_dc_kgrad_image(const float *x, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, ptrdiff_t pt,
+                     ptrdiff_t pb, ptrdiff_t pl, ptrdiff_t pr, const float *dz, ptrdiff_t kh,
+                     ptrdiff_t kw, ptrdiff_t f, float *dk, float *buf)
+{
+    (void)x; (void)h; (void)w; (void)c; (void)pt; (void)pb; (void)pl; (void)pr; (void)dz;
+    (void)kh; (void)kw; (void)f; (void)dk; (void)buf;
+}
+
+#endif
+#endif
