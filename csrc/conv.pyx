@@ -39,6 +39,8 @@ cdef extern from *:
 
 cdef extern from "direct_conv.h" nogil:
     int pynet_dc_supported()
+    Py_ssize_t pynet_dc_packed_size(Py_ssize_t rows, Py_ssize_t f)
+    void pynet_dc_pack(const float *k, Py_ssize_t rows, Py_ssize_t f, float *out)
     void pynet_dc_image(const float *x, Py_ssize_t h, Py_ssize_t w, Py_ssize_t c, Py_ssize_t pt,
                         Py_ssize_t pb, Py_ssize_t pl, Py_ssize_t pr, const float *k,
                         Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t f, const float *bias, int relu,
@@ -46,7 +48,7 @@ cdef extern from "direct_conv.h" nogil:
     void pynet_dc_kgrad_image(const float *x, Py_ssize_t h, Py_ssize_t w, Py_ssize_t c,
                               Py_ssize_t pt, Py_ssize_t pb, Py_ssize_t pl, Py_ssize_t pr,
                               const float *dz, Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t f,
-                              float *dk, float *buf)
+                              float *dk, float *buf, float *dzbuf)
 
 #: True when this CPU runs the direct float32 convolution (AVX-512F, csrc/direct_conv.h).
 DIRECT = bool(pynet_dc_supported())
@@ -546,10 +548,13 @@ cdef void _direct(const float[:, :, :, ::1] x, const float[:, :, :, ::1] kernel,
     cdef Py_ssize_t per_x = h * w * c, per_y = out.shape[1] * out.shape[2] * f
     buffer = np.empty(max(1, threads * size), dtype=np.float32)
     cdef float[::1] buf = buffer
+    packed = np.empty(pynet_dc_packed_size(kh * kw * c, f), dtype=np.float32)
+    cdef float[::1] pk = packed
     cdef const float *xp = &x[0, 0, 0, 0]
-    cdef const float *kp = &kernel[0, 0, 0, 0]
+    cdef float *kp = &pk[0]
     cdef float *op = &out[0, 0, 0, 0]
     cdef float *bp = &buf[0]
+    pynet_dc_pack(&kernel[0, 0, 0, 0], kh * kw * c, f, kp)
     with nogil:
         for i in prange(n, num_threads=threads, schedule="static"):
             pynet_dc_image(xp + i * per_x, h, w, c, pt, pb, pl, pr, kp, kh, kw, f, bias,
@@ -571,6 +576,10 @@ cdef void _direct_backward(const float[:, :, :, ::1] x, const float[:, :, :, ::1
     cdef Py_ssize_t per_x = g.h * g.w * g.c, kf = dk_parts.shape[1]
     buffer = np.empty(max(1, threads * size), dtype=np.float32)
     cdef float[::1] buf = buffer
+    cdef Py_ssize_t dzsize = pynet_dc_packed_size(rows, f) if f > 32 else 1
+    dzbuffer = np.empty(threads * dzsize, dtype=np.float32)
+    cdef float[::1] dzbuf = dzbuffer
+    cdef float *dzp = &dzbuf[0]
     cdef const float *xp = &x[0, 0, 0, 0]
     cdef const float *gp = &dy[0, 0, 0, 0]
     cdef const float *yp = &y[0, 0, 0, 0] if relu else NULL
@@ -590,7 +599,7 @@ cdef void _direct_backward(const float[:, :, :, ::1] x, const float[:, :, :, ::1
             for i in range(_first(n, parts, p), _first(n, parts, p + 1)):
                 pynet_dc_kgrad_image(xp + i * per_x, g.h, g.w, g.c, g.pt, pb, g.pl, pr,
                                      dz + i * rows * f, g.kh, g.kw, f, dkp + p * kf,
-                                     bp + threadid() * size)
+                                     bp + threadid() * size, dzp + threadid() * dzsize)
 
 
 cdef void _direct_forward(const float[:, :, :, ::1] x, const float[:, :, :, ::1] kernel, bias,
