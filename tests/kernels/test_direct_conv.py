@@ -21,7 +21,7 @@ def conv(kernels_of):
     from pynet.kernels import _c_conv
     if not _c_conv.DIRECT:
         pytest.skip("this CPU has no AVX-512F: the direct path is never taken here")
-    previous = _c_conv._use_direct(True)
+    previous = _c_conv._use_direct(True, always=True)     # the small shapes below too
     yield _c_conv
     _c_conv._use_direct(previous)
 
@@ -93,7 +93,7 @@ def test_direct_matches_twin_and_im2col(conv, rng, case, relu):
                                              output=y if relu else None)
         assert conv._direct_calls() == calls
     finally:
-        conv._use_direct(True)
+        conv._use_direct(True, always=True)
     np.testing.assert_allclose(y, y2, rtol=2e-5, atol=2e-5 * _scale(y2))
     for a, e in ((gi, gi2), (gk, gk2), (gb, gb2)):
         np.testing.assert_allclose(a, e, rtol=2e-5, atol=2e-5 * _scale(e))
@@ -174,4 +174,23 @@ def test_float64_and_strides_take_the_im2col_path(conv, rng):
     conv.conv2d_forward(x, k, b, padding=pad, dilation=2)
     conv.conv2d_forward(x, k[:, :, :, :15], b[:15], padding=pad)        # 15 filters
     assert conv._direct_calls() == calls
-    assert conv._use_direct(False) is True and conv._use_direct(True) is False
+    assert conv._use_direct(False) is True and conv._use_direct(True, always=True) is False
+
+
+def test_small_grids_take_the_im2col_path_by_default(conv, rng):
+    """Below 7 pixels across or 64 pixels in all, the default rules keep im2col + GEMM (the
+    direct tiles would be too narrow); at 8×8 the direct path is taken."""
+    conv._use_direct(True)                                   # the default size limits
+    try:
+        k = (rng.normal(size=(3, 3, 16, 16)) / 12).astype(np.float32)
+        calls = conv._direct_calls()
+        for shape in [(2, 3, 3, 16), (2, 6, 9, 16), (2, 40, 6, 16), (2, 9, 7, 16)]:
+            conv.conv2d_forward(rng.normal(size=shape).astype(np.float32), k, padding="valid")
+        assert conv._direct_calls() == calls              # 1×1, 4×7, 38×4, 7×5 outputs
+        x = rng.normal(size=(2, 10, 10, 16)).astype(np.float32)
+        y = conv.conv2d_forward(x, k, padding="valid")          # an 8×8 output
+        assert conv._direct_calls() == calls + 1
+        conv.conv2d_backward(x, k, y, padding="valid")          # dK on 8×8, dx on 10×10
+        assert conv._direct_calls() == calls + 3
+    finally:
+        conv._use_direct(True, always=True)
