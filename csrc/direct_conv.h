@@ -101,7 +101,8 @@ pynet_dc_tile(const int NW, const int NV, const float *xrow, ptrdiff_t xrow_step
 
 static PYNET_DC_TARGET void
 pynet_dc_tile_any(int nw, int nv, const float *xrow, ptrdiff_t xrow_step, const float *k,
-                  ptrdiff_t krow_step, ptrdiff_t ystep, ptrdiff_t kh, ptrdiff_t run, ptrdiff_t xstep,
+                  ptrdiff_t krow_step, ptrdiff_t ystep, ptrdiff_t kh, ptrdiff_t run,
+                  ptrdiff_t xstep,
                   const float *bias, int relu, float *y, __mmask16 m0, __mmask16 m1)
 {
     switch (nw) {

@@ -4,8 +4,9 @@ the input gradient) against its NumPy twin in float64 (pynet/kernels/reference/c
 tested against the textbook loops), against the same module's im2col + GEMM path,
 and across thread counts, on awkward shapes.
 
-Each case is checked to have taken the direct path (``_c_conv._direct_calls()`` counts its
-passes), so a change of the dispatch rules cannot leave these tests testing something else.
+Each case is checked to have taken the direct path where the CPU has AVX-512F
+(``_c_conv._direct_calls()`` counts its passes), so a change of the dispatch rules cannot leave
+these tests testing something else.
 """
 from __future__ import annotations
 
@@ -19,11 +20,16 @@ from pynet.kernels.reference import conv as twin
 def conv(kernels_of):
     kernels_of("cython", ["conv"])             # skips (or fails under CI) when not built
     from pynet.kernels import _c_conv
-    if not _c_conv.DIRECT:
-        pytest.skip("this CPU has no AVX-512F: the direct path is never taken here")
+    # Without AVX-512F (DIRECT False) every case below still runs, on the im2col path, and
+    # _took() expects no direct passes.
     previous = _c_conv._use_direct(True, always=True)     # the small shapes below too
     yield _c_conv
     _c_conv._use_direct(previous)
+
+
+def _took(kernels, before, passes):
+    """The module ran ``passes`` direct passes since ``before`` (none where it has no AVX-512F)."""
+    assert kernels._direct_calls() == before + (passes if kernels.DIRECT else 0)
 
 
 # (batch, height, width, channels, kh, kw, filters, padding)
@@ -61,7 +67,7 @@ def test_direct_matches_twin_and_im2col(conv, rng, case, relu):
     act = "relu" if relu else "linear"
     calls = conv._direct_calls()
     y = conv.conv2d_forward(x, k, b, padding=pad, activation=act)
-    assert conv._direct_calls() == calls + 1               # the forward pass was direct
+    _took(conv, calls, 1)               # the forward pass was direct
     want = twin.conv2d_forward(x.astype(np.float64), k.astype(np.float64), b.astype(np.float64),
                         padding=pad)
     if relu:
@@ -78,7 +84,7 @@ def test_direct_matches_twin_and_im2col(conv, rng, case, relu):
     gi, gk, gb = conv.conv2d_backward(x, k, g, padding=pad, activation=act,
                                       output=y if relu else None)
     c = x.shape[3]
-    assert conv._direct_calls() == calls + (2 if c >= 16 else 0)   # dK and dx direct
+    _took(conv, calls, 2 if c >= 16 else 0)     # dK and dx direct
     dz = (g * (y > 0)).astype(np.float64) if relu else g.astype(np.float64)
     wi, wk, _ = twin.conv2d_backward(x.astype(np.float64), k.astype(np.float64), dz, padding=pad)
     np.testing.assert_allclose(gk, wk, rtol=2e-5, atol=2e-5 * _scale(wk))
@@ -91,7 +97,7 @@ def test_direct_matches_twin_and_im2col(conv, rng, case, relu):
         y2 = conv.conv2d_forward(x, k, b, padding=pad, activation=act)
         gi2, gk2, gb2 = conv.conv2d_backward(x, k, g, padding=pad, activation=act,
                                              output=y if relu else None)
-        assert conv._direct_calls() == calls
+        _took(conv, calls, 0)
     finally:
         conv._use_direct(True, always=True)
     np.testing.assert_allclose(y, y2, rtol=2e-5, atol=2e-5 * _scale(y2))
@@ -132,7 +138,7 @@ def test_direct_on_views_out_and_empty(conv, rng):
     out = np.full(want.shape, np.nan, np.float32)
     assert conv.conv2d_forward(xc, kc, padding="same", out=out) is out
     np.testing.assert_allclose(out, want, **TOL)
-    assert conv._direct_calls() == calls + 2
+    _took(conv, calls, 2)
     g = rng.normal(size=want.shape).astype(np.float32)[:, ::-1]
     gi, gk, gb = conv.conv2d_backward(x, k, g, padding="same")
     g64 = g.astype(np.float64)
@@ -173,8 +179,8 @@ def test_float64_and_strides_take_the_im2col_path(conv, rng):
     conv.conv2d_forward(x, k, b, padding=pad, strides=2)
     conv.conv2d_forward(x, k, b, padding=pad, dilation=2)
     conv.conv2d_forward(x, k[:, :, :, :15], b[:15], padding=pad)        # 15 filters
-    assert conv._direct_calls() == calls
-    assert conv._use_direct(False) is True and conv._use_direct(True, always=True) is False
+    _took(conv, calls, 0)
+    assert conv._use_direct(False) is conv.DIRECT and conv._use_direct(True, always=True) is False
 
 
 def test_small_grids_take_the_im2col_path_by_default(conv, rng):
@@ -186,11 +192,25 @@ def test_small_grids_take_the_im2col_path_by_default(conv, rng):
         calls = conv._direct_calls()
         for shape in [(2, 3, 3, 16), (2, 6, 9, 16), (2, 40, 6, 16), (2, 9, 7, 16)]:
             conv.conv2d_forward(rng.normal(size=shape).astype(np.float32), k, padding="valid")
-        assert conv._direct_calls() == calls              # 1×1, 4×7, 38×4, 7×5 outputs
+        _took(conv, calls, 0)              # 1×1, 4×7, 38×4, 7×5 outputs
         x = rng.normal(size=(2, 10, 10, 16)).astype(np.float32)
         y = conv.conv2d_forward(x, k, padding="valid")          # an 8×8 output
-        assert conv._direct_calls() == calls + 1
+        _took(conv, calls, 1)
         conv.conv2d_backward(x, k, y, padding="valid")          # dK on 8×8, dx on 10×10
-        assert conv._direct_calls() == calls + 3
+        _took(conv, calls, 3)
     finally:
         conv._use_direct(True, always=True)
+
+
+def test_direct_is_on_exactly_where_the_cpu_has_avx512f(conv, skip_or_fail):
+    """``DIRECT`` is the CPU's AVX-512F flag (Linux: /proc/cpuinfo), for both modules."""
+    from pynet.kernels import _c_conv_transpose
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as info:
+            flags = next((line.split(":", 1)[1].split() for line in info
+                          if line.startswith("flags")), None)
+    except OSError:
+        flags = None
+    if flags is None:
+        skip_or_fail("no /proc/cpuinfo flags line to compare DIRECT with")
+    assert conv.DIRECT == ("avx512f" in flags) == _c_conv_transpose.DIRECT
