@@ -277,6 +277,18 @@ cdef const floating *_relu_grad(const floating *dy, const floating *y, floating 
     return masked
 
 
+cdef const floating *_part_dz(const floating *dy, const floating *y, floating *masked,
+                              floating *db_parts, bint need_db, Py_ssize_t n, Py_ssize_t parts,
+                              Py_ssize_t p, Py_ssize_t rows, Py_ssize_t f) noexcept nogil:
+    """Part p's dL/dz (through the fused ReLU's mask when ``y``) and, when ``need_db``, its bias
+    gradient into row p of ``db_parts``; returns where its dL/dz is (rows of f numbers)."""
+    cdef Py_ssize_t r0 = _first(n, parts, p) * rows, r1 = _first(n, parts, p + 1) * rows
+    cdef const floating *dz = _relu_grad(dy, y, masked, r0 * f, r1 * f)
+    if need_db:
+        _bias_grad(dz, db_parts + p * f, r0, r1, f)
+    return dz
+
+
 cdef void _bias_grad(const floating *dz, floating *db, Py_ssize_t r0, Py_ssize_t r1,
                      Py_ssize_t f) noexcept nogil:
     """db = Σ rows r0 … r1 − 1 of dz (f columns)."""
@@ -586,7 +598,7 @@ cdef void _direct_backward(const float[:, :, :, ::1] x, const float[:, :, :, ::1
     global _direct_count
     _direct_count += 1
     cdef Py_ssize_t n = x.shape[0], f = dy.shape[3], rows = g.oh * g.ow
-    cdef Py_ssize_t parts = _parts(n), p, i, r0, r1
+    cdef Py_ssize_t parts = _parts(n), p, i
     cdef Py_ssize_t pb = _pad_bottom(g), pr = _pad_right(g)
     cdef Py_ssize_t size = (g.h + g.pt + pb) * (g.w + g.pl + pr) * g.c
     cdef Py_ssize_t per_x = g.h * g.w * g.c, kf = dk_parts.shape[1]
@@ -606,11 +618,7 @@ cdef void _direct_backward(const float[:, :, :, ::1] x, const float[:, :, :, ::1
     cdef float *bp = &buf[0]
     with nogil:
         for p in prange(parts, num_threads=threads, schedule="static"):
-            r0 = _first(n, parts, p) * rows
-            r1 = _first(n, parts, p + 1) * rows
-            dz = _relu_grad(gp, yp, mp, r0 * f, r1 * f)
-            if need_db:
-                _bias_grad(dz, dbp + p * f, r0, r1, f)
+            dz = _part_dz(gp, yp, mp, dbp, need_db, n, parts, p, rows, f)
             memset(dkp + p * kf, 0, kf * sizeof(float))
             for i in range(_first(n, parts, p), _first(n, parts, p + 1)):
                 pynet_dc_kgrad_image(xp + i * per_x, g.h, g.w, g.c, g.pt, pb, g.pl, pr,
@@ -705,9 +713,7 @@ cdef void _backward(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1]
         for p in prange(parts, num_threads=threads, schedule="static"):
             r0 = _first(n, parts, p) * rows
             r1 = _first(n, parts, p + 1) * rows
-            dz = _relu_grad(gp, yp, mp, r0 * f, r1 * f)
-            if need_db:
-                _bias_grad(dz, dbp + p * f, r0, r1, f)
+            dz = _part_dz(gp, yp, mp, dbp, need_db, n, parts, p, rows, f)
             if narrow:
                 _backward_narrow_part(xp, kp, dz, dxp, dkp + p * kf, dcp + threadid() * dstride,
                                       _first(n, parts, p), _first(n, parts, p + 1), cap, f, m, g)

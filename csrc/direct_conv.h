@@ -24,6 +24,9 @@
 #include <string.h>
 
 #define PYNET_DC_NW 14
+/* one case per tile width 14 … 1: each is compiled with its width as a constant */
+#define PYNET_DC_WIDTHS(CASE) CASE(14) CASE(13) CASE(12) CASE(11) CASE(10) CASE(9) CASE(8) \
+                              CASE(7) CASE(6) CASE(5) CASE(4) CASE(3) CASE(2) CASE(1)
 
 /* -DPYNET_DC_X86=0 builds without the AVX-512 code (the tests of that build use it). */
 #ifndef PYNET_DC_X86
@@ -46,6 +49,16 @@ static inline int pynet_dc_supported(void)
 }
 
 #define PYNET_DC_TARGET __attribute__((target("avx512f")))
+
+/* The lanes of a block of ``rem`` (≥ 1) remaining filters: m0 for the first 16, m1 for the next
+ * 16; returns how many vectors the block needs (1 or 2). */
+static inline int pynet_dc_masks(ptrdiff_t rem, __mmask16 *m0, __mmask16 *m1)
+{
+    *m0 = rem >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << rem) - 1u);
+    *m1 = rem >= 32 ? (__mmask16)0xFFFF : rem > 16 ? (__mmask16)((1u << (rem - 16)) - 1u)
+                                                   : (__mmask16)0;
+    return rem > 16 ? 2 : 1;
+}
 
 /* One tile: NW pixels (of a padded input row), NV (1 or 2) vectors of 16 filters. */
 static inline __attribute__((always_inline)) PYNET_DC_TARGET void
@@ -106,10 +119,7 @@ pynet_dc_tile_any(int nw, int nv, const float *xrow, ptrdiff_t xrow_step, const 
                   const float *bias, int relu, float *y, __mmask16 m0, __mmask16 m1)
 {
     switch (nw) {
-        PYNET_DC_CASE(14) PYNET_DC_CASE(13) PYNET_DC_CASE(12) PYNET_DC_CASE(11)
-        PYNET_DC_CASE(10) PYNET_DC_CASE(9) PYNET_DC_CASE(8) PYNET_DC_CASE(7)
-        PYNET_DC_CASE(6) PYNET_DC_CASE(5) PYNET_DC_CASE(4) PYNET_DC_CASE(3)
-        PYNET_DC_CASE(2) PYNET_DC_CASE(1)
+        PYNET_DC_WIDTHS(PYNET_DC_CASE)
         default: break;
     }
 }
@@ -182,11 +192,8 @@ pynet_dc_grid(const float *xp, ptrdiff_t wp, ptrdiff_t c, const float *kp, ptrdi
     ptrdiff_t tw = pynet_dc_tile_width(ow);
     ptrdiff_t run = kw * c, xrow_step = wp * c, krow_step = kw * c * 32;
     for (ptrdiff_t f0 = 0; f0 < f; f0 += 32) {
-        ptrdiff_t rem = f - f0;
-        int nv = rem > 16 ? 2 : 1;
-        __mmask16 m0 = rem >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << rem) - 1u);
-        __mmask16 m1 = rem >= 32 ? (__mmask16)0xFFFF
-                     : rem > 16 ? (__mmask16)((1u << (rem - 16)) - 1u) : (__mmask16)0;
+        __mmask16 m0, m1;
+        int nv = pynet_dc_masks(f - f0, &m0, &m1);
         for (ptrdiff_t r = 0; r < oh; r++) {
             for (ptrdiff_t s = 0; s < ow; s += tw) {
                 int nw = (int)(ow - s < tw ? ow - s : tw);
@@ -281,10 +288,7 @@ pynet_dc_ktile_any(int nt, int nv, const float *xs, ptrdiff_t xrow_step, ptrdiff
                    float *dk, __mmask16 m0, __mmask16 m1)
 {
     switch (nt) {
-        PYNET_DC_KCASE(14) PYNET_DC_KCASE(13) PYNET_DC_KCASE(12) PYNET_DC_KCASE(11)
-        PYNET_DC_KCASE(10) PYNET_DC_KCASE(9) PYNET_DC_KCASE(8) PYNET_DC_KCASE(7)
-        PYNET_DC_KCASE(6) PYNET_DC_KCASE(5) PYNET_DC_KCASE(4) PYNET_DC_KCASE(3)
-        PYNET_DC_KCASE(2) PYNET_DC_KCASE(1)
+        PYNET_DC_WIDTHS(PYNET_DC_KCASE)
         default: break;
     }
 }
@@ -315,11 +319,8 @@ pynet_dc_kgrad_padded(const float *xp, ptrdiff_t hp, ptrdiff_t wp, ptrdiff_t c, 
         for (ptrdiff_t t0 = 0; t0 < run; t0 += tt) {
             int nt = (int)(run - t0 < tt ? run - t0 : tt);
             for (ptrdiff_t f0 = 0; f0 < f; f0 += 32) {
-                ptrdiff_t rem = f - f0;
-                int nv = rem > 16 ? 2 : 1;
-                __mmask16 m0 = rem >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << rem) - 1u);
-                __mmask16 m1 = rem >= 32 ? (__mmask16)0xFFFF
-                             : rem > 16 ? (__mmask16)((1u << (rem - 16)) - 1u) : (__mmask16)0;
+                __mmask16 m0, m1;
+                int nv = pynet_dc_masks(f - f0, &m0, &m1);
                 const float *dzb = dblock ? dz + f0 / 32 * dblock : dz + f0;
                 pynet_dc_ktile_any(nt, nv, xp + i * wp * c + t0, xrow_step, sw * c, dzb, dstep,
                                    f, oh, ow, dk + (i * run + t0) * f + f0, m0, m1);

@@ -32,6 +32,24 @@ def _took(kernels, before, passes):
     assert kernels._direct_calls() == before + (passes if kernels.DIRECT else 0)
 
 
+def awkward_views(rng, big_shape, kernel_shape):
+    """x: every other image and channel of a (big_shape) array, columns reversed (strided, not
+    contiguous); the kernel in Fortran order, scaled by 1/√(its fan-in); and contiguous copies."""
+    big = rng.normal(size=big_shape).astype(np.float32)
+    x = big[::2, :, ::-1, ::2]
+    fan_in = kernel_shape[0] * kernel_shape[1] * kernel_shape[2]
+    k = np.asfortranarray((rng.normal(size=kernel_shape) / np.sqrt(fan_in)).astype(np.float32))
+    return x, k, np.ascontiguousarray(x), np.ascontiguousarray(k)
+
+
+def same_for_any_threads(run):
+    """``run(threads)`` returns arrays; they are the same bit for bit at 1, 2, 3 and 7 threads."""
+    first = run(1)
+    for threads in (2, 3, 7):
+        for got, want in zip(run(threads), first):
+            np.testing.assert_array_equal(got, want)
+
+
 # (batch, height, width, channels, kh, kw, filters, padding)
 CASES = [
     (2, 28, 28, 32, 5, 5, 32, "same"),     # the GAN generator's 5×5 layer
@@ -115,23 +133,17 @@ def test_direct_matches_twin_and_im2col(conv, rng, case, relu):
 def test_direct_numbers_do_not_depend_on_threads(conv, rng, case):
     x, k, b, pad = _data(rng, case)
     x = np.concatenate([x] * 3)                  # enough images for several parts
-    first = None
-    for threads in (1, 2, 3, 7):
+
+    def run(threads):
         y = conv.conv2d_forward(x, k, b, padding=pad, activation="relu", threads=threads)
         g = np.random.default_rng(1).normal(size=y.shape).astype(np.float32)
-        got = (y,) + conv.conv2d_backward(x, k, g, padding=pad, activation="relu", output=y,
-                                          threads=threads)
-        if first is None:
-            first = got
-        for a, e in zip(got, first):
-            np.testing.assert_array_equal(a, e)
+        return (y,) + conv.conv2d_backward(x, k, g, padding=pad, activation="relu", output=y,
+                                           threads=threads)
+    same_for_any_threads(run)
 
 
 def test_direct_on_views_out_and_empty(conv, rng):
-    big = rng.normal(size=(4, 9, 20, 40)).astype(np.float32)
-    x = big[::2, :, ::-1, ::2]                               # (2, 9, 20, 20), strided, reversed
-    k = np.asfortranarray((rng.normal(size=(3, 3, 20, 24)) / 13).astype(np.float32))
-    xc, kc = np.ascontiguousarray(x), np.ascontiguousarray(k)
+    x, k, xc, kc = awkward_views(rng, (4, 9, 20, 40), (3, 3, 20, 24))   # x (2, 9, 20, 20)
     want = twin.conv2d_forward(xc.astype(np.float64), kc.astype(np.float64), padding="same")
     calls = conv._direct_calls()
     np.testing.assert_allclose(conv.conv2d_forward(x, k, padding="same"), want, **TOL)

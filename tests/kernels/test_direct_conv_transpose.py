@@ -14,6 +14,8 @@ import pytest
 
 from pynet.kernels.reference import conv_transpose as twin
 
+from .test_direct_conv import _took, awkward_views, same_for_any_threads
+
 
 @pytest.fixture(scope="module")
 def convt(kernels_of):
@@ -24,11 +26,6 @@ def convt(kernels_of):
     previous = _c_conv_transpose._use_direct(True)
     yield _c_conv_transpose
     _c_conv_transpose._use_direct(previous)
-
-
-def _took(kernels, before, passes):
-    """The module ran ``passes`` direct passes since ``before`` (none where it has no AVX-512F)."""
-    assert kernels._direct_calls() == before + (passes if kernels.DIRECT else 0)
 
 
 # (batch, height, width, in_channels, kh, kw, filters, strides, padding, output_padding)
@@ -105,22 +102,16 @@ def test_direct_matches_twin_and_gemm(convt, rng, case):
 def test_direct_numbers_do_not_depend_on_threads(convt, rng, case):
     x, k, b, geo = _data(rng, case)
     x = np.concatenate([x] * 3)
-    first = None
-    for threads in (1, 2, 3, 7):
+
+    def run(threads):
         y = convt.conv2d_transpose_forward(x, k, b, threads=threads, **geo)
         g = np.random.default_rng(1).normal(size=y.shape).astype(np.float32)
-        got = (y,) + convt.conv2d_transpose_backward(x, k, g, threads=threads, **geo)
-        if first is None:
-            first = got
-        for a, e in zip(got, first):
-            np.testing.assert_array_equal(a, e)
+        return (y,) + convt.conv2d_transpose_backward(x, k, g, threads=threads, **geo)
+    same_for_any_threads(run)
 
 
 def test_direct_on_views_and_empty(convt, rng):
-    big = rng.normal(size=(4, 5, 12, 40)).astype(np.float32)
-    x = big[::2, :, ::-1, ::2]                              # (2, 5, 12, 20), strided, reversed
-    k = np.asfortranarray((rng.normal(size=(4, 4, 24, 20)) / 9).astype(np.float32))
-    xc, kc = np.ascontiguousarray(x), np.ascontiguousarray(k)
+    x, k, xc, kc = awkward_views(rng, (4, 5, 12, 40), (4, 4, 24, 20))   # x (2, 5, 12, 20)
     calls = convt._direct_calls()
     y = convt.conv2d_transpose_forward(x, k, strides=2, padding="same")
     _close(y, twin.conv2d_transpose_forward(*_f64(xc, kc), strides=2, padding="same"))
