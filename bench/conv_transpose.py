@@ -23,7 +23,7 @@ import sys
 
 import numpy as np
 
-from bench.harness import Bench, Timing, pin_threads, run_peer, time_call
+from bench.harness import Bench, Timing, load_average, pin_threads, run_peer, time_call
 
 CASES = [(32, 7, 64, 32, 3, 2), (16, 16, 128, 64, 4, 2), (8, 16, 256, 256, 4, 2)]
 QUICK_CASES = [(4, 7, 16, 8, 3, 2)]
@@ -57,6 +57,7 @@ def main(argv=None):
     repeat, min_s = (3, 0.02) if args.quick else (7, 0.1)
     command = "python -m bench.conv_transpose" + (" --quick" if args.quick else "") + \
         (f" --threads {args.threads}" if args.threads != 1 else "")
+    load_before = load_average()
     peer = run_peer("bench.peers.torch_conv_transpose",
                     {"cases": [list(c) for c in cases], "repeat": repeat, "min_seconds": min_s},
                     threads=args.threads)
@@ -79,8 +80,8 @@ def main(argv=None):
             t.set_baseline(t.rows[-1].label)
         tables.append(t)
     text = ["## Conv2DTranspose vs PyTorch", "",
-            f"Command: `{command}`. The machine was shared with other jobs while this ran; both "
-            "sides of every ratio were measured in the same run, under the same load.", ""]
+            f"Command: `{command}`. Load average {load_before} before, {load_average()} after; "
+            "both sides of every ratio were measured in the same run, under the same load.", ""]
     text += [t.markdown() for t in tables]
     results_dir().mkdir(exist_ok=True)
     path = results_dir() / ("conv_transpose_quick.md" if args.quick else "conv_transpose.md")

@@ -78,8 +78,7 @@ def main(argv=None):
         f"Command: `{harness.actual_command()}`  ",
         f"Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC  ",
         f"Machine: {harness.machine_description()}; load average {load_before} before, "
-        f"{harness.load_average()} after (a machine shared with other jobs: both sides ran "
-        "alternately under the same load)  ",
+        f"{harness.load_average()} after (both sides ran alternately, under the same load)  ",
         f"Data: {name}, {len(x)} images, float32. {rounds} round(s); each measurement a fresh "
         f"process at {'default threads' if threads is None else f'{threads} thread(s) pinned (OMP/OpenBLAS/MKL)'} (warm-up 2 steps, then {steps['gan']} GAN steps / "
         f"{steps['vae']} VAE batches), sides alternating.", "",
