@@ -4,6 +4,7 @@ Run from the checkout::
 
     python -m bench.conv_transpose            # ~1 min
     python -m bench.conv_transpose --quick    # smoke run: small shapes, few repeats
+    python -m bench.conv_transpose --defaults # as users run it: nothing pinned (see below)
 
 What is measured (float32, BLAS/OpenMP threads pinned to ``--threads``, default 1; PyTorch in its
 own process, same thread count): ``conv2d_transpose_forward`` (with bias) then
@@ -12,7 +13,10 @@ reference backends, against ``F.conv_transpose2d`` + ``backward()`` with the sam
 Shapes: the upsampling steps of a GAN generator / VAE decoder (Chollet §8.4–8.5). GFLOP/s counts
 the multiply-adds ``2·N·H·W·k²·C·F`` three times (forward, dL/dx, dL/dkernel). Issue 13's goal:
 ≤ 1.0× PyTorch's time. The ratio column is PyTorch's median time / ours (> 1: pynet is faster).
-Results: ``bench/results/conv_transpose.md``.
+Results: ``bench/results/conv_transpose.md``. ``--defaults`` pins nothing: pynet's side calls
+``pynet.kernels`` as the layer does (default backend, the thread policy choosing threads), PyTorch
+runs with its own default threads; each run of the command is a fresh process for both sides
+(``bench/results/conv_transpose_defaults.md``).
 """
 from __future__ import annotations
 
@@ -31,9 +35,14 @@ TORCH = "PyTorch"
 
 
 def _time(case, backend, repeat, min_s):
-    from pynet.kernels import load_backend
+    """``backend`` "cython"/"python": that backend's kernels called directly (threads=1);
+    "default": ``pynet.kernels`` as the layers call it, the thread policy choosing threads."""
     n, h, c, f, k, s = case
-    kern = load_backend(backend, ["conv_transpose"])
+    if backend == "default":
+        import pynet.kernels as kern
+    else:
+        from pynet.kernels import load_backend
+        kern = load_backend(backend, ["conv_transpose"])
     rng = np.random.default_rng(0)
     x = rng.normal(size=(n, h, h, c)).astype(np.float32)
     w = rng.normal(size=(k, k, f, c)).astype(np.float32)
@@ -51,26 +60,34 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--defaults", action="store_true",
+                        help="nothing pinned: pynet through pynet.kernels (its thread policy), "
+                             "PyTorch with its own default threads, each run a fresh process")
     args = harness_parse_args(parser, argv)
-    pin_threads(args.threads)
+    threads = 0 if args.defaults else args.threads
+    if threads:
+        pin_threads(threads)
     cases = QUICK_CASES if args.quick else CASES
     repeat, min_s = (3, 0.02) if args.quick else (7, 0.1)
     command = "python -m bench.conv_transpose" + (" --quick" if args.quick else "") + \
-        (f" --threads {args.threads}" if args.threads != 1 else "")
+        (" --defaults" if args.defaults else "") + \
+        (f" --threads {args.threads}" if not args.defaults and args.threads != 1 else "")
     load_before = load_average()
     peer = run_peer("bench.peers.torch_conv_transpose",
                     {"cases": [list(c) for c in cases], "repeat": repeat, "min_seconds": min_s},
-                    threads=args.threads)
+                    threads=threads)
     tables = []
     for case in cases:
         n, h, c, f, k, s = case
         t = Bench("conv_transpose", f"Conv2DTranspose({f}, {k}, strides={s}, padding='same') "
                   f"forward+backward, float32, input ({n}, {h}, {h}, {c})",
-                  threads=args.threads, command=command)
+                  threads=threads, command=command)
         work = 3 * 2.0 * n * h * h * k * k * c * f
-        for backend in ("cython", "python"):
-            t.add(f"pynet {'compiled' if backend == 'cython' else 'reference (NumPy)'}",
-                  _time(case, backend, repeat, min_s), work=work, work_unit="GFLOP/s")
+        for backend in (("default",) if args.defaults else ("cython", "python")):
+            label = {"cython": "compiled", "python": "reference (NumPy)",
+                     "default": "(pynet.kernels, default backend and threads)"}[backend]
+            t.add(f"pynet {label}", _time(case, backend, repeat, min_s), work=work,
+                  work_unit="GFLOP/s")
         if "unavailable" in peer:
             t.add(TORCH, None, note=peer["unavailable"])
         else:
@@ -84,7 +101,9 @@ def main(argv=None):
             "both sides of every ratio were measured in the same run, under the same load.", ""]
     text += [t.markdown() for t in tables]
     results_dir().mkdir(exist_ok=True)
-    path = results_dir() / ("conv_transpose_quick.md" if args.quick else "conv_transpose.md")
+    name = "conv_transpose" + ("_defaults" if args.defaults else "") + \
+        ("_quick" if args.quick else "")
+    path = results_dir() / f"{name}.md"
     path.write_text("\n".join(text))
     print("\n".join(text))
     print(f"wrote {path}", file=sys.stderr)

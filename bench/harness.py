@@ -223,7 +223,8 @@ def pin_threads(threads: int) -> None:
 
 
 def run_peer(module: str, args: dict, *, threads: int = 1, timeout: float = 1800) -> dict:
-    """Run ``python -m module '<json args>'`` in its own process with ``threads`` pinned.
+    """Run ``python -m module '<json args>'`` in its own process with ``threads`` pinned
+    (``threads=0``: nothing pinned).
 
     The peer prints one JSON object as its last line of stdout; this returns it (a ``"timing"``
     entry holding ``{"samples": [...]}`` is turned into a :class:`Timing`). A peer whose library
@@ -231,7 +232,10 @@ def run_peer(module: str, args: dict, *, threads: int = 1, timeout: float = 1800
     """
     env = dict(os.environ)
     for var in THREAD_VARS:
-        env[var] = str(threads)
+        if threads:
+            env[var] = str(threads)
+        else:                                # 0: nothing pinned, the library's own default
+            env.pop(var, None)
     env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
     proc = subprocess.run([sys.executable, "-m", module, json.dumps(args)], capture_output=True,
                           text=True, env=env, timeout=timeout, cwd=REPO)

@@ -19,7 +19,8 @@ def run(args: dict) -> dict:
         import torch
     except ImportError as exc:
         return {"unavailable": f"PyTorch not installed ({exc})"}
-    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+    if "OMP_NUM_THREADS" in os.environ:             # pinned; otherwise PyTorch's own default
+        torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
     gen = torch.Generator().manual_seed(0)
     repeat, min_s = args.get("repeat", 5), args.get("min_seconds", 0.05)
     out = {"cases": {}}
