@@ -27,7 +27,8 @@ import sys
 
 import numpy as np
 
-from bench.harness import Bench, Timing, load_average, pin_threads, run_peer, time_call
+from bench.harness import (Bench, BenchUsageError, Timing, check_threads, load_average,
+                           pin_threads, run_peer, time_call)
 
 CASES = [(32, 7, 64, 32, 3, 2), (16, 16, 128, 64, 4, 2), (8, 16, 256, 256, 4, 2)]
 QUICK_CASES = [(4, 7, 16, 8, 3, 2)]
@@ -59,19 +60,22 @@ def _time(case, backend, repeat, min_s):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--defaults", action="store_true",
                         help="nothing pinned: pynet through pynet.kernels (its thread policy), "
                              "PyTorch with its own default threads, each run a fresh process")
     args = harness_parse_args(parser, argv)
-    threads = 0 if args.defaults else args.threads
+    if args.defaults and args.threads is not None:
+        raise BenchUsageError(f"--defaults pins nothing; it cannot be combined with --threads "
+                              f"{args.threads}")
+    threads = 0 if args.defaults else check_threads(1 if args.threads is None else args.threads)
     if threads:
         pin_threads(threads)
     cases = QUICK_CASES if args.quick else CASES
     repeat, min_s = (3, 0.02) if args.quick else (7, 0.1)
     command = "python -m bench.conv_transpose" + (" --quick" if args.quick else "") + \
         (" --defaults" if args.defaults else "") + \
-        (f" --threads {args.threads}" if not args.defaults and args.threads != 1 else "")
+        (f" --threads {threads}" if threads not in (0, 1) else "")
     load_before = load_average()
     peer = run_peer("bench.peers.torch_conv_transpose",
                     {"cases": [list(c) for c in cases], "repeat": repeat, "min_seconds": min_s},
